@@ -1,0 +1,87 @@
+import type { SpecTable } from './spec.js';
+
+/**
+ * Every top-level key wt1 understands, with its default and origin. This table is the single
+ * source of defaults; docs/configuration.md is its prose twin (a test keeps them in step).
+ * Engine and handler params live beside each engine / handler (`storage.params.*`, `handler.NAME.params.*`).
+ */
+export const TOP_LEVEL_KEYS = {
+  // --- keys of the original WT1 ---
+  'storage.class': { type: 'string', default: 'fs', origin: 'WT1', description: 'storage engine: a WT1 class name or a short name (fs, s3, gcs, nats)' },
+  maxQueueSize: { type: 'int', default: 5000, min: 1, max: 10_000_000, origin: 'WT1', description: 'capacity of each processor queue, in events' },
+  sessionExpiration: { type: 'int', default: 1800, min: 1, origin: 'WT1', description: 'session lifetime after the last event, in seconds' },
+  thirdPartyCookies: { type: 'bool', default: false, origin: 'WT1', description: 'set the global visitor id cookie __wt1tpvic on the tracker domain' },
+  optoutCallbackUrl: { type: 'string', default: '', origin: 'WT1', description: 'where /public/cookie/status redirects, with ?status=...' },
+  p3pHeader: { type: 'string', default: '', origin: 'WT1', description: 'value of the P3P header on cookie answers' },
+  ignoreDNT: { type: 'bool', default: false, origin: 'WT1', description: 'ignore DNT and Sec-GPC request headers' },
+  maintenanceFile: { type: 'string', default: '', origin: 'WT1', description: '/isAlive answers 503 while this file exists' },
+  inlinedVisitorParams: { type: 'list', default: [], origin: 'WT1', description: 'visitor params written as their own columns (also read under storage.params.)' },
+  inlinedSessionParams: { type: 'list', default: [], origin: 'WT1', description: 'session params written as their own columns (also read under storage.params.)' },
+  inlinedEventParams: { type: 'list', default: [], origin: 'WT1', description: 'event params written as their own columns (also read under storage.params.)' },
+  // --- keys new in wt1 ---
+  port: { type: 'int', default: 8080, min: 0, max: 65535, origin: 'wt1', description: 'TCP port (also from the PORT environment variable)' },
+  host: { type: 'string', default: '0.0.0.0', origin: 'wt1', description: 'address to listen on (also from the HOST environment variable)' },
+  instanceId: { type: 'string', default: '', origin: 'wt1', description: 'name of this instance in file names; default: host name plus process id for object storage, none for fs' },
+  trustedProxies: { type: 'list', default: ['loopback', 'private'], origin: 'wt1', description: 'peers whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are trusted: loopback, private, none, or IPs / CIDRs' },
+  adminToken: { type: 'string', default: '', origin: 'wt1', description: 'bearer token for /internal/* and /metrics; without one only loopback clients get in' },
+  flushInterval: { type: 'number', default: 1, min: 0.01, max: 3600, origin: 'wt1', description: 'seconds between flushes of the open file (bounds the loss on a crash)' },
+  shutdownTimeout: { type: 'number', default: 10, min: 0.1, max: 3600, origin: 'wt1', description: 'seconds a SIGTERM may take to drain queues and publish files' },
+  anonymizeIp: { type: 'bool', default: false, origin: 'wt1', description: 'truncate IPv4 to /24 and IPv6 to /48 before any processor sees it' },
+  logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], origin: 'wt1', description: 'log level' },
+  logFormat: { type: 'enum', default: 'json', values: ['json', 'pretty'], origin: 'wt1', description: 'json lines, or pretty for a terminal' },
+  workers: { type: 'int', default: 1, min: 1, max: 256, origin: 'wt1', description: 'worker processes sharing the port (node:cluster)' },
+  metricsPort: { type: 'int', default: 0, min: 0, max: 65535, origin: 'wt1', description: 'serve /metrics on this separate port (0: on the main port, behind the admin protection)' },
+  'pixel.maxBodySize': { type: 'int', default: 65536, min: 1024, origin: 'wt1', description: 'largest form body accepted by POST /public/p.gif, in bytes' },
+  'api.maxBodySize': { type: 'int', default: 1_048_576, min: 1024, origin: 'wt1', description: 'largest body accepted by /public/events as sent (compressed), in bytes' },
+  'api.maxDecompressedSize': { type: 'int', default: 10_485_760, min: 1024, origin: 'wt1', description: 'largest gunzipped body accepted by /public/events, in bytes' },
+  'api.maxEvents': { type: 'int', default: 1000, min: 1, origin: 'wt1', description: 'most events in one /public/events message' },
+  'api.maxFieldLength': { type: 'int', default: 65536, min: 16, origin: 'wt1', description: 'longest string field in a /public/events message, in characters' },
+  'api.bodyTimeout': { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds a client may take to send a request body' },
+  'api.corsOrigins': { type: 'list', default: ['*'], origin: 'wt1', description: 'origins allowed to call /public/events from a browser (* for any)' },
+} as const satisfies SpecTable;
+
+/** The validated, frozen configuration every part of wt1 receives. */
+export interface Config {
+  readonly storage: { readonly engine: string; readonly className: string; readonly params: Readonly<Record<string, unknown>> };
+  readonly handlers: readonly HandlerConfig[];
+  readonly maxQueueSize: number;
+  readonly sessionExpiration: number;
+  readonly thirdPartyCookies: boolean;
+  readonly optoutCallbackUrl: string;
+  readonly p3pHeader: string;
+  readonly ignoreDNT: boolean;
+  readonly maintenanceFile: string;
+  readonly inlinedVisitorParams: readonly string[];
+  readonly inlinedSessionParams: readonly string[];
+  readonly inlinedEventParams: readonly string[];
+  readonly port: number;
+  readonly host: string;
+  readonly instanceId: string;
+  readonly trustedProxies: readonly string[];
+  readonly adminToken: string;
+  readonly flushInterval: number;
+  readonly shutdownTimeout: number;
+  readonly anonymizeIp: boolean;
+  readonly logLevel: string;
+  readonly logFormat: 'json' | 'pretty';
+  readonly workers: number;
+  readonly metricsPort: number;
+  readonly pixel: { readonly maxBodySize: number };
+  readonly api: {
+    readonly maxBodySize: number;
+    readonly maxDecompressedSize: number;
+    readonly maxEvents: number;
+    readonly maxFieldLength: number;
+    readonly bodyTimeout: number;
+    readonly corsOrigins: readonly string[];
+  };
+}
+
+export interface HandlerConfig {
+  readonly name: string;
+  readonly kind: string;
+  readonly className: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Every `handler.NAME.params.*` as written, for handlers with dynamic param names (e.g. sums). */
+  readonly rawParams: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { TrackedEvent } from '../event/event.js';
+import type { SpecTable } from '../config/spec.js';
+import type { Config } from '../config/schema.js';
+
+/**
+ * A handler sees every event (through its own bounded queue, like the storage) and may answer HTTP
+ * requests under /internal/handlers/NAME/. See docs/handlers.md for a worked example.
+ */
+export interface Handler {
+  /** Called once per event, in order, never concurrently. Throwing counts the event as failed. */
+  process(event: TrackedEvent): void | Promise<void>;
+  /** Answers GET/POST /internal/handlers/NAME[/subPath] (already behind the admin protection). */
+  http?(req: IncomingMessage, res: ServerResponse, subPath: string): void | Promise<void>;
+  /** A JSON-able snapshot shown in /internal/live. */
+  snapshot?(): unknown;
+  close?(): void | Promise<void>;
+}
+
+export interface HandlerContext {
+  readonly name: string;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+export interface HandlerDescriptor {
+  readonly name: string;
+  readonly wt1ClassNames: readonly string[];
+  readonly params: SpecTable;
+  /** Param names accepted beyond `params` (e.g. /^sum\.[^.]+\.(filterKey|filterValue|valueKey)$/). */
+  readonly dynamicParams?: RegExp;
+  create(params: Readonly<Record<string, unknown>>, context: HandlerContext, rawParams: Readonly<Record<string, string>>): Handler;
+}

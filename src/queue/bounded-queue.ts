@@ -1,0 +1,132 @@
+import type { TrackedEvent } from '../event/event.js';
+
+/** What a queue feeds: a storage engine or a handler. Called one event at a time, in order. */
+export interface Consumer {
+  process(event: TrackedEvent): void | Promise<void>;
+}
+
+/** Counters of one processor. `received = written + queued + dropped + failed` at every moment. */
+export interface QueueCounters {
+  readonly received: number;
+  readonly queued: number;
+  readonly written: number;
+  readonly dropped: number;
+  readonly failed: number;
+  readonly capacity: number;
+}
+
+type Barrier = { barrier: () => void };
+type Item = TrackedEvent | Barrier;
+
+/**
+ * A bounded FIFO in front of one consumer. `offer` never waits: when `capacity` events are already
+ * waiting (counting the one being processed), the event is dropped and counted. The consumer runs
+ * asynchronously, one event at a time; one that throws counts that event as failed and goes on.
+ */
+export class BoundedQueue {
+  private readonly ring: Array<Item | undefined>;
+  private head = 0;
+  private size = 0;
+  private events = 0; // events (not barriers) in the ring
+  private inFlight = 0;
+  private running = false;
+  private received = 0;
+  private written = 0;
+  private dropped = 0;
+  private failed = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly consumer: Consumer,
+    readonly capacity: number,
+    private readonly onError: (error: unknown, event: TrackedEvent) => void = () => {},
+  ) {
+    // Room for barriers beyond the event capacity; the ring grows if ever needed.
+    this.ring = new Array(capacity + 16);
+  }
+
+  /** Offers one event; returns false when it was dropped because the queue is full. */
+  offer(event: TrackedEvent): boolean {
+    this.received++;
+    if (this.events + this.inFlight >= this.capacity) {
+      this.dropped++;
+      return false;
+    }
+    this.push(event);
+    this.events++;
+    this.schedule();
+    return true;
+  }
+
+  /** Resolves once every event offered before this call has been processed (written or failed). */
+  barrier(): Promise<void> {
+    return new Promise((resolve) => {
+      this.push({ barrier: resolve });
+      this.schedule();
+    });
+  }
+
+  counters(): QueueCounters {
+    return {
+      received: this.received,
+      queued: this.events + this.inFlight,
+      written: this.written,
+      dropped: this.dropped,
+      failed: this.failed,
+      capacity: this.capacity,
+    };
+  }
+
+  private push(item: Item): void {
+    if (this.size === this.ring.length) this.grow();
+    this.ring[(this.head + this.size) % this.ring.length] = item;
+    this.size++;
+  }
+
+  private grow(): void {
+    const items: Array<Item | undefined> = [];
+    for (let i = 0; i < this.size; i++) items.push(this.ring[(this.head + i) % this.ring.length]);
+    this.ring.length = this.ring.length * 2;
+    for (let i = 0; i < this.ring.length; i++) this.ring[i] = items[i];
+    this.head = 0;
+  }
+
+  private shift(): Item | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.ring[this.head];
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.ring.length;
+    this.size--;
+    return item;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    this.running = true;
+    // Never run the consumer inside the request handler that offered the event.
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    let sinceYield = 0;
+    for (;;) {
+      // A synchronous consumer would otherwise hold the event loop for a whole backlog.
+      if (++sinceYield === 512) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
+      const item = this.shift();
+      if (item === undefined) break;
+      if ('barrier' in item) { item.barrier(); continue; }
+      this.events--;
+      this.inFlight = 1;
+      try {
+        const pending = this.consumer.process(item);
+        if (pending !== undefined) await pending;
+        this.written++;
+      } catch (error) {
+        this.failed++;
+        this.onError(error, item);
+      }
+      this.inFlight = 0;
+    }
+    this.running = false;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { TrackedEvent } from '../event/event.js';
+import { BoundedQueue, type QueueCounters } from './bounded-queue.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { Handler } from '../handlers/handler.js';
+
+export type Processor =
+  | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: StorageEngine; readonly queue: BoundedQueue }
+  | { readonly kind: 'handler'; readonly name: string; readonly handlerKind: string; readonly handler: Handler; readonly queue: BoundedQueue };
+
+/** How many recent events /internal/live shows. */
+export const LAST_EVENTS = 100;
+
+/**
+ * Offers each event to every processor's queue (the storage and each handler) and keeps the last
+ * events for /internal/live. Never waits: a full queue drops the event for that processor only.
+ */
+export class Dispatcher {
+  readonly processors: Processor[] = [];
+  private receivedEvents = 0;
+  private readonly last: Array<TrackedEvent | undefined> = new Array(LAST_EVENTS);
+  private lastHead = 0;
+  private readonly failureLog = new Map<string, number>();
+
+  constructor(private readonly logger: Logger, private readonly capacity: number) {}
+
+  addStorage(name: string, engineName: string, engine: StorageEngine): void {
+    const queue = new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err));
+    this.processors.push({ kind: 'storage', name, engineName, engine, queue });
+  }
+
+  addHandler(name: string, handlerKind: string, handler: Handler): void {
+    const queue = new BoundedQueue(name, { process: (e) => handler.process(e) }, this.capacity, (err) => this.onFailure(name, err));
+    this.processors.push({ kind: 'handler', name, handlerKind, handler, queue });
+  }
+
+  track(event: TrackedEvent): void {
+    this.receivedEvents++;
+    this.last[this.lastHead] = event;
+    this.lastHead = (this.lastHead + 1) % LAST_EVENTS;
+    for (let i = 0; i < this.processors.length; i++) this.processors[i].queue.offer(event);
+  }
+
+  get received(): number {
+    return this.receivedEvents;
+  }
+
+  /** The last events received, newest first. */
+  lastEvents(): TrackedEvent[] {
+    const out: TrackedEvent[] = [];
+    for (let i = 1; i <= LAST_EVENTS; i++) {
+      const e = this.last[(this.lastHead - i + LAST_EVENTS) % LAST_EVENTS];
+      if (e === undefined) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  counters(): Record<string, QueueCounters> {
+    const out: Record<string, QueueCounters> = {};
+    for (const p of this.processors) out[p.name] = p.queue.counters();
+    return out;
+  }
+
+  /** Resolves when everything offered so far has been processed by every queue. */
+  async drain(): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.queue.barrier()));
+  }
+
+  /** Failures are counted per event; the log gets at most one line per processor per second. */
+  private onFailure(name: string, error: unknown): void {
+    const now = Date.now();
+    if ((this.failureLog.get(name) ?? 0) + 1000 > now) return;
+    this.failureLog.set(name, now);
+    this.logger.error({ err: error, processor: name }, 'processor failed on an event (counted as failed; further failures this second not logged)');
+  }
+}

@@ -1,0 +1,32 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddressOf, type AppContext } from './context.js';
+import { isLoopback } from '../event/client-address.js';
+import { fail } from './respond.js';
+
+/**
+ * The admin protection of /internal/* and /metrics. With `adminToken`: `Authorization: Bearer
+ * <token>` (401 otherwise). Without: only loopback clients, judged on the client address after the
+ * trusted-proxy rule, so a request relayed by a local load balancer is not taken for a local one (403).
+ * Returns true when the request may go on; otherwise the answer is already sent.
+ */
+export function checkAdmin(ctx: AppContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const token = ctx.config.adminToken;
+  if (token) {
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (given && sameSecret(given, token)) return true;
+    fail(res, 'WT1_ERR_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <adminToken>', { 'WWW-Authenticate': 'Bearer realm="wt1"' });
+    return false;
+  }
+  if (isLoopback(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '') && isLoopback(clientAddressOf(ctx, req))) return true;
+  fail(res, 'WT1_ERR_FORBIDDEN', 'internal endpoints answer loopback clients only (set adminToken to allow remote access)');
+  return false;
+}
+
+/** Constant-time comparison of secrets of any length. */
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

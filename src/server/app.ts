@@ -1,0 +1,143 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { Dispatcher } from '../queue/dispatcher.js';
+import { TrustedProxies } from '../event/client-address.js';
+import { findEngine } from '../storage/registry.js';
+import { findHandler } from '../handlers/registry.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { LineColumns } from '../storage/line-format.js';
+import { Router, splitUrl } from './router.js';
+import { ROUTES } from './routes/index.js';
+import type { AppContext } from './context.js';
+import { fail } from './respond.js';
+import { Wt1Error } from '../errors.js';
+import { silentLogger } from '../log.js';
+
+export interface CollectorOptions {
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+/** A running wt1 collector: HTTP server, queues and processors. */
+export interface Collector {
+  readonly server: Server;
+  readonly context: AppContext;
+  /** Opens the processors (recovering leftovers of a crash) and listens. Resolves with the bound port. */
+  start(): Promise<number>;
+  /**
+   * The ordered shutdown: stop accepting, finish in-flight requests, drain every queue, close the
+   * engines (publishing the open file). Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+export function columnsOf(config: Config): LineColumns {
+  return {
+    globalVisitorId: config.thirdPartyCookies,
+    inlinedVisitorParams: config.inlinedVisitorParams,
+    inlinedSessionParams: config.inlinedSessionParams,
+    inlinedEventParams: config.inlinedEventParams,
+  };
+}
+
+export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
+  const logger = options.logger ?? silentLogger();
+  const now = options.now ?? Date.now;
+  const dispatcher = new Dispatcher(logger, config.maxQueueSize);
+  const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
+
+  const engineDescriptor = findEngine(config.storage.engine);
+  if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
+  const engine: StorageEngine = engineDescriptor.create(config.storage.params, {
+    config,
+    logger: logger.child({ engine: engineDescriptor.name }),
+    instanceId,
+    columns: columnsOf(config),
+    now,
+  });
+  dispatcher.addStorage('storage', engineDescriptor.name, engine);
+  for (const h of config.handlers) {
+    const descriptor = findHandler(h.className);
+    if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
+    const handler = descriptor.create(h.params, { name: h.name, config, logger: logger.child({ handler: h.name }), now }, h.rawParams);
+    dispatcher.addHandler(h.name, descriptor.name, handler);
+  }
+
+  const context: AppContext = {
+    config,
+    dispatcher,
+    logger,
+    now,
+    trustedProxies: new TrustedProxies(config.trustedProxies),
+    startedAt: now(),
+    instanceId,
+    globalVisitorId: () => null,
+  };
+
+  const router = new Router();
+  for (const register of ROUTES) register(router, context);
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const route = splitUrl(req.url ?? '/');
+    const handler = router.find(route.path);
+    if (!handler) {
+      req.resume();
+      fail(res, 'WT1_ERR_NOT_FOUND', `no such endpoint: ${route.path.slice(0, 200)}`);
+      return;
+    }
+    try {
+      const pending = handler(req, res, route);
+      if (pending) pending.catch((error: unknown) => onRouteError(error, res));
+    } catch (error) {
+      onRouteError(error, res);
+    }
+  };
+
+  const onRouteError = (error: unknown, res: ServerResponse): void => {
+    if (error instanceof Wt1Error && error.status) return fail(res, error.code, error.message.slice(error.message.indexOf(':') + 2));
+    logger.error({ err: error }, 'request failed');
+    if (!res.headersSent) fail(res, 'WT1_ERR_STORAGE_IO', 'internal error');
+    else res.destroy();
+  };
+
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, onRequest);
+  let stopping: Promise<void> | undefined;
+
+  return {
+    server,
+    context,
+    async start() {
+      for (const p of dispatcher.processors) if (p.kind === 'storage') await p.engine.open();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, host: config.host, engine: engineDescriptor.name, instanceId }, 'wt1 listening');
+      return port;
+    },
+    stop() {
+      stopping ??= (async () => {
+        // 1. stop accepting; 2. finish in-flight requests (idle keep-alive sockets are closed now)
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+        await closed.finally(() => clearInterval(idleSweep));
+        // 3. drain every queue; 4. close engines and handlers
+        await dispatcher.drain();
+        for (const p of dispatcher.processors) {
+          if (p.kind === 'storage') await p.engine.close();
+          else await p.handler.close?.();
+        }
+        logger.info({ counters: dispatcher.counters() }, 'wt1 stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Dispatcher } from '../queue/dispatcher.js';
+import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
+
+/** What every route receives: the frozen config, the dispatcher, and request helpers. */
+export interface AppContext {
+  readonly config: Config;
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly trustedProxies: TrustedProxies;
+  readonly startedAt: number;
+  readonly instanceId: string;
+  /**
+   * Third-party cookie hook of the pixel: sets the global-id cookies on `res` and returns the global
+   * visitor id for the event (null when third-party cookies are off).
+   */
+  globalVisitorId(req: IncomingMessage, res: ServerResponse): string | null;
+}
+
+/** The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`. */
+export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
+  const h = req.headers;
+  const address = ctx.trustedProxies.clientAddress(
+    req.socket.remoteAddress,
+    h['x-forwarded-for'] as string | undefined,
+    h['x-real-ip'] as string | undefined,
+  );
+  return ctx.config.anonymizeIp ? anonymizeAddress(address) : address;
+}
+
+/** Whether the request came over TLS (directly, or per X-Forwarded-Proto from a trusted proxy). */
+export function isHttps(ctx: AppContext, req: IncomingMessage): boolean {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+  const proto = req.headers['x-forwarded-proto'];
+  if (typeof proto !== 'string') return false;
+  const peer = req.socket.remoteAddress ?? '';
+  return ctx.trustedProxies.isTrusted(peer.startsWith('::ffff:') ? peer.slice(7) : peer) && proto.split(',')[0].trim().toLowerCase() === 'https';
+}

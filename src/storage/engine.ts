@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { TrackedEvent } from '../event/event.js';
+import type { SpecTable } from '../config/spec.js';
+import type { Config } from '../config/schema.js';
+
+/**
+ * The contract of a storage engine: one file under src/storage/ implementing it, plus one line in
+ * registry.ts. The queue calls `write` for one event at a time, in order, never concurrently; a
+ * returned promise is awaited before the next call (that is how an engine applies backpressure).
+ * A thrown error or rejected promise counts that one event as failed; the next event is still written.
+ */
+export interface StorageEngine {
+  /** Prepare to accept events (create folders, recover leftovers of a crash, connect). */
+  open(): Promise<void>;
+  write(event: TrackedEvent): void | Promise<void>;
+  /** Make everything written so far durable and visible now (close and publish the current file). */
+  flush(): Promise<FlushResult>;
+  /** Flush, then release every resource. Called once, after the last `write`. */
+  close(): Promise<void>;
+  /** Counters shown in /internal/live and /metrics (e.g. createdFiles, savedEventsGZippedSize). */
+  stats(): Readonly<Record<string, number>>;
+  /** False while the engine cannot accept events (e.g. spool full, broker away past its buffer). */
+  ready?(): boolean;
+}
+
+export interface FlushResult {
+  /** Names (paths or object keys) of the files published by this flush, if any. */
+  published: string[];
+}
+
+export interface EngineContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Instance name for file names and message ids (from config, or derived per process). */
+  readonly instanceId: string;
+  /** Column layout of log lines, fixed at start. */
+  readonly columns: import('./line-format.js').LineColumns;
+  /** Injected clock, so tests drive time without sleeping. */
+  readonly now: () => number;
+}
+
+export interface EngineDescriptor {
+  /** Short name used in config (`storage.class=fs`). */
+  readonly name: string;
+  /** Class names of the original WT1 that map to this engine. */
+  readonly wt1ClassNames: readonly string[];
+  /** Params read from `storage.params.*`. */
+  readonly params: SpecTable;
+  create(params: Readonly<Record<string, unknown>>, context: EngineContext): StorageEngine;
+}

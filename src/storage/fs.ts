@@ -1,0 +1,96 @@
+import { link, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
+import type { TrackedEvent } from '../event/event.js';
+import { RotatingLog, publishedName } from './rotating-log.js';
+import { recoverLeftovers } from './recovery.js';
+
+/**
+ * The filesystem engine (WT1's FSStorageProcessor): gzip log files under
+ * `rootDir/tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz`, written under a `_` name and
+ * published by a hard link that never replaces an existing file.
+ */
+export const fsEngine: EngineDescriptor = {
+  name: 'fs',
+  wt1ClassNames: ['com.dataiku.wt1.storage.FSStorageProcessor'],
+  params: {
+    rootDir: { type: 'string', default: './data', origin: 'WT1', description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written' },
+    newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
+    newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+    instanceId: { type: 'string', default: '', origin: 'wt1', description: 'added to file names; defaults to the top-level instanceId (none for a single instance)' },
+  },
+  create(params, context) {
+    return new FsStorage(params as unknown as FsParams, context);
+  },
+};
+
+interface FsParams {
+  rootDir: string;
+  newFileTriggerSize: number;
+  newFileTriggerInterval: number;
+  instanceId: string;
+}
+
+export class FsStorage implements StorageEngine {
+  private readonly root: string;
+  private readonly instanceId: string;
+  private readonly log: RotatingLog;
+  private recovered = { recoveredFiles: 0, recoveredEvents: 0 };
+
+  constructor(params: FsParams, private readonly context: EngineContext) {
+    this.root = path.resolve(params.rootDir);
+    this.instanceId = params.instanceId || context.config.instanceId;
+    this.log = new RotatingLog({
+      workDir: this.root,
+      columns: context.columns,
+      newFileTriggerSize: params.newFileTriggerSize,
+      newFileTriggerInterval: params.newFileTriggerInterval,
+      flushInterval: context.config.flushInterval,
+      now: context.now,
+      logger: context.logger,
+      publish: (file) => this.publish(file.path, this.context.now()),
+    });
+  }
+
+  async open(): Promise<void> {
+    await mkdir(path.join(this.root, 'tracker'), { recursive: true });
+    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time));
+    for (const r of recovered) {
+      if (r.publishedAs) this.recovered.recoveredFiles++;
+      this.recovered.recoveredEvents += r.lines;
+    }
+    this.log.start();
+  }
+
+  write(event: TrackedEvent): void | Promise<void> {
+    return this.log.write(event);
+  }
+
+  async flush(): Promise<FlushResult> {
+    const name = await this.log.rotate();
+    return { published: name ? [name] : [] };
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return { ...this.log.stats(), ...this.recovered };
+  }
+
+  /** Links the temporary file to the first free final name, then removes the temporary name. */
+  private async publish(tmpPath: string, time: number): Promise<string> {
+    for (let n = 0; ; n++) {
+      const final = path.join(this.root, publishedName(time, this.instanceId, n));
+      try {
+        await mkdir(path.dirname(final), { recursive: true });
+        await link(tmpPath, final);
+        await rm(tmpPath);
+        return final;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+}

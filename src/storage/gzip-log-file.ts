@@ -1,0 +1,98 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { constants as zc, createGzip, type Gzip } from 'node:zlib';
+
+/** Lines are handed to gzip in chunks of this size: one zlib call per ~100 events, not per event. */
+const CHUNK_BYTES = 64 * 1024;
+
+export interface ClosedLogFile {
+  readonly path: string;
+  readonly lines: number;
+  readonly inputBytes: number;
+  readonly gzippedBytes: number;
+  readonly openedAt: number;
+}
+
+/**
+ * One gzip log file being written: header first, then lines. `syncFlush` makes everything written
+ * so far readable by a gunzip of the file as it is (a zlib sync flush), which bounds what a crash
+ * loses. Writes respect backpressure: `write` returns a promise only when gzip is behind.
+ */
+export class GzipLogFile {
+  private readonly gzip: Gzip;
+  private readonly out: WriteStream;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private lineCount = 0;
+  private input = 0;
+  private gzipped = 0;
+  private failure: Error | undefined;
+
+  constructor(readonly path: string, header: string, readonly openedAt: number) {
+    this.gzip = createGzip({ level: 6 });
+    this.out = createWriteStream(path, { flags: 'wx' });
+    this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
+    this.gzip.pipe(this.out);
+    const fail = (e: Error): void => { this.failure ??= e; };
+    this.gzip.on('error', fail);
+    this.out.on('error', fail);
+    this.append(header);
+  }
+
+  /** Uncompressed bytes written so far, header included. */
+  get inputBytes(): number { return this.input; }
+  get lines(): number { return this.lineCount; }
+  /** Compressed bytes produced so far. */
+  get gzippedBytes(): number { return this.gzipped; }
+
+  write(line: string): void | Promise<void> {
+    if (this.failure) throw this.failure;
+    this.lineCount++;
+    return this.append(line);
+  }
+
+  private append(text: string): void | Promise<void> {
+    const bytes = Buffer.byteLength(text);
+    this.input += bytes;
+    this.pending.push(text);
+    this.pendingBytes += bytes;
+    if (this.pendingBytes >= CHUNK_BYTES) return this.push();
+  }
+
+  private push(): void | Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.gzip.write(chunk)) return this.waitDrain();
+  }
+
+  private async waitDrain(): Promise<void> {
+    await Promise.race([once(this.gzip, 'drain'), once(this.gzip, 'error')]);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Everything written so far becomes readable from the file (complete lines, valid gzip prefix). */
+  async syncFlush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    await this.push();
+    await new Promise<void>((resolve) => this.gzip.flush(zc.Z_SYNC_FLUSH, () => resolve()));
+  }
+
+  /** Ends the gzip stream and waits until the file is complete on disk. */
+  async finish(): Promise<ClosedLogFile> {
+    if (this.failure) throw this.failure;
+    await this.push();
+    const closed = once(this.out, 'close');
+    this.gzip.end();
+    await closed;
+    if (this.failure) throw this.failure;
+    return { path: this.path, lines: this.lineCount, inputBytes: this.input, gzippedBytes: this.gzipped, openedAt: this.openedAt };
+  }
+
+  /** Stops writing without completing the file (used when the file itself failed). */
+  destroy(): void {
+    this.gzip.destroy();
+    this.out.destroy();
+  }
+}

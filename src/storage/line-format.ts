@@ -1,0 +1,99 @@
+import type { TrackedEvent } from '../event/event.js';
+import { parseQueryString } from '../event/query-string.js';
+
+/**
+ * The WT1 log line (WT1-REFERENCE §7): tab-separated, one event per line, header first.
+ *
+ * Escaping (fixed from the original, which only escaped `"`): in every field, bare or quoted,
+ * `\` is written `\\`, TAB `\t`, LF `\n`, CR `\r`; inside quotes `"` is written `\"`. So every line
+ * has exactly the header's number of fields whatever a visitor sends.
+ */
+export const BASE_COLUMNS = [
+  'server_ts', 'client_ts', 'client_addr', 'visitor_id', 'session_id', 'location', 'referer',
+  'user-agent', 'type', 'visitor_params', 'session_params', 'event_params', 'br_width', 'br_height',
+  'sc_width', 'sc_height', 'br_lang', 'tz_off',
+] as const;
+
+export interface LineColumns {
+  readonly globalVisitorId: boolean;
+  readonly inlinedVisitorParams: readonly string[];
+  readonly inlinedSessionParams: readonly string[];
+  readonly inlinedEventParams: readonly string[];
+}
+
+export function headerLine(columns: LineColumns): string {
+  const names: string[] = [...BASE_COLUMNS];
+  if (columns.globalVisitorId) names.push('global_visitor_id');
+  names.push(...columns.inlinedVisitorParams, ...columns.inlinedSessionParams, ...columns.inlinedEventParams);
+  return '#' + names.join('\t') + '\n';
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r"]/;
+const ESCAPE_RE = /[\\\t\n\r"]/g;
+const BARE_ESCAPE_RE = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '"': '\\"' };
+const replaceEscape = (c: string): string => ESCAPES[c];
+
+/** A bare field: backslash, tab, newline and carriage return escaped. */
+export function bare(value: string | null): string {
+  if (value === null) return 'null';
+  return NEEDS_ESCAPE.test(value) ? value.replace(BARE_ESCAPE_RE, replaceEscape) : value;
+}
+
+/** A quoted field: `null` when missing, else `"..."` with `"` escaped too. */
+export function quoted(value: string | null): string {
+  if (value === null) return 'null';
+  return '"' + (NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_RE, replaceEscape) : value) + '"';
+}
+
+/** An inlined param column: quoted, empty when missing. */
+function inlined(value: string | undefined): string {
+  return value === undefined ? '""' : quoted(value);
+}
+
+/** UTC `yyyy-MM-ddTHH:mm:ss.SSS`, no zone suffix. */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(Number.isFinite(ms) ? ms : 0);
+  return Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00.000' : d.toISOString().slice(0, 23);
+}
+
+export function formatLine(e: TrackedEvent, columns: LineColumns): string {
+  let line =
+    formatTimestamp(e.serverTS) + '\t' +
+    formatTimestamp(e.clientTS) + '\t' +
+    bare(e.origAddress) + '\t' +
+    bare(e.visitorId) + '\t' +
+    bare(e.sessionId) + '\t' +
+    quoted(e.page) + '\t' +
+    quoted(e.referer) + '\t' +
+    quoted(e.ua) + '\t' +
+    quoted(e.type) + '\t' +
+    quoted(e.visitorParams) + '\t' +
+    quoted(e.sessionParams) + '\t' +
+    quoted(e.eventParams) + '\t' +
+    e.browserWidth + '\t' + e.browserHeight + '\t' + e.screenWidth + '\t' + e.screenHeight + '\t' +
+    quoted(e.browserLanguage) + '\t' +
+    (e.tzOffset === null ? '' : bare(e.tzOffset));
+  if (columns.globalVisitorId) line += '\t' + (e.globalVisitorId === null ? '' : bare(e.globalVisitorId));
+  line += inlinedColumns(e.visitorParams, columns.inlinedVisitorParams);
+  line += inlinedColumns(e.sessionParams, columns.inlinedSessionParams);
+  line += inlinedColumns(e.eventParams, columns.inlinedEventParams);
+  return line + '\n';
+}
+
+function inlinedColumns(params: string | null, names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const values = params ? parseQueryString(params) : undefined;
+  let out = '';
+  for (const name of names) out += '\t' + inlined(values?.get(name));
+  return out;
+}
+
+/** Reverses `bare` / `quoted` for one field (used by `wt1 cat` and the tests). Returns null for `null`. */
+export function unescapeField(field: string): string | null {
+  if (field === 'null') return null;
+  let s = field;
+  if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') s = s.slice(1, -1);
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+}

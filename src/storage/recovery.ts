@@ -1,0 +1,125 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants as zc, createGunzip } from 'node:zlib';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { GzipLogFile } from './gzip-log-file.js';
+import { parseTemporaryName, safeHostname, temporaryName } from './rotating-log.js';
+
+export interface RecoveredFile {
+  readonly from: string;
+  readonly lines: number;
+  readonly droppedTailBytes: number;
+  /** Final name (from `publish`), or undefined when nothing complete was left in the file. */
+  readonly publishedAs: string | undefined;
+}
+
+/** Every file under `dir` (recursively) whose name passes `accept`. Missing folders give nothing. */
+export async function findFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw e;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await findFiles(full, accept)));
+    else if (entry.isFile() && accept(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // a previous life of this process (pid 1 in a container)
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Decompresses as much of a possibly torn gzip file as can be read: a crash leaves a valid prefix
+ * (thanks to the periodic sync flush) followed by a partial block, which is ignored.
+ */
+export async function readTornGzip(file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    const gunzip = createGunzip({ finishFlush: zc.Z_SYNC_FLUSH });
+    gunzip.on('data', (c: Buffer) => chunks.push(c));
+    gunzip.on('end', () => resolve());
+    gunzip.on('error', () => resolve());
+    const input = createReadStream(file);
+    input.on('error', () => { gunzip.end(); });
+    input.pipe(gunzip);
+  });
+  return Buffer.concat(chunks);
+}
+
+/**
+ * At start: publishes the `_` files left by dead writers of this host under `workDir/tracker`,
+ * keeping complete lines and cutting a torn tail. Each file is claimed by an atomic rename first, so
+ * two processes starting together never recover the same file.
+ */
+export async function recoverLeftovers(
+  workDir: string,
+  logger: Logger,
+  publish: (tmpPath: string, lines: number, inputBytes: number, gzippedBytes: number, time: number) => Promise<string>,
+): Promise<RecoveredFile[]> {
+  const host = safeHostname();
+  const candidates = await findFiles(path.join(workDir, 'tracker'), (name) => {
+    const parsed = parseTemporaryName(name);
+    return parsed !== undefined && parsed.host === host && !processIsAlive(parsed.pid);
+  });
+  const results: RecoveredFile[] = [];
+  for (const file of candidates) {
+    const claimed = `${file}.recovering-${process.pid}`;
+    try {
+      await rename(file, claimed);
+    } catch {
+      continue; // another process took it
+    }
+    try {
+      results.push(await recoverOne(claimed, file, workDir, publish));
+    } catch (error) {
+      logger.error({ err: error, file }, 'could not recover a leftover file; it is kept as is');
+      await rename(claimed, file + '.unrecoverable').catch(() => {});
+    }
+  }
+  for (const r of results) logger.warn(r, 'recovered a file left by a crashed writer');
+  return results;
+}
+
+async function recoverOne(
+  claimed: string,
+  original: string,
+  workDir: string,
+  publish: (tmpPath: string, lines: number, inputBytes: number, gzippedBytes: number, time: number) => Promise<string>,
+): Promise<RecoveredFile> {
+  const data = await readTornGzip(claimed);
+  const lastNewline = data.lastIndexOf(0x0a);
+  const complete = lastNewline === -1 ? Buffer.alloc(0) : data.subarray(0, lastNewline + 1);
+  const droppedTailBytes = data.length - complete.length;
+  const text = complete.toString('utf8');
+  const firstNewline = text.indexOf('\n');
+  const header = firstNewline === -1 ? '' : text.slice(0, firstNewline + 1);
+  const body = firstNewline === -1 ? '' : text.slice(firstNewline + 1);
+  const lines = body === '' ? 0 : body.split('\n').length - 1;
+  if (!header.startsWith('#') || lines === 0) {
+    await rm(claimed, { force: true });
+    return { from: original, lines: 0, droppedTailBytes, publishedAs: undefined };
+  }
+  const mtime = (await stat(claimed)).mtimeMs;
+  const tmp = path.join(workDir, temporaryName(mtime));
+  await mkdir(path.dirname(tmp), { recursive: true });
+  const rewritten = new GzipLogFile(tmp, header, mtime);
+  await rewritten.write(body);
+  const closed = await rewritten.finish();
+  const publishedAs = await publish(tmp, lines, closed.inputBytes, closed.gzippedBytes, mtime);
+  await rm(claimed, { force: true });
+  return { from: original, lines, droppedTailBytes, publishedAs };
+}

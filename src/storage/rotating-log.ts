@@ -1,0 +1,166 @@
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { TrackedEvent } from '../event/event.js';
+import { formatLine, headerLine, type LineColumns } from './line-format.js';
+import { GzipLogFile, type ClosedLogFile } from './gzip-log-file.js';
+
+/** `tracker/YYYY/MM/DD/HH` of a time, in UTC. */
+export function hourFolder(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-11-27T06:05:04.123Z
+  return path.join('tracker', iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13));
+}
+
+/** `tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz`, UTC; N > 0 only when the name was taken. */
+export function publishedName(ms: number, instanceId: string, n: number): string {
+  const iso = new Date(ms).toISOString();
+  const base = `${iso.slice(14, 16)}-${iso.slice(17, 19)}${instanceId ? '-' + instanceId : ''}${n > 0 ? '-' + n : ''}.log.gz`;
+  return path.join(hourFolder(ms), base);
+}
+
+/** Host name made safe for a file name. */
+export function safeHostname(): string {
+  return hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';
+}
+
+/**
+ * Temporary name of a file being written: `_` first (readers skip it), then the writer's host and
+ * pid so that recovery after a crash only takes the files of dead writers of this host.
+ */
+export function temporaryName(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return path.join(hourFolder(ms), `_${iso.slice(14, 16)}-${iso.slice(17, 19)}.${safeHostname()}.${process.pid}.${randomBytes(4).toString('hex')}.log.gz`);
+}
+
+/** Parses a temporary name; undefined when it is not one of ours. */
+export function parseTemporaryName(name: string): { host: string; pid: number } | undefined {
+  const m = /^_\d\d-\d\d\.([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+\.log\.gz$/.exec(name);
+  return m ? { host: m[1], pid: Number(m[2]) } : undefined;
+}
+
+export interface RotationOptions {
+  /** Folder under which `tracker/...` temporary files are written. */
+  readonly workDir: string;
+  readonly columns: LineColumns;
+  /** Rotate once the uncompressed size reaches this many bytes. */
+  readonly newFileTriggerSize: number;
+  /** Rotate once the file is this many seconds old (0: never). */
+  readonly newFileTriggerInterval: number;
+  /** Seconds between sync flushes of the open file. */
+  readonly flushInterval: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Publishes a closed file (rename into place, or hand to the uploader); returns its final name. */
+  readonly publish: (file: ClosedLogFile) => Promise<string>;
+}
+
+/**
+ * The behaviour shared by the file-based engines: one open gzip file at a time, rotated on size and
+ * age (age also on a timer, so an idle file does not stay open), sync-flushed every `flushInterval`,
+ * never published empty.
+ */
+export class RotatingLog {
+  private current: GzipLogFile | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private rotating: Promise<string | undefined> = Promise.resolve(undefined);
+  private readonly header: string;
+  private counters = { createdFiles: 0, savedEvents: 0, savedEventsInputSize: 0, savedEventsGZippedSize: 0 };
+
+  constructor(private readonly options: RotationOptions) {
+    this.header = headerLine(options.columns);
+  }
+
+  start(): void {
+    const ms = Math.max(10, this.options.flushInterval * 1000);
+    this.timer = setInterval(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  /** Totals of published files plus the open one (savedEvents counts lines handed to a file). */
+  stats(): Record<string, number> {
+    const open = [this.current, this.closing];
+    const sum = (f: (x: GzipLogFile) => number): number => open.reduce((a, x) => a + (x ? f(x) : 0), 0);
+    return {
+      createdFiles: this.counters.createdFiles,
+      savedEvents: this.counters.savedEvents + sum((x) => x.lines),
+      savedEventsInputSize: this.counters.savedEventsInputSize + sum((x) => x.inputBytes),
+      savedEventsGZippedSize: this.counters.savedEventsGZippedSize + sum((x) => x.gzippedBytes),
+      openFileEvents: this.current?.lines ?? 0,
+    };
+  }
+
+  write(event: TrackedEvent): void | Promise<void> {
+    const now = this.options.now();
+    if (this.current && this.isTooOld(this.current, now)) {
+      return this.rotate().then(() => this.write(event));
+    }
+    const file = this.current ?? this.openFile(now);
+    if (file instanceof Promise) return file.then(() => this.write(event));
+    const pending = file.write(formatLine(event, this.options.columns));
+    if (file.inputBytes >= this.options.newFileTriggerSize) {
+      return Promise.resolve(pending).then(() => this.rotate()).then(() => undefined);
+    }
+    return pending;
+  }
+
+  /** Closes and publishes the open file, if it holds any event. */
+  async rotate(): Promise<string | undefined> {
+    const file = this.current;
+    this.current = undefined;
+    if (!file) return this.rotating;
+    this.rotating = this.rotating.then(() => this.finishAndPublish(file));
+    return this.rotating;
+  }
+
+  async close(): Promise<string | undefined> {
+    if (this.timer) clearInterval(this.timer);
+    return this.rotate();
+  }
+
+  private async finishAndPublish(file: GzipLogFile): Promise<string | undefined> {
+    this.closing = file;
+    const closed = await file.finish().finally(() => { this.closing = undefined; });
+    if (closed.lines === 0) {
+      const { rm } = await import('node:fs/promises');
+      await rm(closed.path, { force: true });
+      return undefined;
+    }
+    const name = await this.options.publish(closed);
+    this.counters.createdFiles++;
+    this.counters.savedEvents += closed.lines;
+    this.counters.savedEventsInputSize += closed.inputBytes;
+    this.counters.savedEventsGZippedSize += closed.gzippedBytes;
+    return name;
+  }
+
+  private isTooOld(file: GzipLogFile, now: number): boolean {
+    const interval = this.options.newFileTriggerInterval;
+    return interval > 0 && now - file.openedAt >= interval * 1000;
+  }
+
+  private openFile(now: number): GzipLogFile | Promise<void> {
+    const relative = temporaryName(now);
+    const full = path.join(this.options.workDir, relative);
+    const dir = path.dirname(full);
+    if (this.knownDir !== dir) {
+      return mkdir(dir, { recursive: true }).then(() => { this.knownDir = dir; });
+    }
+    this.current = new GzipLogFile(full, this.header, now);
+    return this.current;
+  }
+  private knownDir: string | undefined;
+  private closing: GzipLogFile | undefined;
+
+  private async tick(): Promise<void> {
+    const file = this.current;
+    if (!file) return;
+    try {
+      if (this.isTooOld(file, this.options.now())) await this.rotate();
+      else await file.syncFlush();
+    } catch (error) {
+      this.options.logger.error({ err: error, file: file.path }, 'periodic flush failed');
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const WT1_BIN = fileURLToPath(new URL('../../../bin/wt1', import.meta.url));
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+export interface Wt1Process {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  /** Everything the process wrote so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+}
+
+/**
+ * Runs `bin/wt1 serve ...args` as a real child process, as a user would, and waits until it
+ * answers /isAlive. The port is chosen here unless args set one.
+ */
+export async function spawnWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; port?: number } = {}): Promise<Wt1Process> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [WT1_BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);
+    if (done) throw new Error(`wt1 exited before listening:\n${out}`);
+    try {
+      const res = await fetch(`${url}/isAlive`);
+      if (res.status === 200 || res.status === 503) break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`wt1 did not answer within 15 s:\n${out}`);
+    }
+  }
+  return { child, port, url, output: () => out, exited };
+}
+
+/** Runs `bin/wt1 ...args` to completion and returns its exit code and output. */
+export async function runWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [WT1_BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? -1)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../../src/config/load.js';
+import type { RawValue } from '../../src/config/spec.js';
+import { createCollector, type Collector } from '../../src/server/app.js';
+
+export function tempDir(prefix = 'wt1-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  readonly root: string;
+  readonly collector: Collector;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real collector in this process on a free loopback port, storing under a fresh temp
+ * folder. `keys` are config keys as in a config.properties file.
+ */
+export async function startTestServer(keys: Record<string, RawValue> = {}): Promise<TestServer> {
+  const root = (keys['storage.params.rootDir'] as string | undefined) ?? tempDir();
+  const config = validateConfig(new Map<string, RawValue>(Object.entries({
+    port: 0,
+    host: '127.0.0.1',
+    'storage.params.rootDir': root,
+    ...keys,
+  })));
+  const collector = createCollector(config);
+  const port = await collector.start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    root,
+    collector,
+    stop: () => collector.stop(),
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
