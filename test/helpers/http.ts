@@ -33,7 +33,13 @@ export function rawPost(url: string, headers: OutgoingHttpHeaders, body: Buffer 
       if (Buffer.isBuffer(body)) { req.end(body); return; }
       for await (const chunk of body) {
         if (answered || req.destroyed) return;
-        if (!req.write(chunk)) await new Promise<void>((r) => { req.once('drain', r); req.once('close', r); });
+        if (!req.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => { req.off('drain', done); req.off('close', done); resolve(); };
+            req.on('drain', done);
+            req.on('close', done);
+          });
+        }
       }
       if (!req.destroyed) req.end();
     };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
 export const WT1_BIN = fileURLToPath(new URL('../../../bin/wt1', import.meta.url));
 
@@ -69,4 +70,31 @@ export async function runWt1(args: string[], options: { env?: NodeJS.ProcessEnv;
   const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? -1)));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/** Resident memory of a process, in bytes, from /proc/PID/status (Linux). */
+export function residentBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** Samples a process's resident memory every `intervalMs` until stopped; returns the peak. */
+export function sampleResidentPeak(pid: number, intervalMs = 10): { stop(): number } {
+  let peak = residentBytes(pid);
+  const timer = setInterval(() => {
+    try { peak = Math.max(peak, residentBytes(pid)); } catch { /* exited */ }
+  }, intervalMs);
+  return { stop: () => { clearInterval(timer); try { peak = Math.max(peak, residentBytes(pid)); } catch { /* exited */ } return peak; } };
+}
+
+/** Stops a spawned wt1 with SIGTERM (its graceful shutdown) and waits for it, SIGKILL after `timeoutMs`. */
+export async function stopWt1(p: Wt1Process, timeoutMs = 15_000): Promise<number | string> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return code;
 }
