@@ -1,6 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip as gunzipCallback, gunzipSync } from 'node:zlib';
 import { Wt1Error } from '../errors.js';
+import { readBody } from './body.js';
+
+const gunzipAsync = promisify(gunzipCallback);
+
+/** Bodies declared at most this large are read whole, then gunzipped in one call (no per-chunk thread-pool trips). */
+const SMALL_BODY = 64 * 1024;
+/** Gunzipped synchronously up to this many bytes (about a millisecond of CPU); past it, in zlib's thread pool. */
+const SYNC_OUTPUT_LIMIT = 1024 * 1024;
+const ZLIB_CHUNK = 64 * 1024;
 
 export interface GunzipLimits {
   /** Largest body as sent (compressed), in bytes. */
@@ -11,20 +21,61 @@ export interface GunzipLimits {
 }
 
 /**
- * Reads a gzipped request body and gunzips it as it streams, refusing (413) as soon as either the
- * compressed bytes or the gunzipped bytes pass their limit. The expansion is never buffered past the
- * limit: zlib is fed with backpressure and destroyed on the first output chunk over it, so a gzip
- * bomb costs at most `maxDecompressedSize` plus one zlib chunk of memory. A client that stalls is
- * timed out (408); a broken gzip stream gives 400.
+ * Reads a gzipped request body and gunzips it, refusing (413) as soon as either the compressed
+ * bytes or the gunzipped bytes pass their limit. The expansion is never buffered past the limit:
+ * zlib stops (and is destroyed) on the first output chunk over it, so a gzip bomb costs at most
+ * `maxDecompressedSize` plus one zlib chunk of memory. Bodies declared small are read whole first
+ * (see readSmallGunzippedBody: 3-10x cheaper per request); others are gunzipped as they stream in.
+ * A client that stalls is timed out (408); a broken gzip stream gives 400.
  */
 export function readGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) <= SMALL_BODY) return readSmallGunzippedBody(req, limits);
+  return streamGunzippedBody(req, limits);
+}
+
+/**
+ * The common case, a batch of a few KB: read it whole (within the compressed limit), then gunzip it
+ * in one synchronous call capped at SYNC_OUTPUT_LIMIT; a body that expands further (a big batch, or
+ * a bomb) is gunzipped again in the thread pool, zlib stopping at the gunzipped limit.
+ */
+async function readSmallGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
+  const compressed = await readBody(req, limits.maxBodySize, limits.timeoutMs);
+  const syncLimit = Math.min(limits.maxDecompressedSize, SYNC_OUTPUT_LIMIT);
+  try {
+    return gunzipSync(compressed, { maxOutputLength: syncLimit, chunkSize: ZLIB_CHUNK });
+  } catch (error) {
+    if (!isTooLarge(error) || syncLimit === limits.maxDecompressedSize) throw gunzipError(error, limits);
+  }
+  try {
+    return await gunzipAsync(compressed, { maxOutputLength: limits.maxDecompressedSize, chunkSize: ZLIB_CHUNK });
+  } catch (error) {
+    throw gunzipError(error, limits);
+  }
+}
+
+function isTooLarge(error: unknown): boolean {
+  return (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+function gunzipError(error: unknown, limits: GunzipLimits): Wt1Error {
+  if (isTooLarge(error)) return inflatedTooLarge(limits.maxDecompressedSize);
+  return new Wt1Error('WT1_ERR_BAD_REQUEST', `the body is not valid gzip: ${(error as Error).message}`);
+}
+
+function inflatedTooLarge(limit: number): Wt1Error {
+  return new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the gunzipped body is larger than the limit of ${limit} bytes`);
+}
+
+/** Larger or chunked bodies: gunzipped as they arrive, stopping at whichever limit comes first. */
+function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
   const { maxBodySize, maxDecompressedSize, timeoutMs } = limits;
   const tooLarge = (): Wt1Error => new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${maxBodySize} bytes`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodySize) return Promise.reject(tooLarge());
 
   return new Promise((resolve, reject) => {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: ZLIB_CHUNK });
     const chunks: Buffer[] = [];
     let received = 0;
     let inflated = 0;
@@ -58,7 +109,7 @@ export function readGunzippedBody(req: IncomingMessage, limits: GunzipLimits): P
       if (done) return;
       inflated += chunk.length;
       if (inflated > maxDecompressedSize) {
-        finish(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the gunzipped body is larger than the limit of ${maxDecompressedSize} bytes`));
+        finish(inflatedTooLarge(maxDecompressedSize));
       } else {
         chunks.push(chunk);
       }

@@ -32,6 +32,15 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     const encoded = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: gzipSync(JSON.stringify(message('encoded'))) });
     assert.deepEqual([encoded.status, await encoded.json()], [200, { accepted: 2 }]);
 
+    // a small body that expands past the synchronous gunzip cap (1 MiB) is gunzipped again in the thread pool
+    const padded = gzipSync('{"events":[{"type":"padded"}]' + ' '.repeat(2 * 1024 * 1024) + '}');
+    assert.ok(padded.length < 64 * 1024);
+    const big = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body: padded });
+    assert.deepEqual([big.status, await big.json()], [200, { accepted: 1 }]);
+    const tooBig = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body: gzipSync('{"events":[{}]' + ' '.repeat(11 * 1024 * 1024) + '}') });
+    assert.equal(tooBig.status, 413);
+    assert.equal(await tooBig.text(), 'Request body too large: the gunzipped body is larger than the limit of 10485760 bytes');
+
     // no ids: generated like the pixel's; no ua: the request's User-Agent
     const bare = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'curl/8.0' }, body: '{"events":[{"type":"page"}]}' });
     assert.deepEqual([bare.status, await bare.json()], [200, { accepted: 1 }]);
@@ -39,7 +48,8 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     await server.stop();
   }
   const rows = readAllRows(server.root);
-  assert.equal(rows.length, 7);
+  assert.equal(rows.length, 8);
+  assert.equal(rows[6].type, 'padded');
   for (const [i, batch] of ['plain', 'gzip', 'encoded'].entries()) {
     const [page, event] = rows.slice(i * 2, i * 2 + 2);
     assert.match(page.server_ts!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
@@ -62,7 +72,7 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     assert.equal(event.event_params, 'total=42.5&label=tab%09here');
     assert.equal(event.visitor_id, `visitor-${batch}`);
   }
-  const generated = rows[6];
+  const generated = rows[7];
   assert.match(generated.visitor_id!, /^Z[0-9a-f]{32}$/);
   assert.match(generated.session_id!, /^Z[0-9a-f]{32}$/);
   assert.equal(generated['user-agent'], 'curl/8.0');
