@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   ];
   console.log(`wt1 events API benchmark: ${SECONDS} s per scenario, ${CONNECTIONS} connections, batch ${BATCH} (${json.length} B plain, ${gz.length} B gzipped), node ${process.version}`);
   const rates = new Map<string, number>();
+  const written = new Map<string, number>();
   try {
     for (const s of scenarios) {
       const lostBefore = await lostInQueue(server.url);
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       const accepted = result['2xx'] * s.eventsPerRequest;
       const eventsPerSecond = accepted / result.duration;
       rates.set(s.name, eventsPerSecond);
+      written.set(s.name, (accepted - lost) / result.duration);
       console.log(
         `${s.name.padEnd(28)} ${fmt(result['2xx'] / result.duration).padStart(7)} req/s ${fmt(eventsPerSecond).padStart(10)} events/s accepted ` +
           `${fmt((accepted - lost) / result.duration).padStart(8)} events/s written  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}  lost in queue ${lost}`,
@@ -93,7 +95,10 @@ async function main(): Promise<void> {
     removeDir(dir);
   }
   const pixel = rates.get(scenarios[0].name)!;
-  for (const s of scenarios.slice(1)) console.log(`ratio ${s.name} / pixel: ${(rates.get(s.name)! / pixel).toFixed(1)}x`);
+  const pixelWritten = written.get(scenarios[0].name)!;
+  for (const s of scenarios.slice(1)) {
+    console.log(`ratio ${s.name} / pixel: ${(rates.get(s.name)! / pixel).toFixed(1)}x accepted, ${(written.get(s.name)! / pixelWritten).toFixed(1)}x written`);
+  }
 }
 
 async function live(url: string): Promise<Record<string, unknown>> {
