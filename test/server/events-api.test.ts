@@ -41,6 +41,10 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     assert.equal(tooBig.status, 413);
     assert.equal(await tooBig.text(), 'Request body too large: the gunzipped body is larger than the limit of 10485760 bytes');
 
+    // a UTF-8 byte order mark is tolerated
+    const bom = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"events":[{"type":"bom"}]}')]) });
+    assert.deepEqual([bom.status, await bom.json()], [200, { accepted: 1 }]);
+
     // no ids: generated like the pixel's; no ua: the request's User-Agent
     const bare = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'curl/8.0' }, body: '{"events":[{"type":"page"}]}' });
     assert.deepEqual([bare.status, await bare.json()], [200, { accepted: 1 }]);
@@ -48,8 +52,9 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     await server.stop();
   }
   const rows = readAllRows(server.root);
-  assert.equal(rows.length, 8);
+  assert.equal(rows.length, 9);
   assert.equal(rows[6].type, 'padded');
+  assert.equal(rows[7].type, 'bom');
   for (const [i, batch] of ['plain', 'gzip', 'encoded'].entries()) {
     const [page, event] = rows.slice(i * 2, i * 2 + 2);
     assert.match(page.server_ts!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
@@ -72,7 +77,7 @@ test('valid batches, plain and gzipped, land with every field in its column', as
     assert.equal(event.event_params, 'total=42.5&label=tab%09here');
     assert.equal(event.visitor_id, `visitor-${batch}`);
   }
-  const generated = rows[7];
+  const generated = rows[8];
   assert.match(generated.visitor_id!, /^Z[0-9a-f]{32}$/);
   assert.match(generated.session_id!, /^Z[0-9a-f]{32}$/);
   assert.equal(generated['user-agent'], 'curl/8.0');
@@ -129,18 +134,27 @@ test('each malformed body gets its precise status and message, and nothing is wr
   removeDir(server.root);
 });
 
-test('a client that stalls mid-body is timed out with 408', async () => {
+test('a client that stalls mid-body is timed out with 408 (plain, small gzip, streamed gzip)', async () => {
   const server = await startTestServer({ 'api.bodyTimeout': 0.3 });
+  const gzipped = gzipSync('{"events":[{}]}');
+  const stalls: Array<[string, Buffer]> = [
+    ['Content-Type: application/json\r\nContent-Length: 100', Buffer.from('{"events":')],
+    ['Content-Type: application/gzip\r\nContent-Length: 100', gzipped.subarray(0, 10)],
+    ['Content-Type: application/gzip\r\nTransfer-Encoding: chunked', Buffer.concat([Buffer.from('a\r\n'), gzipped.subarray(0, 10), Buffer.from('\r\n')])],
+  ];
   try {
-    const socket = connect(server.port, '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write('POST /public/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"events":');
-    let answer = '';
-    socket.on('data', (c: Buffer) => { answer += c.toString(); });
-    await once(socket, 'close');
-    assert.match(answer, /^HTTP\/1\.1 408 /);
-    assert.match(answer, /X-WT1-Error: WT1_ERR_BODY_TIMEOUT/i);
-    assert.ok(answer.endsWith('Request body timed out: the body was not received within 0.3 s'), answer);
+    for (const [headers, partial] of stalls) {
+      const socket = connect(server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(`POST /public/events HTTP/1.1\r\nHost: x\r\n${headers}\r\n\r\n`);
+      socket.write(partial);
+      let answer = '';
+      socket.on('data', (c: Buffer) => { answer += c.toString(); });
+      await once(socket, 'close');
+      assert.match(answer, /^HTTP\/1\.1 408 /, headers);
+      assert.match(answer, /X-WT1-Error: WT1_ERR_BODY_TIMEOUT/i);
+      assert.ok(answer.endsWith('Request body timed out: the body was not received within 0.3 s'), answer);
+    }
     assert.equal(server.collector.context.dispatcher.received, 0);
   } finally {
     await server.stop();

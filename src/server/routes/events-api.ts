@@ -112,8 +112,10 @@ function charsetOf(contentType: string): string | null {
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new Wt1Error('WT1_ERR_BAD_REQUEST', 'the body is empty');
+  // A UTF-8 byte order mark (some .NET and Windows clients send one) is not JSON, but harmless.
+  const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8', start));
   } catch (error) {
     throw new Wt1Error('WT1_ERR_BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`);
   }
