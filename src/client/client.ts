@@ -88,7 +88,10 @@ interface Buffered {
 type WireIdentity = Partial<Record<'visitorId' | 'sessionId' | 'vparams' | 'sparams' | 'ua' | 'clientLang', string>>;
 
 export interface Wt1Client {
-  /** Buffers one event; never throws for network reasons and never waits. */
+  /**
+   * Buffers one event and never waits. Throws a TypeError at once for a field of the wrong type
+   * (which the server would refuse, taking the rest of the batch with it); never for network reasons.
+   */
   track(event: TrackInput): void;
   /** Sends everything buffered; resolves when it is delivered, refused or given up. */
   flush(): Promise<void>;
@@ -146,6 +149,7 @@ class BatchingClient implements Wt1Client {
       if (this.counts.droppedAfterClose++ === 0) this.logger.warn('wt1 client: track() after close(), event dropped');
       return;
     }
+    checkInput(input);
     const identity = wireIdentity(this.defaults, input);
     const event: WireEvent = { type: input.type ?? 'event', clientTS: input.clientTS ?? Date.now() };
     if (input.page !== undefined) event.page = input.page;
@@ -208,6 +212,25 @@ class BatchingClient implements Wt1Client {
         this.counts.retries += outcome.retries;
         this.counts[outcome.kind] += m.events.length;
       }
+    }
+  }
+}
+
+const STRING_FIELDS = ['type', 'page', 'referer', 'visitorId', 'sessionId', 'ua', 'clientLang'] as const;
+
+function checkInput(input: TrackInput): void {
+  if (typeof input !== 'object' || input === null) throw new TypeError('wt1 client: track() takes an object');
+  for (const name of STRING_FIELDS) {
+    const value = input[name];
+    if (value !== undefined && typeof value !== 'string') throw new TypeError(`wt1 client: ${name} must be a string, not ${typeof value}`);
+  }
+  if (input.clientTS !== undefined && (typeof input.clientTS !== 'number' || !Number.isFinite(input.clientTS))) {
+    throw new TypeError(`wt1 client: clientTS must be a finite number (ms since epoch), not ${String(input.clientTS)}`);
+  }
+  for (const name of ['params', 'vparams', 'sparams'] as const) {
+    const value = input[name];
+    if (value !== undefined && typeof value !== 'string' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new TypeError(`wt1 client: ${name} must be an object or a query string`);
     }
   }
 }

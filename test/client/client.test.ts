@@ -154,3 +154,14 @@ test('a batch is given up after maxRetries when the collector stays unreachable'
   assert.equal(logger.warnings.length, 2);
   assert.match(logger.errors[0], /1 events given up after 3 attempts: ECONNREFUSED/);
 });
+
+test('track() refuses a field of the wrong type at once, so one bad event cannot sink a batch', () => {
+  const client = createClient({ url: 'http://127.0.0.1:9', logger: recordingLogger() });
+  const bad = (input: unknown): void => client.track(input as Parameters<typeof client.track>[0]);
+  assert.throws(() => bad({ clientTS: '1700000000000' }), /clientTS must be a finite number/);
+  assert.throws(() => bad({ page: 42 }), /page must be a string, not number/);
+  assert.throws(() => bad({ params: ['a'] }), /params must be an object or a query string/);
+  assert.throws(() => bad(null), /takes an object/);
+  assert.equal(client.stats().tracked, 0);
+  assert.equal(client.stats().buffered, 0);
+});
