@@ -3,10 +3,12 @@ import type { Router } from '../router.js';
 import { registerPixel } from './pixel.js';
 import { registerPublicMisc } from './public-misc.js';
 import { registerInternal } from './internal.js';
+import { registerSnippet } from './snippet.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = [
   registerPixel,
   registerPublicMisc,
   registerInternal,
+  registerSnippet,
 ];
