@@ -4,7 +4,6 @@
  * queued commands run in order and `_wt1Q` becomes an object whose `push` runs commands at once.
  */
 import { run, trackerUrlBeside } from './tracker.js';
-import { watchPageLifecycle } from './transport.js';
 
 interface Queue {
   push(...commands: unknown[]): void;
@@ -18,7 +17,6 @@ if (!queued || Array.isArray(queued)) {
   // currentScript is set while this script first runs; the selector covers browsers without it.
   const script = (document.currentScript || document.querySelector('script[src*="track.js"]')) as HTMLScriptElement | null;
   trackerUrlBeside((script && script.src) || '');
-  watchPageLifecycle();
   host._wt1Q = {
     push(...commands: unknown[]) {
       for (const command of commands) run(command);

@@ -1,20 +1,17 @@
 /** Longest query string sent in a GIF URL; above it the hit is POSTed (WT1's threshold). */
 export const MAX_GET_LENGTH = 1800;
 
-let leaving = false;
+/** Events during which the page is being left: an image load started now may be cancelled. */
+const LEAVING_EVENTS = /^(pagehide|unload|beforeunload|visibilitychange)$/;
 
 /**
- * Tracks whether the page is being left (or hidden), when an image load may be cancelled.
- * Capture-phase listeners on window run before the page's own listeners of the same event, so a
- * hit the page sends from its own `pagehide` handler already takes the beacon path.
+ * Whether the page is hidden or being left. `window.event` (the event being dispatched) catches a
+ * hit sent from the page's own `pagehide` handler, which may run before any listener of ours
+ * (listeners on window run in registration order, and the page registers first).
  */
-export function watchPageLifecycle(): void {
-  const update = (event: Event): void => {
-    leaving = event.type === 'pagehide' || document.visibilityState === 'hidden';
-  };
-  addEventListener('pagehide', update, true);
-  addEventListener('pageshow', update, true);
-  addEventListener('visibilitychange', update, true);
+function leaving(): boolean {
+  const event = window.event;
+  return document.visibilityState === 'hidden' || (!!event && LEAVING_EVENTS.test(event.type));
 }
 
 /**
@@ -23,7 +20,7 @@ export function watchPageLifecycle(): void {
  * `navigator.sendBeacon`, else `fetch` with `keepalive`.
  */
 export function send(url: string, query: string): void {
-  if (query.length <= MAX_GET_LENGTH && !leaving) {
+  if (query.length <= MAX_GET_LENGTH && !leaving()) {
     new Image().src = url + '?' + query;
     return;
   }

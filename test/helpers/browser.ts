@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Where Debian and friends put Chromium; CHROMIUM_PATH comes first when set. */
@@ -49,11 +52,56 @@ export function findChromium(): string {
   throw new Error(`Chromium not found (looked at ${CANDIDATES.join(', ')}). ${INSTALL_HINT}`);
 }
 
+export interface LaunchOptions {
+  /**
+   * User-Agent for the whole browser (`--user-agent`). Set it as well as the context's
+   * `userAgent`: requests that outlive their page (sendBeacon / keepalive while navigating away)
+   * leave the page's emulation and would carry the real "HeadlessChrome" one.
+   */
+  readonly userAgent?: string;
+  /** Browser language (`--lang`), for the same reason as `userAgent`. */
+  readonly lang?: string;
+}
+
 /**
- * Launches headless Chromium through playwright-core (which gives it a fresh temporary
- * user-data-dir). Close it in a `finally` / `after`.
+ * Launches headless Chromium through playwright-core (which adds `--headless` and gives it a
+ * fresh temporary user-data-dir). Close it in a `finally` / `after`.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = findChromium();
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const args = [...CHROMIUM_ARGS];
+  if (options.userAgent) args.push(`--user-agent=${options.userAgent}`);
+  if (options.lang) args.push(`--lang=${options.lang}`, `--accept-lang=${options.lang}`);
+  return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
+}
+
+export interface Site {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves fixed HTML pages (path without query -> HTML) on a free loopback port: the "customer
+ * site" a browser test loads, on an origin other than the collector's.
+ */
+export async function startSite(pages: Readonly<Record<string, string>>): Promise<Site> {
+  const server = createServer((req, res) => {
+    const html = pages[(req.url ?? '/').split('?')[0]];
+    if (html === undefined) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(html);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
 }

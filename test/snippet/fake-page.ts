@@ -98,10 +98,20 @@ export function fakePage(options: FakePageOptions = {}) {
     load,
     push: (...commands: unknown[]): void => { (window._wt1Q as { push(...c: unknown[]): void }).push(...commands); },
     queue: (): unknown => window._wt1Q,
-    dispatch(type: string, state?: 'visible' | 'hidden') {
-      if (state) visibilityState = state;
-      for (const listener of listeners.get(type) ?? []) listener({ type });
+    /**
+     * Dispatches an event: `window.event` is set while the snippet's listeners and then the page's
+     * own handler (`during`) run, as in a browser.
+     */
+    dispatch(type: string, during?: () => void) {
+      window.event = { type };
+      try {
+        for (const listener of listeners.get(type) ?? []) listener({ type });
+        during?.();
+      } finally {
+        window.event = undefined;
+      }
     },
+    setVisibility(state: 'visible' | 'hidden') { visibilityState = state; },
     pushState: (url: string): void => { (window.history as typeof history).pushState(null, '', url); },
     goTo(url: string) { href = new URL(url, href); },
   };

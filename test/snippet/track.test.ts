@@ -123,16 +123,17 @@ test('long hits and hits made while the page is left are POSTed with sendBeacon'
 
   page.push(['trackEvent', { short: '1' }]);
   assert.equal(page.images.length, 1, 'a short hit loads the GIF');
-  page.dispatch('pagehide');
-  page.push(['trackEvent', { leaving: '1' }]);
-  assert.equal(page.beacons.length, 2);
+  page.dispatch('pagehide', () => page.push(['trackEvent', { leaving: '1' }]));
+  assert.equal(page.beacons.length, 2, "a hit from the page's own pagehide handler uses the beacon");
   assert.equal(hitParams(page.beacons[1].body).leaving, '1');
-  page.dispatch('pageshow', 'visible');
-  page.push(['trackEvent']);
-  assert.equal(page.images.length, 2, 'back from the bfcache: GIF again');
-  page.dispatch('visibilitychange', 'hidden');
+  page.dispatch('click', () => page.push(['trackEvent']));
+  assert.equal(page.images.length, 2, 'a hit from another event loads the GIF');
+  page.setVisibility('hidden');
   page.push(['trackEvent']);
   assert.equal(page.beacons.length, 3, 'a hidden page uses the beacon');
+  page.setVisibility('visible');
+  page.push(['trackEvent']);
+  assert.equal(page.images.length, 3, 'visible again: GIF again');
 });
 
 test('the tracker URL: beside the script, or setTrackerUrl', () => {
