@@ -19,6 +19,7 @@ export interface FakePageOptions {
   readonly queued?: unknown[];
   readonly cookieApiThrows?: boolean;
   readonly globalPrivacyControl?: boolean;
+  readonly doNotTrack?: string;
 }
 
 /**
@@ -66,6 +67,7 @@ export function fakePage(options: FakePageOptions = {}) {
     navigator: {
       language: 'fr-FR',
       globalPrivacyControl: options.globalPrivacyControl,
+      doNotTrack: options.doNotTrack ?? null,
       sendBeacon(url: string, body: string) { beacons.push({ url, body }); return true; },
     },
     screen: { width: 1920, height: 1080 },

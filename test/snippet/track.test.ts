@@ -151,10 +151,14 @@ test('setSizeCapture "false" leaves the sizes out', () => {
   assert.equal(on.__wt1bw, '1280');
 });
 
-test('respectPrivacySignals: with Global Privacy Control on, nothing is sent and no id is stored', () => {
+test('respectPrivacySignals: with Global Privacy Control or DNT on, nothing is sent and no id is stored', () => {
   const page = fakePage({ globalPrivacyControl: true, queued: [['respectPrivacySignals'], ['trackPage'], ['trackEvent']] });
   assert.equal(page.images.length + page.beacons.length, 0);
   assert.equal(page.jar.has('__wt1vic'), false);
+  const dnt = fakePage({ doNotTrack: '1', queued: [['respectPrivacySignals'], ['trackPage']] });
+  assert.equal(dnt.images.length, 0, 'DNT: 1 is honoured too');
+  const noSignal = fakePage({ doNotTrack: '0', globalPrivacyControl: false, queued: [['respectPrivacySignals'], ['trackPage']] });
+  assert.equal(noSignal.images.length, 1);
   const ignored = fakePage({ globalPrivacyControl: true, queued: [['trackPage']] });
   assert.equal(ignored.images.length, 1, 'without the command, signals are not consulted (as WT1)');
 });
