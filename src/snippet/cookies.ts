@@ -46,5 +46,5 @@ export function writeCookie(name: string, value: string | null, seconds: number)
 
 function cookieApiFailed(error: unknown): void {
   broken = true;
-  warn('cookies unavailable: ids kept for this page only', error);
+  warn('cookies unavailable', error);
 }

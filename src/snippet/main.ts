@@ -14,8 +14,8 @@ const queued = host._wt1Q;
 
 // Loaded twice (two script tags): the first copy stays in charge.
 if (!queued || Array.isArray(queued)) {
-  // currentScript is set while this script first runs; the selector covers browsers without it.
-  const script = (document.currentScript || document.querySelector('script[src*="track.js"]')) as HTMLScriptElement | null;
+  // Set while this script first runs (null if it was inlined or bundled: then setTrackerUrl is needed).
+  const script = document.currentScript as HTMLScriptElement | null;
   trackerUrlBeside((script && script.src) || '');
   host._wt1Q = {
     push(...commands: unknown[]) {

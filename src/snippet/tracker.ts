@@ -60,7 +60,8 @@ function renewId(cookie: string, lifetime: number): string {
 }
 
 function track(type: string, extra: unknown, referrer = document.referrer): void {
-  if (extra != null && typeof extra !== 'object') throw 'params must be an object';
+  if (extra != null && typeof extra !== 'object') throw 'bad params';
+  if (!trackerUrl) throw 'no tracker URL';
   if (respectPrivacy && privacySignal()) return;
   const params: Params = {};
   if (extra) {
@@ -135,7 +136,7 @@ const COMMANDS: Record<string, (a: unknown, b: unknown) => void> = {
  */
 export function run(command: unknown): void {
   try {
-    if (!Array.isArray(command) || !Object.prototype.hasOwnProperty.call(COMMANDS, command[0])) throw 'unknown command';
+    if (!Array.isArray(command) || !COMMANDS.hasOwnProperty(command[0])) throw 'unknown command';
     COMMANDS[command[0]](command[1], command[2]);
   } catch (error) {
     warn('skipped command', command, error);

@@ -54,7 +54,6 @@ export function fakePage(options: FakePageOptions = {}) {
     },
     referrer: options.referrer ?? 'https://search.example/',
     currentScript: options.scriptSrc === '' ? null : { src: options.scriptSrc ?? 'https://t.example/track.js' },
-    querySelector: () => null,
     documentElement: { clientWidth: 1000, clientHeight: 700 },
     get visibilityState() { return visibilityState; },
   };

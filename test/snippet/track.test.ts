@@ -139,6 +139,11 @@ test('long hits and hits made while the page is left are POSTed with sendBeacon'
 test('the tracker URL: beside the script, or setTrackerUrl', () => {
   const prefixed = fakePage({ scriptSrc: 'https://t.example/wt1/public/track.js?v=abc', queued: [['trackPage']] });
   assert.ok(prefixed.images[0].startsWith('https://t.example/wt1/public/p.gif?'), prefixed.images[0]);
+  const inlined = fakePage({ scriptSrc: '', queued: [['trackPage']] });
+  assert.equal(inlined.images.length, 0, 'no script src and no setTrackerUrl: nothing sent to the page itself');
+  assert.equal(inlined.warnings.length, 1);
+  inlined.push(['setTrackerUrl', 'https://t.example/public/p.gif'], ['trackPage']);
+  assert.ok(inlined.images[0].startsWith('https://t.example/public/p.gif?'));
   const overridden = fakePage({ queued: [['setTrackerUrl', '/collect/p.gif'], ['trackPage']] });
   assert.ok(overridden.images[0].startsWith('https://site.example/collect/p.gif?'), overridden.images[0]);
 });
