@@ -2,13 +2,16 @@
 // Bundles and minifies the browser snippet (src/snippet/main.ts) into dist/snippet/track.js, prints
 // its size and fails the build when it is over the budget (gzipped). The collector injects its
 // sessionExpiration in place of __WT1_SESSION_EXPIRATION__ when it loads the file.
+// Options (for the test of this script): --outfile FILE, --budget BYTES.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET_GZIPPED = 2048;
+const { values } = parseArgs({ options: { outfile: { type: 'string' }, budget: { type: 'string' } } });
+const BUDGET_GZIPPED = values.budget ? Number(values.budget) : 2048;
 const PLACEHOLDER = '__WT1_SESSION_EXPIRATION__';
-const outfile = 'dist/snippet/track.js';
+const outfile = values.outfile ?? 'dist/snippet/track.js';
 
 await build({
   entryPoints: ['src/snippet/main.ts'],
