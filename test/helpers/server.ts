@@ -43,3 +43,14 @@ export async function startTestServer(keys: Record<string, RawValue> = {}): Prom
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** Waits (polling, bounded) until the collector has received at least `count` events; returns the count. */
+export async function waitForReceived(server: TestServer, count: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const received = server.collector.context.dispatcher.received;
+    if (received >= count) return received;
+    if (Date.now() > deadline) throw new Error(`the collector received ${received} events, expected ${count} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

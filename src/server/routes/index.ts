@@ -4,6 +4,7 @@ import { registerPixel } from './pixel.js';
 import { registerPublicMisc } from './public-misc.js';
 import { registerInternal } from './internal.js';
 import { registerEventsApi } from './events-api.js';
+import { registerSnippet } from './snippet.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = [
@@ -11,4 +12,5 @@ export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = 
   registerPublicMisc,
   registerInternal,
   registerEventsApi,
+  registerSnippet,
 ];

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { AppContext } from '../context.js';
+import type { Router, RouteRequest } from '../router.js';
+import { fail } from '../respond.js';
+
+/** The bundle written by scripts/build-snippet.mjs (dist/snippet/track.js, beside dist/src/). */
+export const SNIPPET_FILE = fileURLToPath(new URL('../../../snippet/track.js', import.meta.url));
+
+/** The free identifier the bundle carries in place of the collector's `sessionExpiration`. */
+export const SESSION_EXPIRATION_PLACEHOLDER = '__WT1_SESSION_EXPIRATION__';
+
+/** A browser may keep the plain URL this long before revalidating (with If-None-Match). */
+const SHORT_CACHE = 'public, max-age=3600';
+/** The versioned URL (`/track.js?v=VERSION`) never changes content, so it is cached for a year. */
+const LONG_CACHE = 'public, max-age=31536000, immutable';
+
+/** The script as served, computed once at startup. */
+export interface ServedSnippet {
+  readonly body: Buffer;
+  readonly gzipped: Buffer;
+  /** 16 hex digits of the body's SHA-256: the ETag and the `v` of the versioned URL. */
+  readonly version: string;
+  readonly etag: string;
+}
+
+/** Puts the collector's session lifetime (seconds) into the bundle and prepares both encodings. */
+export function renderSnippet(template: string, sessionExpiration: number): ServedSnippet {
+  if (!template.includes(SESSION_EXPIRATION_PLACEHOLDER)) throw new Error(`the snippet bundle lacks ${SESSION_EXPIRATION_PLACEHOLDER}`);
+  const body = Buffer.from(template.replace(SESSION_EXPIRATION_PLACEHOLDER, String(Math.trunc(sessionExpiration))), 'utf8');
+  const version = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  // A weak ETag: the gzipped and the plain answers are the same script.
+  return { body, gzipped: gzipSync(body, { level: 9 }), version, etag: `W/"${version}"` };
+}
+
+/** Whether an If-None-Match header names this ETag (weak comparison, `*` matches). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === opaque;
+  });
+}
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  const accept = req.headers['accept-encoding'];
+  if (typeof accept !== 'string') return false;
+  return accept.split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return coding === 'gzip' && (!q || Number(q.slice(2)) > 0);
+  });
+}
+
+/**
+ * GET /track.js and /public/track.js: the browser snippet (the `_wt1Q` tracker), with the
+ * collector's `sessionExpiration` in it. Cached by ETag (304 on If-None-Match); `?v=VERSION`
+ * (the ETag's value) is cached for a year.
+ */
+export function registerSnippet(router: Router, ctx: AppContext): void {
+  let snippet: ServedSnippet | undefined;
+  try {
+    snippet = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), ctx.config.sessionExpiration);
+  } catch (error) {
+    ctx.logger.warn({ err: error, file: SNIPPET_FILE }, 'browser snippet not available: /track.js answers 404 (run npm run build)');
+  }
+
+  const serve = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
+    req.resume();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'GET, HEAD' });
+    }
+    if (!snippet) return fail(res, 'WT1_ERR_NOT_FOUND', 'the browser snippet is not built (run npm run build)');
+    const versioned = new URLSearchParams(route.query).get('v') === snippet.version;
+    const headers: Record<string, string | number> = {
+      'Cache-Control': versioned ? LONG_CACHE : SHORT_CACHE,
+      ETag: snippet.etag,
+      Vary: 'Accept-Encoding',
+      // Sites may load it with crossorigin + integrity, or under Cross-Origin-Embedder-Policy.
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (etagMatches(req.headers['if-none-match'], snippet.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const gzip = acceptsGzip(req);
+    const body = gzip ? snippet.gzipped : snippet.body;
+    headers['Content-Type'] = 'application/javascript; charset=utf-8';
+    headers['Content-Length'] = body.length;
+    if (gzip) headers['Content-Encoding'] = 'gzip';
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  router.on('/track.js', serve);
+  router.on('/public/track.js', serve);
+}
