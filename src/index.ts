@@ -5,4 +5,5 @@ export type { Config } from './config/schema.js';
 export type { TrackedEvent } from './event/event.js';
 export type { StorageEngine, EngineDescriptor, EngineContext, FlushResult } from './storage/engine.js';
 export type { Handler, HandlerDescriptor, HandlerContext } from './handlers/handler.js';
+export { registerHandler } from './handlers/registry.js';
 export { Wt1Error, ConfigError, ERRORS, type ErrorCode } from './errors.js';

@@ -157,11 +157,13 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     const prefix = `handler.${name}.params.`;
     const rawParams: Record<string, string> = {};
     for (const [k, v] of raw) if (k.startsWith(prefix) && v !== null) rawParams[k.slice(prefix.length)] = String(v);
+    const params = readKeys(prefix, raw, descriptor.params, problems);
+    for (const problem of descriptor.validate?.(params, rawParams) ?? []) problems.push(prefix + problem);
     handlers.push({
       name,
       kind: descriptor.name,
       className: String(className),
-      params: Object.freeze(readKeys(prefix, raw, descriptor.params, problems)),
+      params: Object.freeze(params),
       rawParams: Object.freeze(rawParams),
     });
   }
@@ -192,6 +194,8 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
   }
 
   problems.push(...TrustedProxies.validate(top.trustedProxies as string[]));
+  const callback = checkCallbackUrl(top.optoutCallbackUrl as string);
+  if (callback) problems.push(`optoutCallbackUrl: ${JSON.stringify(top.optoutCallbackUrl)} ${callback}`);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -235,4 +239,24 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
 
 function isKnownParam(name: string, descriptor: HandlerDescriptor): boolean {
   return name in descriptor.params || (descriptor.dynamicParams?.test(name) ?? false);
+}
+
+/**
+ * `optoutCallbackUrl` must be an absolute http(s) URL or a path on this host (`/...`): the opt-out
+ * status redirects there, and a scheme like `javascript:` or a `//host` path must not slip in.
+ * Returns what is wrong, or undefined.
+ */
+function checkCallbackUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  // It goes into a Location header as is: printable ASCII only (percent-encode the rest).
+  if (!/^[\x21-\x7e]+$/.test(value) || value.includes('\\')) return 'must be printable ASCII without spaces or backslashes (percent-encode the rest)';
+  if (value.startsWith('/')) return value.startsWith('//') ? 'must be an absolute http(s) URL or a path starting with a single /' : undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL (an absolute http(s) URL or a path starting with /)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  return undefined;
 }

@@ -31,5 +31,10 @@ export interface HandlerDescriptor {
   readonly params: SpecTable;
   /** Param names accepted beyond `params` (e.g. /^sum\.[^.]+\.(filterKey|filterValue|valueKey)$/). */
   readonly dynamicParams?: RegExp;
+  /**
+   * Checks the params together, at config load, before anything starts: returns one message per
+   * problem (each naming the param, relative to `handler.NAME.params.`), or none.
+   */
+  validate?(params: Readonly<Record<string, unknown>>, rawParams: Readonly<Record<string, string>>): string[];
   create(params: Readonly<Record<string, unknown>>, context: HandlerContext, rawParams: Readonly<Record<string, string>>): Handler;
 }

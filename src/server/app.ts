@@ -15,6 +15,7 @@ import type { AppContext } from './context.js';
 import { fail } from './respond.js';
 import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { pixelGlobalVisitorId } from './third-party-cookies.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
@@ -74,7 +75,8 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     trustedProxies: new TrustedProxies(config.trustedProxies),
     startedAt: now(),
     instanceId,
-    globalVisitorId: () => null,
+    // Off (the default): the pixel pays one call returning null.
+    globalVisitorId: config.thirdPartyCookies ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings) : () => null,
   };
 
   const router = new Router();

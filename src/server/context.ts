@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
-import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
+import { anonymizeAddress, isLoopback, TrustedProxies } from '../event/client-address.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
 export interface AppContext {
@@ -15,12 +15,18 @@ export interface AppContext {
   readonly instanceId: string;
   /**
    * Third-party cookie hook of the pixel: sets the global-id cookies on `res` and returns the global
-   * visitor id for the event (null when third-party cookies are off).
+   * visitor id for the event (null when third-party cookies are off, '' when opted out or DNT / GPC).
+   * `queryStrings` (the hit's query, then its form body) give the first-party visitor id that seeds
+   * a new global id (src/server/third-party-cookies.ts).
    */
-  globalVisitorId(req: IncomingMessage, res: ServerResponse): string | null;
+  globalVisitorId(req: IncomingMessage, res: ServerResponse, queryStrings?: readonly string[]): string | null;
 }
 
-/** The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`. */
+/**
+ * The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`.
+ * Loopback addresses are kept whole: they identify no visitor, and the admin guard must still tell
+ * `::1` (which /48 truncation would turn into `0:0:0::`).
+ */
 export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
   const h = req.headers;
   const address = ctx.trustedProxies.clientAddress(
@@ -28,7 +34,7 @@ export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
     h['x-forwarded-for'] as string | undefined,
     h['x-real-ip'] as string | undefined,
   );
-  return ctx.config.anonymizeIp ? anonymizeAddress(address) : address;
+  return ctx.config.anonymizeIp && !isLoopback(address) ? anonymizeAddress(address) : address;
 }
 
 /** Whether the request came over TLS (directly, or per X-Forwarded-Proto from a trusted proxy). */

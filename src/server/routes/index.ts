@@ -5,6 +5,9 @@ import { registerPublicMisc } from './public-misc.js';
 import { registerInternal } from './internal.js';
 import { registerEventsApi } from './events-api.js';
 import { registerSnippet } from './snippet.js';
+import { registerGlobalId } from './global-id.js';
+import { registerCookieOptout } from './cookie-optout.js';
+import { registerHandlers } from './handlers.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = [
@@ -13,4 +16,7 @@ export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = 
   registerInternal,
   registerEventsApi,
   registerSnippet,
+  registerGlobalId,
+  registerCookieOptout,
+  registerHandlers,
 ];

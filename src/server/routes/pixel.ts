@@ -17,7 +17,7 @@ const FORM_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'text/plain
  */
 export function registerPixel(router: Router, ctx: AppContext): void {
   const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void => {
-    const globalVisitorId = ctx.globalVisitorId(req, res);
+    const globalVisitorId = ctx.globalVisitorId(req, res, queryStrings);
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF);
     const h = req.headers;
