@@ -128,6 +128,8 @@ export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: S
     return '';
   }
   if (cookies.optout === '1') {
+    // WT1 refreshed the opt-out only; a global id cookie left beside it is expired too.
+    if (cookies.hadGlobalId) jar.expire(GLOBAL_ID_COOKIE);
     jar.set(OPTOUT_COOKIE, '1', OPTOUT_LIFETIME_SECONDS);
     return '';
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import type { RawValue } from '../../src/config/spec.js';
-import { createCollector, type Collector } from '../../src/server/app.js';
+import { createCollector, type Collector, type CollectorOptions } from '../../src/server/app.js';
 
 export function tempDir(prefix = 'wt1-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -19,9 +19,10 @@ export interface TestServer {
 
 /**
  * Starts a real collector in this process on a free loopback port, storing under a fresh temp
- * folder. `keys` are config keys as in a config.properties file.
+ * folder. `keys` are config keys as in a config.properties file; `options` can inject a clock
+ * (`now`) or a logger.
  */
-export async function startTestServer(keys: Record<string, RawValue> = {}): Promise<TestServer> {
+export async function startTestServer(keys: Record<string, RawValue> = {}, options: CollectorOptions = {}): Promise<TestServer> {
   const root = (keys['storage.params.rootDir'] as string | undefined) ?? tempDir();
   const config = validateConfig(new Map<string, RawValue>(Object.entries({
     port: 0,
@@ -29,7 +30,7 @@ export async function startTestServer(keys: Record<string, RawValue> = {}): Prom
     'storage.params.rootDir': root,
     ...keys,
   })));
-  const collector = createCollector(config);
+  const collector = createCollector(config, options);
   const port = await collector.start();
   return {
     url: `http://127.0.0.1:${port}`,
