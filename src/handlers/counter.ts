@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { TrackedEvent } from '../event/event.js';
 import { parseQueryString } from '../event/query-string.js';
 import type { Handler, HandlerContext, HandlerDescriptor } from './handler.js';
+import { RecencyList } from './recency-list.js';
 
 /** `sum.NAME.filterKey`, `sum.NAME.filterValue`, `sum.NAME.valueKey` (NAME without dots). */
 const SUM_PARAM = /^sum\.([^.]+)\.(filterKey|filterValue|valueKey)$/;
@@ -88,20 +89,25 @@ function compactKey(id: string): string {
  *
  * Memory is bounded: at most `maxVisitors` visitor keys (then visitorsCounter stays there and says
  * so) and `maxActiveVisits` active visits (then the least recently seen visit is ended early and
- * counted). Active visits are kept in a Map in last-seen order, so expiry only ever looks at its
- * oldest entries: no timer, no scan, and the injected clock drives it in tests.
+ * counted). Active visits are kept in last-seen order, so expiry only ever looks at the oldest
+ * ones: no timer, no scan, and the injected clock drives it in tests.
  */
 export class CounterHandler implements Handler {
   private readonly visitors = new Set<string>();
   private visitorsCapped = false;
-  /** Session key -> last event time (ms), oldest first. */
-  private readonly activeVisits = new Map<string, number>();
+  /**
+   * Session keys by the second of their last event, counted from `baseSecond` so the value stays a
+   * small integer (a V8 Smi, stored inline: an epoch millisecond would cost a heap number more).
+   */
+  private readonly activeVisits = new RecencyList();
+  private readonly baseSecond: number;
   private endedVisits = 0;
   private evictedVisits = 0;
   private readonly sums: Sum[];
 
   constructor(private readonly options: CounterOptions) {
     this.sums = options.sums.map((s) => ({ ...s, nbElems: 0, totalValue: 0 }));
+    this.baseSecond = Math.floor(options.now() / 1000);
   }
 
   process(event: TrackedEvent): void {
@@ -133,26 +139,27 @@ export class CounterHandler implements Handler {
   }
 
   private seeVisit(sessionId: string, at: number): void {
-    const key = compactKey(sessionId);
-    const known = this.activeVisits.delete(key); // re-inserted below: the Map stays in last-seen order
-    if (!known && this.activeVisits.size >= this.options.maxActiveVisits) {
+    if (!this.activeVisits.touch(compactKey(sessionId), this.secondOf(at))) return;
+    if (this.activeVisits.size > this.options.maxActiveVisits) {
       // Full: end the least recently seen visit now rather than grow.
-      for (const oldest of this.activeVisits.keys()) {
-        this.activeVisits.delete(oldest);
-        break;
-      }
+      this.activeVisits.removeOldest();
       this.endedVisits++;
       this.evictedVisits++;
     }
-    this.activeVisits.set(key, at);
   }
 
-  /** Ends the visits idle for more than `sessionExpiration`: they are the oldest entries of the Map. */
+  private secondOf(ms: number): number {
+    return Math.floor(ms / 1000) - this.baseSecond;
+  }
+
+  /**
+   * Ends the visits idle for more than `sessionExpiration` seconds (to the second): they are the
+   * oldest entries.
+   */
   private expire(now: number): void {
-    const limit = now - this.options.sessionExpiration * 1000;
-    for (const [key, lastSeen] of this.activeVisits) {
-      if (lastSeen >= limit) break;
-      this.activeVisits.delete(key);
+    const limit = this.secondOf(now) - this.options.sessionExpiration;
+    for (let oldest = this.activeVisits.oldestTime(); oldest !== undefined && oldest < limit; oldest = this.activeVisits.oldestTime()) {
+      this.activeVisits.removeOldest();
       this.endedVisits++;
     }
   }
@@ -181,8 +188,8 @@ export const counterHandler: HandlerDescriptor = {
   wt1ClassNames: ['com.dataiku.wt1.handlers.CounterHandler'],
   params: {
     trackVisitors: { type: 'bool', default: true, origin: 'WT1', description: 'count distinct visitors (false saves the memory of the visitor set)' },
-    maxVisitors: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'distinct visitors remembered (about 70 bytes each); past it visitorsCounter stops and visitorsCounterCapped is true' },
-    maxActiveVisits: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'visits tracked at once; past it the least recently seen visit is ended early (evictedActiveVisits)' },
+    maxVisitors: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'distinct visitors remembered (about 55 bytes each); past it visitorsCounter stops and visitorsCounterCapped is true' },
+    maxActiveVisits: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'visits tracked at once (about 120 bytes each); past it the least recently seen visit is ended early (evictedActiveVisits)' },
   },
   dynamicParams: SUM_PARAM,
   validate(_params, rawParams) {
