@@ -49,7 +49,8 @@ export async function serve(argv: string[]): Promise<number> {
       const deadline = setTimeout(() => {
         const error = new Wt1Error('WT1_ERR_SHUTDOWN_DEADLINE', `${config.shutdownTimeout} s`);
         logger.error({ err: error, counters: collector.context.dispatcher.counters() }, 'shutdown deadline passed: events still queued are lost');
-        resolve(1);
+        // Open sockets or a stuck engine would keep the process alive: the deadline is a promise.
+        process.exit(1);
       }, config.shutdownTimeout * 1000);
       deadline.unref();
       collector.stop().then(

@@ -170,6 +170,10 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
 
   // unknown keys
   for (const key of raw.keys()) {
+    if (key.startsWith('handler.') && !/^handler\.[^.]+\.[^.]/.test(key)) {
+      problems.push(`${key}: unknown configuration key (handlers are set as handler.NAME.class and handler.NAME.params.*)`);
+      continue;
+    }
     if (key in TOP_LEVEL_KEYS || key.startsWith('handler.')) {
       if (key.startsWith('handler.')) {
         const h = handlers.find((x) => key.startsWith(`handler.${x.name}.`));

@@ -87,15 +87,17 @@ function addEntry(list: BlockList, entry: string): void {
   list.addSubnet(ip, bits, type);
 }
 
-/** `::ffff:1.2.3.4` is shown as `1.2.3.4`; IPv6 zone ids and brackets are dropped. */
+/** `::ffff:1.2.3.4` is shown as `1.2.3.4`; IPv6 brackets and zone ids (`%eth0`) are dropped. */
 export function normalizeAddress(address: string): string {
-  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
-  if (address.startsWith('[') && address.endsWith(']')) return address.slice(1, -1);
-  return address;
+  if (address.length > 7 && address.charCodeAt(0) === 58 /* : */ && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7);
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  const zone = address.indexOf('%');
+  return zone === -1 ? address : address.slice(0, zone);
 }
 
 export function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
+  const a = normalizeAddress(address);
+  return (a.startsWith('127.') && isIP(a) === 4) || a === '::1' || a === '0:0:0:0:0:0:0:1';
 }
 
 /** `anonymizeIp`: IPv4 truncated to /24, IPv6 to /48. */

@@ -19,8 +19,27 @@ export function checkAdmin(ctx: AppContext, req: IncomingMessage, res: ServerRes
     fail(res, 'WT1_ERR_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <adminToken>', { 'WWW-Authenticate': 'Bearer realm="wt1"' });
     return false;
   }
-  if (isLoopback(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '') && isLoopback(clientAddressOf(ctx, req))) return true;
+  if (isLoopback(req.socket.remoteAddress ?? '') && isLoopback(clientAddressOf(ctx, req)) && !relaysSomeoneElse(req)) return true;
   fail(res, 'WT1_ERR_FORBIDDEN', 'internal endpoints answer loopback clients only (set adminToken to allow remote access)');
+  return false;
+}
+
+/**
+ * Whether the request names a non-loopback client in a forwarding header. Checked whatever
+ * `trustedProxies` says: with `trustedProxies=none` a local reverse proxy's requests would otherwise
+ * all look local, and every visitor it relays would reach /internal/.
+ */
+function relaysSomeoneElse(req: IncomingMessage): boolean {
+  const h = req.headers;
+  const forwarded = [h['x-forwarded-for'], h['x-real-ip'], h.forwarded].filter((v): v is string => typeof v === 'string');
+  for (const value of forwarded) {
+    for (const part of value.split(/[,;]/)) {
+      let hop = part.trim();
+      if (hop.toLowerCase().startsWith('for=')) hop = hop.slice(4).replace(/^"|"$/g, '');
+      else if (value === h.forwarded) continue; // by=, proto=, host= of the Forwarded header
+      if (hop !== '' && !isLoopback(hop)) return true;
+    }
+  }
   return false;
 }
 

@@ -79,18 +79,40 @@ export class FsStorage implements StorageEngine {
     return { ...this.log.stats(), ...this.recovered };
   }
 
-  /** Links the temporary file to the first free final name, then removes the temporary name. */
+  /**
+   * Links the temporary file to the first free final name (link never replaces an existing file,
+   * unlike rename), then removes the temporary name. Within one second the search starts after the
+   * last number used, so a burst of rotations costs one link each, not one per earlier file.
+   */
   private async publish(tmpPath: string, time: number): Promise<string> {
-    for (let n = 0; ; n++) {
+    const second = Math.floor(time / 1000);
+    let n = second === this.lastPublished.second ? this.lastPublished.n + 1 : 0;
+    let retried = false;
+    for (;; n++) {
       const final = path.join(this.root, publishedName(time, this.instanceId, n));
       try {
-        await mkdir(path.dirname(final), { recursive: true });
+        const dir = path.dirname(final);
+        if (dir !== this.knownDir) {
+          await mkdir(dir, { recursive: true });
+          this.knownDir = dir;
+        }
         await link(tmpPath, final);
-        await rm(tmpPath);
-        return final;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        if (code === 'ENOENT' && !retried) {
+          retried = true; // the folder may have been removed under us: create it again, once
+          this.knownDir = undefined;
+          n--;
+          continue;
+        }
+        throw e;
       }
+      this.lastPublished = { second, n };
+      await rm(tmpPath);
+      return final;
     }
   }
+  private lastPublished = { second: -1, n: 0 };
+  private knownDir: string | undefined;
 }

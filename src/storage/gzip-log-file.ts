@@ -72,12 +72,28 @@ export class GzipLogFile {
     if (this.failure) throw this.failure;
   }
 
-  /** Everything written so far becomes readable from the file (complete lines, valid gzip prefix). */
+  /** Whether lines were written since the last `syncFlush` (an idle file needs no flush). */
+  get dirty(): boolean { return this.input !== this.flushedInput; }
+  private flushedInput = 0;
+
+  /**
+   * Everything written so far becomes readable from the file (complete lines, valid gzip prefix):
+   * a zlib sync flush, then a wait until the compressed bytes have been handed to the file.
+   */
   async syncFlush(): Promise<void> {
     if (this.failure) throw this.failure;
+    const input = this.input;
     await this.push();
     await new Promise<void>((resolve) => this.gzip.flush(zc.Z_SYNC_FLUSH, () => resolve()));
+    // The flushed block travels gzip -> pipe -> WriteStream; wait for the stream to empty.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.out.writableLength > 0 && !this.out.destroyed) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    if (this.failure) throw this.failure;
+    this.flushedInput = input;
   }
+
+  /** The first write or stream error, if any: the file can take no more lines. */
+  get error(): Error | undefined { return this.failure; }
 
   /** Ends the gzip stream and waits until the file is complete on disk. */
   async finish(): Promise<ClosedLogFile> {

@@ -73,7 +73,8 @@ export function formatLine(e: TrackedEvent, columns: LineColumns): string {
     quoted(e.eventParams) + '\t' +
     e.browserWidth + '\t' + e.browserHeight + '\t' + e.screenWidth + '\t' + e.screenHeight + '\t' +
     quoted(e.browserLanguage) + '\t' +
-    (e.tzOffset === null ? '' : bare(e.tzOffset));
+    // Bare like the original's StringBuilder.append(String): a missing offset reads `null`.
+    bare(e.tzOffset);
   if (columns.globalVisitorId) line += '\t' + (e.globalVisitorId === null ? '' : bare(e.globalVisitorId));
   line += inlinedColumns(e.visitorParams, columns.inlinedVisitorParams);
   line += inlinedColumns(e.sessionParams, columns.inlinedSessionParams);
@@ -89,11 +90,32 @@ function inlinedColumns(params: string | null, names: readonly string[]): string
   return out;
 }
 
-/** Reverses `bare` / `quoted` for one field (used by `wt1 cat` and the tests). Returns null for `null`. */
-export function unescapeField(field: string): string | null {
+/**
+ * Reverses `bare` / `quoted` for one field (used by `wt1 cat` and the tests). Returns null for `null`.
+ * `isQuoted` says whether the column is a quoted one (see `quotedColumns`); without it the quotes
+ * are guessed from the field, which misreads a bare value that itself starts and ends with `"`.
+ */
+export function unescapeField(field: string, isQuoted?: boolean): string | null {
   if (field === 'null') return null;
   let s = field;
-  if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') s = s.slice(1, -1);
+  const strip = isQuoted ?? (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"');
+  if (strip) {
+    if (s.length < 2 || s[0] !== '"' || s[s.length - 1] !== '"') throw new Error(`quoted field without its quotes: ${JSON.stringify(field.slice(0, 80))}`);
+    s = s.slice(1, -1);
+  }
   if (!s.includes('\\')) return s;
   return s.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+}
+
+const QUOTED_BASE = new Set(['location', 'referer', 'user-agent', 'type', 'visitor_params', 'session_params', 'event_params', 'br_lang']);
+
+/**
+ * For each column of a header (names without the leading `#`), whether its fields are quoted: the
+ * base columns as in WT1-REFERENCE §7, `global_visitor_id` bare, every inlined column quoted.
+ */
+export function quotedColumns(header: readonly string[]): boolean[] {
+  return header.map((name, i) => {
+    if (i < BASE_COLUMNS.length) return QUOTED_BASE.has(name);
+    return !(i === BASE_COLUMNS.length && name === 'global_visitor_id');
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -98,11 +98,29 @@ export class RotatingLog {
     }
     const file = this.current ?? this.openFile(now);
     if (file instanceof Promise) return file.then(() => this.write(event));
-    const pending = file.write(formatLine(event, this.options.columns));
+    if (file.error) {
+      // A failed file (disk full, folder removed...) takes no more lines: give it up so the next
+      // event opens a fresh one, and count this event as failed.
+      this.abandon(file);
+      throw file.error;
+    }
+    let pending: void | Promise<void>;
+    try {
+      pending = file.write(formatLine(event, this.options.columns));
+    } catch (error) {
+      this.abandon(file);
+      throw error;
+    }
     if (file.inputBytes >= this.options.newFileTriggerSize) {
       return Promise.resolve(pending).then(() => this.rotate()).then(() => undefined);
     }
     return pending;
+  }
+
+  private abandon(file: GzipLogFile): void {
+    if (this.current === file) this.current = undefined;
+    file.destroy();
+    this.options.logger.error({ err: file.error, file: file.path }, 'log file failed; its complete lines are recovered at the next start');
   }
 
   /** Closes and publishes the open file, if it holds any event. */
@@ -123,7 +141,6 @@ export class RotatingLog {
     this.closing = file;
     const closed = await file.finish().finally(() => { this.closing = undefined; });
     if (closed.lines === 0) {
-      const { rm } = await import('node:fs/promises');
       await rm(closed.path, { force: true });
       return undefined;
     }
@@ -158,7 +175,7 @@ export class RotatingLog {
     if (!file) return;
     try {
       if (this.isTooOld(file, this.options.now())) await this.rotate();
-      else await file.syncFlush();
+      else if (file.dirty) await file.syncFlush();
     } catch (error) {
       this.options.logger.error({ err: error, file: file.path }, 'periodic flush failed');
     }

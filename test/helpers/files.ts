@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, constants as zc } from 'node:zlib';
-import { unescapeField } from '../../src/storage/line-format.js';
+import { quotedColumns, unescapeField } from '../../src/storage/line-format.js';
 
 /** Every published log file under `root` (skipping `_` temporaries), sorted by path. */
 export function publishedFiles(root: string): string[] {
@@ -50,7 +50,10 @@ export function readLogFile(file: string): LogFile {
   return { path: file, header, lines: all.slice(1) };
 }
 
-/** One line as an object keyed by the header's column names, fields unescaped (`null` gives null). */
+/**
+ * One line as an object keyed by the header's column names, fields unescaped (`null` gives null).
+ * Throws when the line does not have the header's field count or a quoted column lacks its quotes.
+ */
 export type Row = Record<string, string | null>;
 
 export function parseLine(header: readonly string[], line: string): Row {
@@ -58,8 +61,9 @@ export function parseLine(header: readonly string[], line: string): Row {
   if (fields.length !== header.length) {
     throw new Error(`line has ${fields.length} fields, header has ${header.length}: ${JSON.stringify(line)}`);
   }
+  const quoted = quotedColumns(header);
   const row: Row = {};
-  header.forEach((name, i) => { row[name] = unescapeField(fields[i]); });
+  header.forEach((name, i) => { row[name] = unescapeField(fields[i], quoted[i]); });
   return row;
 }
 

@@ -25,8 +25,8 @@ export function registerPixel(router: Router, ctx: AppContext): void {
       eventFromPixel(queryStrings, {
         now: ctx.now(),
         clientAddress: clientAddressOf(ctx, req),
-        referer: h.referer,
-        userAgent: h['user-agent'],
+        referer: headerText(h.referer),
+        userAgent: headerText(h['user-agent']),
         globalVisitorId,
       }),
     );
@@ -67,4 +67,16 @@ export function registerPixel(router: Router, ctx: AppContext): void {
   };
 
   router.on('/public/p.gif', pixel);
+}
+
+/**
+ * Node hands header values over as latin1 (one char per byte); browsers send UTF-8. Re-reads the
+ * bytes as UTF-8 when there are any beyond ASCII (invalid sequences become U+FFFD).
+ */
+export function headerText(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 127) return Buffer.from(value, 'latin1').toString('utf8');
+  }
+  return value;
 }
