@@ -105,7 +105,11 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     else res.destroy();
   };
 
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, onRequest);
+  const server = createServer(
+    // 64 KiB of headers: a 10 000-character Referer and User-Agent must fit (Node's default is 16 KiB).
+    { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
+    onRequest,
+  );
   let stopping: Promise<void> | undefined;
 
   return {

@@ -127,8 +127,10 @@ export class RotatingLog {
   async rotate(): Promise<string | undefined> {
     const file = this.current;
     this.current = undefined;
-    if (!file) return this.rotating;
-    this.rotating = this.rotating.then(() => this.finishAndPublish(file));
+    // Nothing open: wait for a rotation in progress, but it published nothing for this call.
+    if (!file) return this.rotating.then(() => undefined, () => undefined);
+    // Rotations run one after the other; one that failed must not stop the next ones.
+    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file));
     return this.rotating;
   }
 

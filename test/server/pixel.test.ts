@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, removeDir } from '../helpers/server.js';
-import { readAllRows } from '../helpers/files.js';
+import { readAllRows, readLogFile, publishedFiles } from '../helpers/files.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { TRANSPARENT_GIF } from '../../src/server/gif.js';
+import { decodeComponent, forEachPair } from '../../src/event/query-string.js';
 
 test('a pixel hit answers the GIF with the WT1 headers and lands in the log file', async () => {
   const server = await startTestServer();
@@ -14,6 +16,8 @@ test('a pixel hit answers the GIF with the WT1 headers and lands in the log file
     assert.equal(res.headers.get('content-type'), 'image/gif');
     assert.equal(res.headers.get('cache-control'), 'private, no-cache, no-cache=Set-Cookie, proxy-revalidate');
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(TRANSPARENT_GIF.length, 42);
+    assert.equal(TRANSPARENT_GIF.subarray(0, 6).toString('latin1'), 'GIF89a');
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), TRANSPARENT_GIF);
   } finally {
     await server.stop();
@@ -32,5 +36,165 @@ test('a pixel hit answers the GIF with the WT1 headers and lands in the log file
   assert.equal(row.br_width, '1280');
   assert.equal(row.br_height, '0');
   assert.equal(row.br_lang, 'fr');
+  assert.equal(row.tz_off, null);
+  assert.equal(row.referer, null);
+  removeDir(server.root);
+});
+
+/** Values no visitor should be able to break a line with. */
+const HOSTILE = [
+  'tab\there', 'new\nline', 'cr\rlf\r\n', 'quote"inside"', '"', '\\', 'back\\slash\\', '\\t literal', 'null', '""',
+  'café €😀', 'x'.repeat(10_000), '%', '%zz', '%E9', '%C3', '\u0000nul', '\u2028sep',
+];
+
+/** The value a query-string parameter reads as, after the server's decoding. */
+const decoded = (encoded: string): string => decodeComponent(encoded);
+
+test('hostile values in every reserved and custom param, GET and POST, are written field by field', async () => {
+  const server = await startTestServer({ 'pixel.maxBodySize': 262_144 });
+  const sent: Array<{ vic: string; sic: string; lang: string; ref: string; custom: string; tzo: string; type: string; vpc: string }> = [];
+  try {
+    for (let i = 0; i < HOSTILE.length; i++) {
+      const h = HOSTILE[i];
+      // Most values percent-encoded; the malformed-escape ones (starting with %) raw, to test the lenient decoding.
+      const enc = (v: string): string => (v.startsWith('%') ? v : encodeURIComponent(v));
+      const fields = { vic: `v${i}${h}`, sic: `s${i}${h}`, lang: h, ref: h, custom: h, tzo: h, type: h, vpc: h };
+      const qs = `__wt1vic=${enc(fields.vic)}&__wt1sic=${enc(fields.sic)}&__wt1lang=${enc(h)}&__wt1ref=${enc(h)}&__wt1tzo=${enc(h)}&__wt1ty=${enc(h)}&__wt1vpc=${enc(h)}&k=${enc(h)}`;
+      const expected = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.startsWith('%') || (k !== 'vic' && k !== 'sic' && h.startsWith('%')) ? decoded(v) : v])) as typeof fields;
+      sent.push(expected);
+      const viaPost = h.length > 1000 || i % 2 === 1;
+      const res = viaPost
+        ? await fetch(`${server.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: qs })
+        : await fetch(`${server.url}/public/p.gif?${qs}`);
+      assert.equal(res.status, 200, `value ${i}`);
+      await res.arrayBuffer();
+    }
+  } finally {
+    await server.stop();
+  }
+  const file = readLogFile(publishedFiles(server.root)[0]);
+  assert.equal(file.lines.length, HOSTILE.length);
+  for (const line of file.lines) assert.equal(line.split('\t').length, file.header.length);
+  const rows = readAllRows(server.root);
+  assert.equal(rows.length, HOSTILE.length);
+  rows.forEach((row, i) => {
+    const s = sent[i];
+    assert.equal(row.visitor_id, s.vic, `visitor_id ${i}`);
+    assert.equal(row.session_id, s.sic, `session_id ${i}`);
+    assert.equal(row.br_lang, s.lang, `br_lang ${i}`);
+    assert.equal(row.referer, s.ref, `referer ${i}`);
+    assert.equal(row.type, s.type, `type ${i}`);
+    assert.equal(row.visitor_params, s.vpc, `visitor_params ${i}`);
+    assert.equal(row.tz_off === null && s.tzo === 'null' ? 'null' : row.tz_off, s.tzo, `tz_off ${i}`);
+    const params: Array<[string, string]> = [];
+    forEachPair(row.event_params!, (k, v) => params.push([k, v]));
+    assert.deepEqual(params, [['k', s.custom]], `event_params ${i}`);
+  });
+  removeDir(server.root);
+});
+
+test('hostile Referer and User-Agent headers, with raw non-UTF-8 bytes, stay on one line', async () => {
+  const server = await startTestServer();
+  try {
+    const values: Buffer[] = [
+      Buffer.from('quote"and\\backslash\ttab'),
+      Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9]), // café in UTF-8
+      Buffer.from([0x41, 0xff, 0xfe, 0x42]), // not UTF-8
+      Buffer.from('y'.repeat(10_000)),
+    ];
+    for (const v of values) {
+      const head = Buffer.concat([
+        Buffer.from('GET /public/p.gif?__wt1vic=raw&__wt1ty=page HTTP/1.1\r\nHost: x\r\nConnection: close\r\nReferer: '), v,
+        Buffer.from('\r\nUser-Agent: '), v, Buffer.from('\r\n\r\n'),
+      ]);
+      const r = await rawRequest(server.port, head);
+      assert.equal(r.status, 200, r.response.toString('latin1').slice(0, 200));
+    }
+  } finally {
+    await server.stop();
+  }
+  const rows = readAllRows(server.root);
+  assert.equal(rows.length, 4);
+  assert.equal(rows[0].location, 'quote"and\\backslash\ttab');
+  assert.equal(rows[0]['user-agent'], 'quote"and\\backslash\ttab');
+  assert.equal(rows[1].location, 'café');
+  assert.equal(rows[2]['user-agent'], 'A\uFFFD\uFFFDB');
+  assert.equal(rows[3].location, 'y'.repeat(10_000));
+  removeDir(server.root);
+});
+
+test('POST form body (form-encoded or text/plain from sendBeacon), combined with the query string', async () => {
+  const server = await startTestServer();
+  try {
+    let res = await fetch(`${server.url}/public/p.gif?__wt1ty=event&q=1`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body: '__wt1vic=pv&b=caf%C3%A9&c=x+y' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/gif');
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), TRANSPARENT_GIF);
+    res = await fetch(`${server.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: '__wt1vic=beacon&__wt1ty=page' });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    res = await fetch(`${server.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 415);
+    assert.equal(res.headers.get('x-wt1-error'), 'WT1_ERR_UNSUPPORTED_MEDIA_TYPE');
+    await res.arrayBuffer();
+    res = await fetch(`${server.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'a='.padEnd(70_000, 'x') });
+    assert.equal(res.status, 413);
+    await res.arrayBuffer();
+    res = await fetch(`${server.url}/public/p.gif`, { method: 'DELETE' });
+    assert.equal(res.status, 405);
+    await res.arrayBuffer();
+    res = await fetch(`${server.url}/public/p.gif`, { method: 'HEAD' });
+    assert.equal(res.status, 200);
+  } finally {
+    await server.stop();
+  }
+  const rows = readAllRows(server.root);
+  assert.equal(rows.length, 2, 'only the two accepted posts are events');
+  assert.equal(rows[0].type, 'event');
+  assert.equal(rows[0].visitor_id, 'pv');
+  assert.equal(rows[0].event_params, 'q=1&b=caf%C3%A9&c=x+y');
+  assert.equal(rows[1].visitor_id, 'beacon');
+  removeDir(server.root);
+});
+
+test('missing ids are generated, reserved params never leak, /wt1 context path works', async () => {
+  const server = await startTestServer();
+  try {
+    const res = await fetch(`${server.url}/wt1/public/p.gif?__wt1ty=page&__wt1zz=secret&__wt1loc=https%3A%2F%2Fsite%2Fx&a=1`, { headers: { Referer: 'https://site/' } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  } finally {
+    await server.stop();
+  }
+  const [row] = readAllRows(server.root);
+  assert.match(row.visitor_id!, /^Z[0-9a-f]{32}$/);
+  assert.match(row.session_id!, /^Z[0-9a-f]{32}$/);
+  assert.equal(row.event_params, 'a=1');
+  assert.equal(row.location, 'https://site/x', '__wt1loc is preferred over Referer');
+  removeDir(server.root);
+});
+
+test('client address: XFF trusted from the loopback peer by default, ignored with trustedProxies=none', async () => {
+  for (const [trusted, expected] of [['loopback', '203.0.113.7'], ['none', '127.0.0.1'], ['10.0.0.0/8', '127.0.0.1']] as const) {
+    const server = await startTestServer({ trustedProxies: trusted });
+    try {
+      const res = await fetch(`${server.url}/public/p.gif?__wt1vic=a`, { headers: { 'X-Forwarded-For': '6.6.6.6, 203.0.113.7', 'X-Real-IP': '198.51.100.1' } });
+      await res.arrayBuffer();
+    } finally {
+      await server.stop();
+    }
+    assert.equal(readAllRows(server.root)[0].client_addr, expected, trusted);
+    removeDir(server.root);
+  }
+});
+
+test('anonymizeIp truncates the address before it is written', async () => {
+  const server = await startTestServer({ anonymizeIp: 'true' });
+  try {
+    await (await fetch(`${server.url}/public/p.gif`, { headers: { 'X-Forwarded-For': '203.0.113.77' } })).arrayBuffer();
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readAllRows(server.root)[0].client_addr, '203.0.113.0');
   removeDir(server.root);
 });
