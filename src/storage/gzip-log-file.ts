@@ -4,6 +4,7 @@ import { constants as zc, createGzip, type Gzip } from 'node:zlib';
 
 /** Lines are handed to gzip in chunks of this size: one zlib call per ~100 events, not per event. */
 const CHUNK_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export interface ClosedLogFile {
   readonly path: string;
@@ -85,9 +86,10 @@ export class GzipLogFile {
     const input = this.input;
     await this.push();
     await new Promise<void>((resolve) => this.gzip.flush(zc.Z_SYNC_FLUSH, () => resolve()));
-    // The flushed block travels gzip -> pipe -> WriteStream; wait for the stream to empty.
+    // The flushed block travels gzip -> pipe -> WriteStream: let the pipe hand it over, then an
+    // empty write's callback tells when every earlier write has reached the file.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.out.writableLength > 0 && !this.out.destroyed) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    if (!this.out.destroyed && !this.out.writableEnded) await new Promise<void>((resolve) => this.out.write(EMPTY, () => resolve()));
     if (this.failure) throw this.failure;
     this.flushedInput = input;
   }

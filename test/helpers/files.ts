@@ -16,7 +16,21 @@ export function publishedFiles(root: string): string[] {
     }
   };
   walk(root);
-  return out.sort();
+  return out.sort(byPublicationOrder);
+}
+
+/**
+ * Orders published files as they were closed: by folder, then `mm-ss`, then the `-N` suffix
+ * numerically (`04-05.log.gz` before `04-05-1.log.gz` before `04-05-10.log.gz`).
+ */
+export function byPublicationOrder(a: string, b: string): number {
+  const key = (f: string): [string, string, number] => {
+    const m = /^(.*?)(?:-(\d+))?\.log\.gz$/.exec(path.basename(f));
+    return [path.dirname(f), m ? m[1] : f, m?.[2] ? Number(m[2]) : 0];
+  };
+  const [da, na, xa] = key(a);
+  const [db, nb, xb] = key(b);
+  return da < db ? -1 : da > db ? 1 : na < nb ? -1 : na > nb ? 1 : xa - xb;
 }
 
 /** Temporary (`_`) files under `root`. */

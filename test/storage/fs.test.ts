@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, removeDir, tempDir } from '../helpers/server.js';
+import { publishedFiles, readAllRows, readLogFile, temporaryFiles } from '../helpers/files.js';
+import { headerLine } from '../../src/storage/line-format.js';
+import { safeHostname, publishedName, temporaryName, parseTemporaryName } from '../../src/storage/rotating-log.js';
+import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
+
+const hit = async (url: string, q: string): Promise<void> => {
+  const res = await fetch(`${url}/public/p.gif?${q}`);
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+};
+
+/** Polls `check` until it holds (bounded), for what a timer does on its own. */
+async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
+    await sleep(20);
+  }
+}
+
+test('file names: UTC tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz; temporaries start with _', () => {
+  const t = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
+  assert.equal(publishedName(t, '', 0), path.join('tracker', '2030', '01', '02', '03', '04-05.log.gz'));
+  assert.equal(publishedName(t, 'web-1', 0), path.join('tracker', '2030', '01', '02', '03', '04-05-web-1.log.gz'));
+  assert.equal(publishedName(t, 'web-1', 3), path.join('tracker', '2030', '01', '02', '03', '04-05-web-1-3.log.gz'));
+  const tmp = path.basename(temporaryName(t));
+  assert.match(tmp, /^_04-05\./);
+  assert.deepEqual(parseTemporaryName(tmp), { host: safeHostname(), pid: process.pid });
+  assert.equal(parseTemporaryName('04-05.log.gz'), undefined);
+});
+
+test('rotation by size: a new file once the uncompressed size reaches newFileTriggerSize', async () => {
+  const server = await startTestServer({ 'storage.params.newFileTriggerSize': 2000 });
+  try {
+    for (let i = 0; i < 40; i++) await hit(server.url, `__wt1vic=v${i}&pad=${'p'.repeat(100)}`);
+  } finally {
+    await server.stop();
+  }
+  const files = publishedFiles(server.root);
+  assert.ok(files.length >= 4, `${files.length} files`);
+  const lineBytes = Buffer.byteLength(readLogFile(files[0]).lines[0]) + 1;
+  for (const f of files) {
+    const size = gunzipSync(readFileSync(f)).length;
+    assert.ok(size < 2000 + lineBytes, `${f}: ${size} bytes`);
+    if (f !== files.at(-1)) assert.ok(size >= 2000, `${f} rotated early: ${size} bytes`);
+  }
+  assert.deepEqual(readAllRows(server.root).map((r) => r.visitor_id), Array.from({ length: 40 }, (_, i) => `v${i}`));
+  assert.deepEqual(temporaryFiles(server.root), []);
+  removeDir(server.root);
+});
+
+test('rotation by time: on the next event, and by the timer while idle; names from the (UTC) clock', async () => {
+  let clock = Date.UTC(2030, 0, 2, 3, 4, 5, 0);
+  const server = await startTestServer({ 'storage.params.newFileTriggerInterval': 60, flushInterval: 0.02 }, { now: () => clock });
+  try {
+    // Each hit is drained before the clock moves: the storage sees the time the test says.
+    const drain = (): Promise<void> => server.collector.context.dispatcher.drain();
+    await hit(server.url, '__wt1vic=first');
+    await drain();
+    clock += 30_000;
+    await hit(server.url, '__wt1vic=second');
+    await drain();
+    assert.deepEqual(publishedFiles(server.root), []);
+    clock += 31_000; // the file is now 61 s old: the next event goes to a new file
+    await hit(server.url, '__wt1vic=third');
+    await drain();
+    await eventually(() => publishedFiles(server.root).length === 1, 'first file published');
+    assert.equal(path.relative(server.root, publishedFiles(server.root)[0]), path.join('tracker', '2030', '01', '02', '03', '05-06.log.gz'));
+    // Idle: no event comes, the timer publishes the file once it is too old.
+    clock += 59_000;
+    await sleep(100);
+    assert.equal(publishedFiles(server.root).length, 1, 'not yet 60 s old');
+    clock += 2_000;
+    await eventually(() => publishedFiles(server.root).length === 2, 'idle file published by the timer');
+    assert.equal(path.relative(server.root, publishedFiles(server.root)[1]), path.join('tracker', '2030', '01', '02', '03', '06-07.log.gz'));
+  } finally {
+    await server.stop();
+  }
+  assert.deepEqual(readAllRows(server.root).map((r) => r.visitor_id), ['first', 'second', 'third']);
+  assert.equal(publishedFiles(server.root).length, 2, 'nothing empty published at stop');
+  removeDir(server.root);
+});
+
+test('no name is ever reused: a tiny size trigger at full speed gives one file per event, all kept', async () => {
+  const server = await startTestServer({ 'storage.params.newFileTriggerSize': 1, maxQueueSize: 100_000 });
+  const total = 600;
+  try {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < total) await hit(server.url, `__wt1vic=n${next++}`);
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  } finally {
+    await server.stop();
+  }
+  const files = publishedFiles(server.root);
+  assert.equal(files.length, total);
+  assert.ok(files.some((f) => /-\d+\.log\.gz$/.test(f)), 'several files closed in the same second got -N suffixes');
+  const ids = readAllRows(server.root).map((r) => r.visitor_id);
+  assert.equal(ids.length, total);
+  assert.equal(new Set(ids).size, total);
+  assert.equal(server.collector.context.dispatcher.counters().storage.dropped, 0);
+  removeDir(server.root);
+});
+
+test('a name taken by someone else is never overwritten: the next number is used', async () => {
+  const clock = Date.UTC(2030, 0, 2, 3, 4, 5, 0);
+  const root = tempDir();
+  const taken = path.join(root, publishedName(clock, '', 0));
+  mkdirSync(path.dirname(taken), { recursive: true });
+  writeFileSync(taken, 'not ours');
+  const server = await startTestServer({ 'storage.params.rootDir': root }, { now: () => clock });
+  try {
+    await hit(server.url, '__wt1vic=mine');
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readFileSync(taken, 'utf8'), 'not ours');
+  assert.ok(existsSync(path.join(root, publishedName(clock, '', 1))));
+  removeDir(root);
+});
+
+test('instanceId goes into file names', async () => {
+  const server = await startTestServer({ 'storage.params.instanceId': 'node-a' });
+  try {
+    await hit(server.url, '__wt1vic=x');
+  } finally {
+    await server.stop();
+  }
+  assert.match(path.basename(publishedFiles(server.root)[0]), /^\d\d-\d\d-node-a\.log\.gz$/);
+  removeDir(server.root);
+});
+
+test('the open file is readable up to a recent point every flushInterval (crash bound)', async () => {
+  const server = await startTestServer({ flushInterval: 0.05 });
+  try {
+    for (let i = 0; i < 3; i++) await hit(server.url, `__wt1vic=open${i}`);
+    await server.collector.context.dispatcher.drain();
+    const read = (): string => {
+      const [tmp] = temporaryFiles(server.root);
+      return tmp ? gunzipSync(readFileSync(tmp), { finishFlush: zc.Z_SYNC_FLUSH }).toString() : '';
+    };
+    await eventually(() => read().split('\n').length === 5, 'header and three lines readable from the open file');
+    assert.match(read(), /open2/);
+    // Idle: no more bytes are added by later flushes.
+    const [tmp] = temporaryFiles(server.root);
+    const size = statSync(tmp).size;
+    await sleep(200);
+    assert.equal(statSync(tmp).size, size);
+  } finally {
+    await server.stop();
+  }
+  removeDir(server.root);
+});
+
+/** A `_` file as a crashed writer (a dead pid of this host) leaves it. */
+let crashed = 0;
+function crashedFile(root: string, body: Buffer): string {
+  const deadPid = 2 ** 22 + 12345; // above the default pid_max: never alive
+  const name = path.join(root, 'tracker', '2030', '01', '02', '03', `_04-05.${safeHostname()}.${deadPid}.abcd${1000 + crashed++}.log.gz`);
+  mkdirSync(path.dirname(name), { recursive: true });
+  writeFileSync(name, body);
+  return name;
+}
+
+test('recovery at start: complete lines kept, a torn tail cut, published under a normal name', async () => {
+  const root = tempDir();
+  const header = headerLine({ globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] });
+  const line = (id: string): string => `2030-01-02T03:04:05.000\t1970-01-01T00:00:00.000\t1.2.3.4\t${id}\ts\t"p"\tnull\t"ua"\t"page"\tnull\tnull\t""\t0\t0\t0\t0\t"fr"\tnull\n`;
+  // File 1: a real GzipLogFile, sync-flushed, then killed in the middle of the next line.
+  const tmp1 = path.join(root, 'scratch.gz');
+  const f = new GzipLogFile(tmp1, header, 0);
+  await f.write(line('a1'));
+  await f.write(line('a2'));
+  await f.syncFlush();
+  await f.write(line('a3').slice(0, 20));
+  await f.syncFlush();
+  f.destroy();
+  const torn1 = crashedFile(root, readFileSync(tmp1));
+  removeDir(tmp1);
+  // File 2: a complete gzip cut in the middle of its compressed data.
+  const whole = gzipSync(header + line('b1') + line('b2') + line('b3'));
+  const torn2 = crashedFile(root, whole.subarray(0, whole.length - 12));
+  // File 3: only a header: nothing to publish, removed.
+  const empty = crashedFile(root, gzipSync(header));
+  const server = await startTestServer({ 'storage.params.rootDir': root });
+  const stats = server.collector.context.dispatcher.processors[0];
+  try {
+    assert.equal(stats.kind, 'storage');
+    if (stats.kind === 'storage') assert.equal(stats.engine.stats().recoveredFiles, 2);
+  } finally {
+    await server.stop();
+  }
+  for (const t of [torn1, torn2, empty]) assert.equal(existsSync(t), false, `${t} is gone`);
+  assert.deepEqual(temporaryFiles(root), []);
+  const files = publishedFiles(root);
+  assert.equal(files.length, 2);
+  const ids = readAllRows(root).map((r) => r.visitor_id).sort();
+  assert.ok(ids.includes('a1') && ids.includes('a2') && !ids.includes('a3'), ids.join());
+  assert.ok(ids.includes('b1'), 'the complete lines before the cut are kept');
+  for (const file of files) for (const l of readLogFile(file).lines) assert.equal(l.split('\t').length, 18);
+  removeDir(root);
+});
+
+test('a live writer\'s temporary file is left alone', async () => {
+  const root = tempDir();
+  const name = path.join(root, 'tracker', '2030', '01', '02', '03', `_04-05.${safeHostname()}.${process.ppid}.abcd1234.log.gz`);
+  mkdirSync(path.dirname(name), { recursive: true });
+  writeFileSync(name, gzipSync('#x\nline\n'));
+  const server = await startTestServer({ 'storage.params.rootDir': root });
+  await server.stop();
+  assert.ok(existsSync(name));
+  removeDir(root);
+});
