@@ -25,10 +25,16 @@ export class TrustedProxies {
 
   isTrusted(address: string): boolean {
     if (this.all) return true;
+    // Peers are few (the load balancers, loopback) and BlockList.check allocates: remember answers.
+    const known = this.cache.get(address);
+    if (known !== undefined) return known;
     const family = isIP(address);
-    if (family === 0) return false;
-    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    const trusted = family !== 0 && this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.cache.size >= 4096) this.cache.clear();
+    this.cache.set(address, trusted);
+    return trusted;
   }
+  private readonly cache = new Map<string, boolean>();
 
   /**
    * The client address of a request: walking X-Forwarded-For from the right (the hop our proxy
@@ -89,6 +95,7 @@ function addEntry(list: BlockList, entry: string): void {
 
 /** `::ffff:1.2.3.4` is shown as `1.2.3.4`; IPv6 brackets and zone ids (`%eth0`) are dropped. */
 export function normalizeAddress(address: string): string {
+  if (address.length > 7 && address.startsWith('::ffff:127.0.0.1') && address.length === 16) return '127.0.0.1'; // the common local case, without a regex
   if (address.length > 7 && address.charCodeAt(0) === 58 /* : */ && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7);
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   const zone = address.indexOf('%');

@@ -19,7 +19,12 @@ export function generateId(): string {
 /** Integers parsed leniently, as WT1 did: anything but an optional sign and digits gives 0. */
 export function lenientInt(value: string | undefined): number {
   if (value === undefined || value.length === 0 || value.length > 16) return 0;
-  if (!/^[-+]?\d+$/.test(value)) return 0;
+  let i = value.charCodeAt(0) === 45 /* - */ || value.charCodeAt(0) === 43 /* + */ ? 1 : 0;
+  if (i === value.length) return 0;
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return 0;
+  }
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : 0;
 }
@@ -30,39 +35,58 @@ export function lenientInt(value: string | undefined): number {
  * re-encoded into `eventParams`; unknown `__wt1*` params are dropped so they never leak.
  */
 export function eventFromPixel(queryStrings: readonly string[], facts: RequestFacts): TrackedEvent {
-  const reserved = new Map<string, string>();
+  // Plain locals rather than a Map: this runs for every hit.
+  let ts: string | undefined, ty: string | undefined, ref: string | undefined, tzo: string | undefined;
+  let lang: string | undefined, bw: string | undefined, bh: string | undefined, sw: string | undefined;
+  let sh: string | undefined, vic: string | undefined, sic: string | undefined, vpc: string | undefined;
+  let spc: string | undefined, loc: string | undefined;
   const custom: Array<[string, string]> = [];
   const onPair = (key: string, value: string): void => {
-    if (key.startsWith('__wt1')) {
-      if (!reserved.has(key)) reserved.set(key, value);
-    } else {
+    if (!key.startsWith('__wt1')) {
       custom.push([key, value]);
+      return;
+    }
+    // First value wins; unknown __wt1* params are dropped.
+    switch (key) {
+      case '__wt1ts': ts ??= value; break;
+      case '__wt1ty': ty ??= value; break;
+      case '__wt1ref': ref ??= value; break;
+      case '__wt1tzo': tzo ??= value; break;
+      case '__wt1lang': lang ??= value; break;
+      case '__wt1bw': bw ??= value; break;
+      case '__wt1bh': bh ??= value; break;
+      case '__wt1sw': sw ??= value; break;
+      case '__wt1sh': sh ??= value; break;
+      case '__wt1vic': vic ??= value; break;
+      case '__wt1sic': sic ??= value; break;
+      case '__wt1vpc': vpc ??= value; break;
+      case '__wt1spc': spc ??= value; break;
+      case '__wt1loc': loc ??= value; break;
     }
   };
   for (const qs of queryStrings) if (qs) forEachPair(qs, onPair);
 
-  const loc = reserved.get('__wt1loc');
   return {
     serverTS: facts.now,
-    clientTS: lenientInt(reserved.get('__wt1ts')),
+    clientTS: lenientInt(ts),
     origAddress: facts.clientAddress,
-    visitorId: nonEmpty(reserved.get('__wt1vic')) ?? generateId(),
-    sessionId: nonEmpty(reserved.get('__wt1sic')) ?? generateId(),
+    visitorId: nonEmpty(vic) ?? generateId(),
+    sessionId: nonEmpty(sic) ?? generateId(),
     globalVisitorId: facts.globalVisitorId,
     // The snippet sends the full page URL (modern browsers send only the origin as Referer).
     page: nonEmpty(loc) ?? facts.referer ?? null,
-    referer: reserved.get('__wt1ref') ?? null,
+    referer: ref ?? null,
     ua: facts.userAgent ?? null,
-    type: reserved.get('__wt1ty') ?? null,
-    visitorParams: reserved.get('__wt1vpc') ?? null,
-    sessionParams: reserved.get('__wt1spc') ?? null,
+    type: ty ?? null,
+    visitorParams: vpc ?? null,
+    sessionParams: spc ?? null,
     eventParams: encodePairs(custom),
-    browserWidth: lenientInt(reserved.get('__wt1bw')),
-    browserHeight: lenientInt(reserved.get('__wt1bh')),
-    screenWidth: lenientInt(reserved.get('__wt1sw')),
-    screenHeight: lenientInt(reserved.get('__wt1sh')),
-    browserLanguage: reserved.get('__wt1lang') ?? null,
-    tzOffset: reserved.get('__wt1tzo') ?? null,
+    browserWidth: lenientInt(bw),
+    browserHeight: lenientInt(bh),
+    screenWidth: lenientInt(sw),
+    screenHeight: lenientInt(sh),
+    browserLanguage: lang ?? null,
+    tzOffset: tzo ?? null,
   };
 }
 

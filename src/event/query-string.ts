@@ -9,6 +9,16 @@ export function decodeComponent(s: string): string {
   const hasPlus = s.indexOf('+') !== -1;
   if (s.indexOf('%') === -1) return hasPlus ? s.replace(/\+/g, ' ') : s;
   if (hasPlus) s = s.replace(/\+/g, ' ');
+  // Well-formed input (nearly every hit): the native decoder. It throws on a malformed escape or
+  // invalid UTF-8, which the lenient loop below handles.
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return decodeLeniently(s);
+  }
+}
+
+function decodeLeniently(s: string): string {
   // Collect runs of %XX into bytes so multi-byte UTF-8 sequences decode together.
   let out = '';
   let i = 0;

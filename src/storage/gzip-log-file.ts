@@ -69,7 +69,8 @@ export class GzipLogFile {
   }
 
   private async waitDrain(): Promise<void> {
-    await Promise.race([once(this.gzip, 'drain'), once(this.gzip, 'error')]);
+    // events.once rejects on 'error' and removes both listeners either way (no listener leak).
+    await once(this.gzip, 'drain').catch(() => {});
     if (this.failure) throw this.failure;
   }
 
