@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { constants as zc, createGzip, type Gzip } from 'node:zlib';
+import { constants as zc, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 
 /** Lines are handed to gzip in chunks of this size: one zlib call per ~100 events, not per event. */
 const CHUNK_BYTES = 64 * 1024;
@@ -30,7 +30,10 @@ export class GzipLogFile {
   private failure: Error | undefined;
 
   constructor(readonly path: string, header: string, readonly openedAt: number) {
-    this.gzip = createGzip({ level: 6 });
+    // A deep input buffer: gzip compresses on the thread pool while the queue keeps formatting
+    // lines; the queue waits only when gzip is a megabyte behind (the default 16 KiB would make
+    // every 64 KiB chunk wait).
+    this.gzip = createGzip({ level: 6, highWaterMark: 1024 * 1024 } as ZlibOptions);
     this.out = createWriteStream(path, { flags: 'wx' });
     this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
     this.gzip.pipe(this.out);

@@ -61,6 +61,9 @@ export interface RotationOptions {
  * age (age also on a timer, so an idle file does not stay open), sync-flushed every `flushInterval`,
  * never published empty.
  */
+/** Rotations allowed to run behind the writes before the queue waits for them (bounds open files). */
+const MAX_CLOSING = 4;
+
 export class RotatingLog {
   private current: GzipLogFile | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -78,9 +81,9 @@ export class RotatingLog {
     this.timer.unref();
   }
 
-  /** Totals of published files plus the open one (savedEvents counts lines handed to a file). */
+  /** Totals of published files plus the open and closing ones (savedEvents counts lines handed to a file). */
   stats(): Record<string, number> {
-    const open = [this.current, this.closing];
+    const open = [this.current, ...this.closing];
     const sum = (f: (x: GzipLogFile) => number): number => open.reduce((a, x) => a + (x ? f(x) : 0), 0);
     return {
       createdFiles: this.counters.createdFiles,
@@ -93,9 +96,9 @@ export class RotatingLog {
 
   write(event: TrackedEvent): void | Promise<void> {
     const now = this.options.now();
-    if (this.current && this.isTooOld(this.current, now)) {
-      return this.rotate().then(() => this.write(event));
-    }
+    if (this.current && this.isTooOld(this.current, now)) this.rotateInBackground();
+    // Rotations close and publish in the background; only when several are behind does the queue wait.
+    if (this.closing.size > MAX_CLOSING) return this.rotating.then(() => this.write(event), () => this.write(event));
     const file = this.current ?? this.openFile(now);
     if (file instanceof Promise) return file.then(() => this.write(event));
     if (file.error) {
@@ -111,10 +114,15 @@ export class RotatingLog {
       this.abandon(file);
       throw error;
     }
-    if (file.inputBytes >= this.options.newFileTriggerSize) {
-      return Promise.resolve(pending).then(() => this.rotate()).then(() => undefined);
-    }
+    if (file.inputBytes >= this.options.newFileTriggerSize) this.rotateInBackground();
     return pending;
+  }
+
+  /** Starts closing the open file without waiting for it: the next event goes to a new file at once. */
+  private rotateInBackground(): void {
+    this.rotate().catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'closing or publishing a log file failed; its lines are recovered at the next start');
+    });
   }
 
   private abandon(file: GzipLogFile): void {
@@ -129,8 +137,9 @@ export class RotatingLog {
     this.current = undefined;
     // Nothing open: wait for a rotation in progress, but it published nothing for this call.
     if (!file) return this.rotating.then(() => undefined, () => undefined);
-    // Rotations run one after the other; one that failed must not stop the next ones.
-    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file));
+    // Rotations run one after the other (names in order); one that failed must not stop the next ones.
+    this.closing.add(file);
+    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file)).finally(() => this.closing.delete(file));
     return this.rotating;
   }
 
@@ -140,8 +149,7 @@ export class RotatingLog {
   }
 
   private async finishAndPublish(file: GzipLogFile): Promise<string | undefined> {
-    this.closing = file;
-    const closed = await file.finish().finally(() => { this.closing = undefined; });
+    const closed = await file.finish();
     if (closed.lines === 0) {
       await rm(closed.path, { force: true });
       return undefined;
@@ -170,7 +178,8 @@ export class RotatingLog {
     return this.current;
   }
   private knownDir: string | undefined;
-  private closing: GzipLogFile | undefined;
+  /** Files handed to `rotate` and not yet published (counted in stats meanwhile). */
+  private readonly closing = new Set<GzipLogFile>();
 
   private async tick(): Promise<void> {
     const file = this.current;
