@@ -104,3 +104,51 @@ test('kill -9, then restart: the open file is recovered, every line whole', asyn
   assert.deepEqual(rows.map((r) => r.visitor_id), Array.from({ length: 50 }, (_, i) => `k${i}`));
   removeDir(dir);
 });
+
+/** Starts wt1 with one file per event (a slow storage) and queues `count` events; returns it. */
+async function withBacklog(dir: string, extra: string, count: number): Promise<Awaited<ReturnType<typeof spawnWt1>>> {
+  const root = path.join(dir, 'data');
+  const config = writeConfig(dir, `storage.params.rootDir=${root}\nstorage.params.newFileTriggerSize=1\nmaxQueueSize=1000000\n${extra}`);
+  const wt1 = await spawnWt1(['--config', config], { cwd: dir });
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  try {
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < count) await hit(wt1.port, agent, `b${next++}`);
+    }));
+  } finally {
+    agent.destroy();
+  }
+  return wt1;
+}
+
+test('a second signal during the drain exits at once (code 130)', async () => {
+  const dir = tempDir();
+  const wt1 = await withBacklog(dir, 'shutdownTimeout=60\n', 3000);
+  try {
+    const live = (await (await fetch(`${wt1.url}/internal/live`)).json()) as { processors: { storage: { queued: number } } };
+    assert.ok(live.processors.storage.queued > 100, `a backlog to drain: ${live.processors.storage.queued}`);
+    wt1.child.kill('SIGTERM');
+    await sleep(100);
+    wt1.child.kill('SIGINT');
+    assert.equal(await wt1.exited, 130, wt1.output());
+    assert.match(wt1.output(), /second signal: exiting at once/);
+  } finally {
+    wt1.child.kill('SIGKILL');
+    removeDir(dir);
+  }
+});
+
+test('past shutdownTimeout the process exits with code 1 and says what was still queued', async () => {
+  const dir = tempDir();
+  const wt1 = await withBacklog(dir, 'shutdownTimeout=0.2\n', 3000);
+  try {
+    wt1.child.kill('SIGTERM');
+    assert.equal(await wt1.exited, 1, wt1.output());
+    assert.match(wt1.output(), /WT1_ERR_SHUTDOWN_DEADLINE/);
+    assert.match(wt1.output(), /shutdown deadline passed: events still queued are lost/);
+  } finally {
+    wt1.child.kill('SIGKILL');
+    removeDir(dir);
+  }
+});
