@@ -116,7 +116,16 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     server,
     context,
     async start() {
-      for (const p of dispatcher.processors) if (p.kind === 'storage') await p.engine.open();
+      for (const p of dispatcher.processors) {
+        if (p.kind !== 'storage') continue;
+        try {
+          await p.engine.open();
+        } catch (error) {
+          if (error instanceof Wt1Error) throw error;
+          // e.g. rootDir not writable: one clear line from the CLI rather than a stack trace.
+          throw new Wt1Error('WT1_ERR_STORAGE_IO', `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`, { cause: error });
+        }
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {

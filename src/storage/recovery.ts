@@ -72,14 +72,18 @@ export async function recoverLeftovers(
 ): Promise<RecoveredFile[]> {
   const host = safeHostname();
   const candidates = await findFiles(path.join(workDir, 'tracker'), (name) => {
-    const parsed = parseTemporaryName(name);
+    // A file claimed by a recovery that itself crashed (`.recovering-PID`) is taken up again.
+    const claim = /^(.*)\.recovering-(\d+)$/.exec(name);
+    if (claim && processIsAlive(Number(claim[2]))) return false;
+    const parsed = parseTemporaryName(claim ? claim[1] : name);
     return parsed !== undefined && parsed.host === host && !processIsAlive(parsed.pid);
   });
   const results: RecoveredFile[] = [];
-  for (const file of candidates) {
+  for (const found of candidates) {
+    const file = found.replace(/\.recovering-\d+$/, '');
     const claimed = `${file}.recovering-${process.pid}`;
     try {
-      await rename(file, claimed);
+      await rename(found, claimed);
     } catch {
       continue; // another process took it
     }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { Wt1Error } from '../../src/errors.js';
 import path from 'node:path';
 import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -218,4 +219,30 @@ test('a live writer\'s temporary file is left alone', async () => {
   await server.stop();
   assert.ok(existsSync(name));
   removeDir(root);
+});
+
+test('a file claimed by a recovery that crashed in turn is recovered at the next start', async () => {
+  const root = tempDir();
+  const header = headerLine({ globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] });
+  const name = crashedFile(root, gzipSync(header + '2030-01-02T03:04:05.000\t1970-01-01T00:00:00.000\t1.2.3.4\tc1\ts\t"p"\tnull\t"ua"\t"page"\tnull\tnull\t""\t0\t0\t0\t0\t"fr"\tnull\n'));
+  const claimedByDead = `${name}.recovering-${2 ** 22 + 999}`;
+  renameSync(name, claimedByDead);
+  const server = await startTestServer({ 'storage.params.rootDir': root });
+  await server.stop();
+  assert.equal(existsSync(claimedByDead), false);
+  assert.deepEqual(readAllRows(root).map((r) => r.visitor_id), ['c1']);
+  removeDir(root);
+});
+
+test('a rootDir that cannot be created stops the start with WT1_ERR_STORAGE_IO', async () => {
+  const dir = tempDir();
+  const blocker = path.join(dir, 'file');
+  writeFileSync(blocker, '');
+  await assert.rejects(startTestServer({ 'storage.params.rootDir': path.join(blocker, 'data') }), (e: unknown) => {
+    assert.ok(e instanceof Wt1Error);
+    assert.equal(e.code, 'WT1_ERR_STORAGE_IO');
+    assert.match(e.message, /the fs storage engine cannot start: ENOTDIR/);
+    return true;
+  });
+  removeDir(dir);
 });
