@@ -22,8 +22,6 @@ export interface ClosedLogFile {
 export class GzipLogFile {
   private readonly gzip: Gzip;
   private readonly out: WriteStream;
-  private pending: string[] = [];
-  private pendingBytes = 0;
   private lineCount = 0;
   private input = 0;
   private gzipped = 0;
@@ -55,20 +53,44 @@ export class GzipLogFile {
     return this.append(line);
   }
 
+  /**
+   * Lines are encoded straight into a 64 KiB buffer handed to gzip when full: one UTF-8 encoding
+   * per line, no array of strings to join, the byte count for free.
+   */
   private append(text: string): void | Promise<void> {
-    const bytes = Buffer.byteLength(text);
-    this.input += bytes;
-    this.pending.push(text);
-    this.pendingBytes += bytes;
-    if (this.pendingBytes >= CHUNK_BYTES) return this.push();
+    const room = this.chunk.length - this.used;
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: most lines are known to fit without measuring.
+    if (text.length * 3 > room) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes > room) {
+        const waiting = this.push();
+        if (bytes > this.chunk.length) {
+          // Larger than a whole chunk (a huge hit): handed to gzip on its own.
+          this.input += bytes;
+          const ok = this.gzip.write(Buffer.from(text, 'utf8'));
+          return ok ? waiting : Promise.resolve(waiting).then(() => this.waitDrain());
+        }
+        this.used += this.chunk.write(text, this.used, 'utf8');
+        this.input += bytes;
+        return waiting;
+      }
+    }
+    const written = this.chunk.write(text, this.used, 'utf8');
+    this.used += written;
+    this.input += written;
+    if (this.used >= this.chunk.length - 64) return this.push();
   }
 
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+
   private push(): void | Promise<void> {
-    if (this.pending.length === 0) return;
-    const chunk = this.pending.join('');
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (!this.gzip.write(chunk)) return this.waitDrain();
+    if (this.used === 0) return;
+    const full = this.chunk.subarray(0, this.used);
+    // gzip keeps the buffer until it has compressed it: the next lines go to a fresh one.
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    if (!this.gzip.write(full)) return this.waitDrain();
   }
 
   private async waitDrain(): Promise<void> {

@@ -198,3 +198,27 @@ test('anonymizeIp truncates the address before it is written', async () => {
   assert.equal(readAllRows(server.root)[0].client_addr, '203.0.113.0');
   removeDir(server.root);
 });
+
+test('inlined columns (top level and storage.params) and global_visitor_id are written after the WT1 columns', async () => {
+  const server = await startTestServer({
+    inlinedVisitorParams: 'plan',
+    'storage.params.inlinedSessionParams': 'campaign',
+    'storage.params.inlinedEventParams': 'sku,absent',
+  });
+  try {
+    const qs = `__wt1vic=v&__wt1vpc=${encodeURIComponent('plan=pro tab\t&x=1')}&__wt1spc=${encodeURIComponent('campaign=spring')}&sku=A%22B&other=1`;
+    await (await fetch(`${server.url}/public/p.gif?${qs}`)).arrayBuffer();
+  } finally {
+    await server.stop();
+  }
+  const file = readLogFile(publishedFiles(server.root)[0]);
+  assert.deepEqual(file.header.slice(17), ['tz_off', 'plan', 'campaign', 'sku', 'absent']);
+  assert.match(file.lines[0], /\t"pro tab\\t"\t"spring"\t"A\\"B"\t""$/);
+  const [row] = readAllRows(server.root);
+  assert.equal(row.plan, 'pro tab\t');
+  assert.equal(row.campaign, 'spring');
+  assert.equal(row.sku, 'A"B');
+  assert.equal(row.absent, '');
+  assert.equal(row.event_params, 'sku=A%22B&other=1');
+  removeDir(server.root);
+});
