@@ -21,6 +21,7 @@ export const ERRORS = {
   WT1_ERR_SHUTDOWN_DEADLINE: { status: 0, message: 'Shutdown deadline exceeded' },
   WT1_ERR_SPOOL_FULL: { status: 0, message: 'Upload spool full' },
   WT1_ERR_ENGINE_BUFFER_FULL: { status: 0, message: 'Storage engine buffer full' },
+  WT1_ERR_ENGINE_UNREACHABLE: { status: 0, message: 'Storage engine cannot reach its server' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
