@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -28,6 +28,11 @@ export interface S3TestServer {
   restart(): Promise<void>;
   /** Stops for good and removes its folder. */
   stop(): Promise<void>;
+  /**
+   * Calls `listener` on every request before s3rver handles it (also after a restart): to record
+   * headers, or to break an answer (e.g. replace `res.end` to simulate a lost response).
+   */
+  onRequest(listener: (req: IncomingMessage, res: ServerResponse) => void): void;
 }
 
 /** s3rver accepts these fixed credentials. */
@@ -51,6 +56,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   const directory = mkdtempSync(path.join(tmpdir(), 'wt1-s3rver-'));
   const port = await freePort();
   let current: S3rverInstance | undefined;
+  const listeners: Array<(req: IncomingMessage, res: ServerResponse) => void> = [];
 
   const start = async (): Promise<void> => {
     const server = new S3rver({
@@ -61,6 +67,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       configureBuckets: [{ name: bucket }],
     });
     await server.run();
+    for (const l of listeners) server.httpServer?.prependListener('request', l);
     current = server;
   };
   const halt = async (): Promise<void> => {
@@ -87,6 +94,10 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     stop: async () => {
       await halt();
       rmSync(directory, { recursive: true, force: true });
+    },
+    onRequest: (listener) => {
+      listeners.push(listener);
+      current?.httpServer?.prependListener('request', listener);
     },
   };
 }

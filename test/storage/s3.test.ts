@@ -8,7 +8,7 @@ import { validateConfig } from '../../src/config/load.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { columnsOf } from '../../src/server/app.js';
 import { silentLogger } from '../../src/log.js';
-import { s3Engine } from '../../src/storage/s3.js';
+import { gcsEngine, s3Engine } from '../../src/storage/s3.js';
 import type { StorageEngine } from '../../src/storage/engine.js';
 import { formatLine, headerLine } from '../../src/storage/line-format.js';
 import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
@@ -37,7 +37,7 @@ function s3Keys(server: S3TestServer, spool: string, extra: Record<string, RawVa
 
 function createEngine(keys: Record<string, RawValue>, now: () => number = Date.now): StorageEngine {
   const config = validateConfig(new Map(Object.entries(keys)));
-  return s3Engine.create(config.storage.params, {
+  return (config.storage.engine === 'gcs' ? gcsEngine : s3Engine).create(config.storage.params, {
     config,
     logger: silentLogger(),
     instanceId: config.instanceId || 'test-instance',
@@ -252,5 +252,63 @@ test('s3: a full spool drops new events, counted as failed by the queue, until u
     await s3.stop();
     removeDir(spool);
     removeDir(wt1.root);
+  }
+});
+
+test('s3: an upload whose answer was lost is recognized on retry, not copied under a new key', async () => {
+  const server = await startS3Server();
+  const spool = tempDir('wt1-spool-');
+  let putsBroken = 0;
+  const puts: Array<Record<string, unknown>> = [];
+  server.onRequest((req, res) => {
+    if (req.method !== 'PUT') return;
+    puts.push({ ...req.headers });
+    if (putsBroken++ > 0) return;
+    // The object is stored, but the client never hears it.
+    res.end = (() => { req.socket.destroy(); return res; }) as typeof res.end;
+  });
+  const engine = createEngine(s3Keys(server, spool));
+  try {
+    await engine.open();
+    await engine.write(sampleEvent({ visitorId: 'once' }));
+    assert.deepEqual((await engine.flush()).published, [], 'the first attempt looks failed');
+    await waitFor('the retry', () => engine.stats().spoolFiles === 0);
+    const objects = await readObjects(server);
+    assert.equal(objects.length, 1, `one object, no copy: ${objects.map((o) => o.key)}`);
+    assert.deepEqual(objects[0].lines.map((l) => l.split('\t')[3]), ['once']);
+    assert.equal(engine.stats().uploadFailures, 1);
+    assert.equal(puts.length, 1, 'the retry found the object (HEAD) and did not upload again');
+    assert.equal(puts[0]['if-none-match'], '*', 'S3 uploads are create-only');
+    assert.ok(puts[0]['content-md5'], 'uploads carry Content-MD5');
+  } finally {
+    await engine.close();
+    await server.stop();
+    removeDir(spool);
+  }
+});
+
+test('gcs: same engine with the GCS create-only precondition on uploads only', async () => {
+  const server = await startS3Server();
+  const spool = tempDir('wt1-spool-');
+  const seen: Array<{ method: string; headers: Record<string, unknown> }> = [];
+  server.onRequest((req) => { seen.push({ method: req.method ?? '', headers: { ...req.headers } }); });
+  const engine = createEngine({ ...s3Keys(server, spool), 'storage.class': 'com.dataiku.wt1.storage.GCSGAEStorageProcessor', 'storage.params.instanceId': 'gae' });
+  try {
+    await engine.open();
+    await engine.write(sampleEvent());
+    const { published } = await engine.flush();
+    assert.equal(published.length, 1);
+    assert.match(published[0], /-gae\.log\.gz$/);
+    const put = seen.filter((r) => r.method === 'PUT');
+    const head = seen.filter((r) => r.method === 'HEAD');
+    assert.equal(put.length, 1);
+    assert.equal(put[0].headers['x-goog-if-generation-match'], '0');
+    assert.equal(put[0].headers['if-none-match'], undefined);
+    assert.ok(head.length >= 1);
+    for (const h of head) assert.equal(h.headers['x-goog-if-generation-match'], undefined, 'never on HEAD');
+  } finally {
+    await engine.close();
+    await server.stop();
+    removeDir(spool);
   }
 });
