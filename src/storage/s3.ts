@@ -122,7 +122,7 @@ export class ObjectStorage implements StorageEngine {
   private readonly shutdown = new AbortController();
   private counters = {
     uploadedFiles: 0, uploadedEvents: 0, uploadedBytes: 0, uploadFailures: 0,
-    recoveredFiles: 0, recoveredEvents: 0, adoptedFiles: 0, adoptedEvents: 0, dropped: 0,
+    recoveredFiles: 0, recoveredEvents: 0, adoptedFiles: 0, adoptedEvents: 0, dropped: 0, lostFiles: 0,
   };
 
   constructor(private readonly params: ObjectStorageParams, private readonly context: EngineContext) {
@@ -274,6 +274,14 @@ export class ObjectStorage implements StorageEngine {
         const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.params.requestTimeout * 1000)]);
         key = await this.uploader.upload(file, signal);
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Someone removed the spool file: nothing left to upload, never retry it.
+          this.forget(file);
+          this.counters.lostFiles++;
+          this.context.logger.error({ file: file.path, events: file.lines }, 'a spooled file disappeared before its upload');
+          this.notifyAttempt(file, undefined);
+          continue;
+        }
         this.onFailure(file, error);
       }
       if (key !== undefined) await this.onUploaded(file, key);
@@ -286,10 +294,14 @@ export class ObjectStorage implements StorageEngine {
     }
   }
 
-  private async onUploaded(file: SpoolFile, key: string): Promise<void> {
+  private forget(file: SpoolFile): void {
     this.pending.splice(this.pending.indexOf(file), 1);
     this.byPath.delete(file.path);
     this.spool.release(file);
+  }
+
+  private async onUploaded(file: SpoolFile, key: string): Promise<void> {
+    this.forget(file);
     await rm(file.path, { force: true });
     this.counters.uploadedFiles++;
     this.counters.uploadedEvents += file.lines;

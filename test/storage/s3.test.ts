@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
@@ -16,6 +16,7 @@ import { readTornGzip } from '../../src/storage/recovery.js';
 import { hourFolder, safeHostname } from '../../src/storage/rotating-log.js';
 import { getObject, listKeys, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
+import { spawnWt1 } from '../helpers/process.js';
 import { sampleEvent } from '../helpers/events.js';
 
 /** Config keys for the s3 engine against the test server. */
@@ -310,5 +311,63 @@ test('gcs: same engine with the GCS create-only precondition on uploads only', a
     await engine.close();
     await server.stop();
     removeDir(spool);
+  }
+});
+
+test('s3: wt1 serve with the WT1 S3 config: SIGTERM with the server down leaves the file spooled, the next run uploads it', async () => {
+  const s3 = await startS3Server();
+  const dir = tempDir();
+  const spool = path.join(dir, 'spool');
+  const configFile = path.join(dir, 'config.properties');
+  writeFileSync(configFile, [
+    'storage.class=com.dataiku.wt1.storage.S3StorageProcessor',
+    `storage.params.bucketName=${s3.bucket}`,
+    `storage.params.accessKey=${s3.accessKeyId}`,
+    `storage.params.secretKey=${s3.secretAccessKey}`,
+    `storage.params.tmpFolder=${spool}`,
+    `storage.params.endpoint=${s3.endpoint}`,
+    'storage.params.forcePathStyle=true',
+    'storage.params.prefix=site',
+    'shutdownTimeout=2',
+    '',
+  ].join('\n'));
+  const hits = async (url: string, prefix: string, n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${url}/public/p.gif?__wt1ty=page&__wt1vic=${prefix}${i}`);
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+  };
+  try {
+    const first = await spawnWt1(['--config', configFile]);
+    try {
+      await hits(first.url, 'a', 5);
+      await s3.pause();
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0, first.output());
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+    assert.equal(readdirSync(path.join(spool, 'outbox')).length, 1, 'the unuploaded file waits in the spool');
+    assert.deepEqual(await s3.restart().then(() => listKeys(s3)), []);
+
+    const second = await spawnWt1(['--config', configFile]);
+    try {
+      await waitFor('the left file to be uploaded', async () => (await listKeys(s3)).length === 1);
+      await hits(second.url, 'b', 3);
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exited, 0, second.output());
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+    const objects = await readObjects(s3);
+    for (const o of objects) assert.match(o.key, /^site\/tracker\/\d{4}\/\d\d\/\d\d\/\d\d\/\d\d-\d\d-.+-\d+\.log\.gz$/);
+    assert.equal(new Set(objects.map((o) => o.key)).size, 2, 'two runs, two instance ids, two objects');
+    const visitors = objects.flatMap((o) => o.lines.map((l) => l.split('\t')[3])).sort();
+    assert.deepEqual(visitors, ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2']);
+    assert.deepEqual(readdirSync(path.join(spool, 'outbox')), []);
+  } finally {
+    await s3.stop();
+    removeDir(dir);
   }
 });
