@@ -147,6 +147,11 @@ export class NatsStorage implements StorageEngine {
     if (p.stream) await this.ensureStream(this.nc, p.stream);
     this.js = this.nc.jetstream();
     void this.watchStatus(this.nc);
+    void this.nc.closed().then((error) => {
+      this.connected = false;
+      // Reconnection is endless, so this is a refusal (e.g. revoked credentials): events now fill the buffer.
+      if (!this.closing) this.context.logger.error({ err: error }, 'NATS connection closed for good; events are buffered, then dropped');
+    });
   }
 
   write(event: TrackedEvent): void {
