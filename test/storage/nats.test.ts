@@ -155,3 +155,33 @@ test('nats: broker killed mid-stream: the pixel keeps answering, the buffer fill
     removeDir(wt1.root);
   }
 });
+
+test('nats: with no stream capturing the subject yet, messages are retried until one does, without copies', async () => {
+  const nats = await startNatsServer();
+  const config = validateConfig(new Map<string, RawValue>([
+    ['storage.class', 'nats'], ['storage.params.servers', nats.url], ['storage.params.subject', 'late.hits'],
+    ['storage.params.createStream', 'false'], ['storage.params.reconnectWait', '0.1'], ['storage.params.publishTimeout', '0.5'],
+  ]));
+  const engine = natsEngine.create(config.storage.params, { config, logger: silentLogger(), instanceId: 'late', columns: columnsOf(config), now: Date.now });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await engine.open();
+    for (let i = 0; i < 3; i++) engine.write(sampleEvent({ visitorId: `late${i}` }));
+    await waitFor('refused attempts', () => engine.stats().publishErrors >= 2);
+    assert.equal(engine.stats().savedEvents, 0);
+    assert.equal(engine.stats().pending, 3);
+
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: 'LATE', subjects: ['late.hits'] });
+    await waitFor('acknowledgements', () => engine.stats().savedEvents === 3);
+    const stats = engine.stats();
+    assert.equal(stats.pending, 0);
+    assert.equal(stats.lost, 0);
+    const visitors = (await readStream(nats, 'LATE')).map((m) => m.json.visitorId);
+    assert.deepEqual(visitors.sort(), ['late0', 'late1', 'late2']);
+  } finally {
+    await nc.close();
+    await engine.close();
+    await nats.stop();
+  }
+});
