@@ -8,6 +8,7 @@ import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from
 import type { TrackedEvent } from '../event/event.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
+import { safeInstanceId } from './spool.js';
 
 export const natsEngine: EngineDescriptor = {
   name: 'nats',
@@ -117,7 +118,7 @@ class PublishError extends Error {
  * buffer is published asynchronously, at most `maxInFlight` messages awaiting their
  * acknowledgement; a message counts as saved only once acknowledged. Acknowledgements come back on
  * one reply subscription (`INBOX.token`), with one timer sweeping the late ones, rather than one
- * request object, promise and timer per message (half the CPU per event, profiled). During an outage the buffer
+ * request object, promise and timer per message (a third of the CPU per event, profiled). During an outage the buffer
  * fills (the client reconnects by itself, unacknowledged messages are published again); once
  * `maxBufferedEvents` are waiting, `write` throws, so the queue counts new events as failed and
  * the engine counts them as `dropped`, while the pixel answers as fast as ever.
@@ -148,7 +149,7 @@ export class NatsStorage implements StorageEngine {
   private counters = { accepted: 0, savedEvents: 0, duplicates: 0, dropped: 0, lost: 0, publishErrors: 0, retries: 0, reconnects: 0 };
 
   constructor(private readonly params: NatsParams, private readonly context: EngineContext) {
-    this.idPrefix = `${context.instanceId}-${randomBytes(4).toString('hex')}-`;
+    this.idPrefix = `${safeInstanceId(context.instanceId)}-${randomBytes(4).toString('hex')}-`;
   }
 
   async open(): Promise<void> {
@@ -288,6 +289,7 @@ export class NatsStorage implements StorageEngine {
         this.awaiting.delete(token);
         const code = (error as Partial<NatsError>).code;
         this.onPublishError(message, error, code === 'MAX_PAYLOAD_EXCEEDED' || code === 'BAD_SUBJECT');
+        // Retryable: publishing is now paused, so the loop ends; refused for good: go on with the next.
       }
     }
   }
@@ -364,7 +366,7 @@ export class NatsStorage implements StorageEngine {
   }
 
   private pauseFor(ms: number): void {
-    if (this.paused || this.closing) return;
+    if (this.paused) return;
     this.paused = true;
     this.resumeTimer = setTimeout(() => this.resume(), ms);
   }
