@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/log.js';
 import { natsEngine } from '../../src/storage/nats.js';
 import { startNatsServer, type NatsTestServer } from '../helpers/nats-server.js';
 import { removeDir, startTestServer } from '../helpers/server.js';
+import { freePort, runWt1 } from '../helpers/process.js';
 import { sampleEvent } from '../helpers/events.js';
 
 interface StoredMessage { id: string; subject: string; json: Record<string, unknown> }
@@ -184,4 +185,14 @@ test('nats: with no stream capturing the subject yet, messages are retried until
     await engine.close();
     await nats.stop();
   }
+});
+
+test('nats: no broker at start stops wt1 serve with a clear error', async () => {
+  const port = await freePort();
+  const { code, stderr } = await runWt1(['serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { WT1_STORAGE__CLASS: 'nats', WT1_STORAGE__PARAMS__SERVERS: `nats://127.0.0.1:${port}`, WT1_STORAGE__PARAMS__CONNECT_TIMEOUT: '0.5' },
+  });
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /WT1_ERR_ENGINE_UNREACHABLE/);
+  assert.match(stderr, new RegExp(`nats://127\\.0\\.0\\.1:${port}`));
 });
