@@ -32,7 +32,8 @@ export async function findFiles(dir: string, accept: (name: string) => boolean):
   return out;
 }
 
-function processIsAlive(pid: number): boolean {
+/** Whether a process of this host still runs (our own pid counts as dead: a previous life in a container). */
+export function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return false; // a previous life of this process (pid 1 in a container)
   try {
     process.kill(pid, 0);

@@ -1,8 +1,10 @@
 import type { EngineDescriptor } from './engine.js';
 import { fsEngine } from './fs.js';
+import { gcsEngine, s3Engine } from './s3.js';
+import { natsEngine } from './nats.js';
 
 /** Every storage engine wt1 ships. Adding one: a file in this folder and one entry here. */
-export const ENGINES: readonly EngineDescriptor[] = [fsEngine];
+export const ENGINES: readonly EngineDescriptor[] = [fsEngine, s3Engine, gcsEngine, natsEngine];
 
 /** WT1 engines that wt1 deliberately does not provide, with what to use instead. */
 export const UNSUPPORTED_WT1_ENGINES: Readonly<Record<string, string>> = {

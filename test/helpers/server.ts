@@ -24,10 +24,13 @@ export interface TestServer {
  */
 export async function startTestServer(keys: Record<string, RawValue> = {}, options: CollectorOptions = {}): Promise<TestServer> {
   const root = (keys['storage.params.rootDir'] as string | undefined) ?? tempDir();
+  // rootDir is a param of the filesystem engine only.
+  const storageClass = String(keys['storage.class'] ?? 'fs');
+  const usesRoot = storageClass === 'fs' || storageClass.endsWith('.FSStorageProcessor');
   const config = validateConfig(new Map<string, RawValue>(Object.entries({
     port: 0,
     host: '127.0.0.1',
-    'storage.params.rootDir': root,
+    ...(usesRoot ? { 'storage.params.rootDir': root } : {}),
     ...keys,
   })));
   const collector = createCollector(config, options);

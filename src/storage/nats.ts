@@ -1,0 +1,403 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  connect, createInbox, credsAuthenticator, Events, headers, nanos,
+  type ConnectionOptions, type Msg, type NatsConnection, type NatsError,
+} from 'nats';
+import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
+import type { TrackedEvent } from '../event/event.js';
+import { eventToJson } from './event-json.js';
+import { Wt1Error } from '../errors.js';
+import { safeInstanceId } from './spool.js';
+
+export const natsEngine: EngineDescriptor = {
+  name: 'nats',
+  wt1ClassNames: [],
+  params: {
+    servers: { type: 'list', default: ['nats://127.0.0.1:4222'], origin: 'wt1', description: 'NATS server URLs, comma-separated (the client reconnects to any of them)' },
+    subject: { type: 'string', default: 'wt1.events', origin: 'wt1', description: 'subject each event is published to' },
+    stream: { type: 'string', default: 'WT1', origin: 'wt1', description: 'JetStream stream created at start when missing, capturing the subject' },
+    createStream: { type: 'bool', default: true, origin: 'wt1', description: 'create the stream at start when missing (false: leave streams to the operator; one must capture the subject)' },
+    duplicateWindow: { type: 'number', default: 120, min: 1, origin: 'wt1', description: 'de-duplication window (seconds) of a stream created by wt1' },
+    decodeParams: { type: 'bool', default: false, origin: 'WT1', description: 'params as JSON objects (numbers typed) instead of raw query strings' },
+    maxInFlight: { type: 'int', default: 256, min: 1, max: 65536, origin: 'wt1', description: 'messages published and not yet acknowledged, at most' },
+    maxBufferedEvents: { type: 'int', default: 10_000, min: 1, origin: 'wt1', description: 'events accepted and not yet acknowledged (in flight included); past it new events are dropped and counted' },
+    publishTimeout: { type: 'number', default: 5, min: 0.05, origin: 'wt1', description: 'seconds to wait for the acknowledgement of a message before publishing it again (same message id)' },
+    reconnectWait: { type: 'number', default: 2, min: 0.01, origin: 'wt1', description: 'seconds between reconnection attempts (also the longest pause between retries)' },
+    connectTimeout: { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds the first connection may take at start before the start fails' },
+    credsFile: { type: 'string', default: '', origin: 'wt1', description: 'NATS credentials file (.creds: JWT and NKey seed)' },
+    user: { type: 'string', default: '', origin: 'wt1', description: 'user name (with password)' },
+    password: { type: 'string', default: '', origin: 'wt1', description: 'password (with user)' },
+    token: { type: 'string', default: '', origin: 'wt1', description: 'authentication token' },
+  },
+  create(params, context) {
+    return new NatsStorage(params as unknown as NatsParams, context);
+  },
+};
+
+interface NatsParams {
+  servers: string[];
+  subject: string;
+  stream: string;
+  createStream: boolean;
+  duplicateWindow: number;
+  decodeParams: boolean;
+  maxInFlight: number;
+  maxBufferedEvents: number;
+  publishTimeout: number;
+  reconnectWait: number;
+  connectTimeout: number;
+  credsFile: string;
+  user: string;
+  password: string;
+  token: string;
+}
+
+interface Message {
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+interface Sent {
+  readonly message: Message;
+  readonly sentAt: number;
+}
+
+/** What JetStream answers to a publish: an acknowledgement or an API error. */
+interface PubAckReply {
+  stream?: string;
+  seq?: number;
+  duplicate?: boolean;
+  error?: { code: number; err_code?: number; description?: string };
+}
+
+/** A FIFO with cheap shift and unshift (retries go back to the front). */
+class Deque<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+  get length(): number { return this.items.length - this.head; }
+  push(x: T): void { this.items.push(x); }
+  unshift(x: T): void {
+    if (this.head > 0) this.items[--this.head] = x;
+    else this.items.unshift(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
+/** Thrown by `write` while the buffer is full: the queue counts the event as failed. */
+const BUFFER_FULL = new Wt1Error('WT1_ERR_ENGINE_BUFFER_FULL', 'the NATS engine buffer (maxBufferedEvents) is full; event dropped');
+
+/** JetStream API errors that no retry can fix (the message itself is refused). */
+function isPermanent(code: number): boolean {
+  return code >= 400 && code < 500 && code !== 408;
+}
+
+/** A publish that got no acknowledgement in time, or a negative one. */
+class PublishError extends Error {
+  constructor(message: string, readonly permanent: boolean) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+/**
+ * NATS JetStream: one JSON message per event (the keys of WT1's Kafka engine), with a message id
+ * (`Nats-Msg-Id`: instance, process boot id, sequence) so that the stream drops the copy when a
+ * message whose acknowledgement was lost is published again.
+ *
+ * `write` never waits for the broker: it encodes the event into a bounded buffer and returns. The
+ * buffer is published asynchronously, at most `maxInFlight` messages awaiting their
+ * acknowledgement; a message counts as saved only once acknowledged. Acknowledgements come back on
+ * one reply subscription (`INBOX.token`), with one timer sweeping the late ones, rather than one
+ * request object, promise and timer per message (a third of the CPU per event, profiled). During an outage the buffer
+ * fills (the client reconnects by itself, unacknowledged messages are published again); once
+ * `maxBufferedEvents` are waiting, `write` throws, so the queue counts new events as failed and
+ * the engine counts them as `dropped`, while the pixel answers as fast as ever.
+ *
+ * Accounting: accepted = savedEvents (acknowledged) + pending (buffered + in flight) + lost.
+ */
+export class NatsStorage implements StorageEngine {
+  private nc: NatsConnection | undefined;
+  private replyPrefix = '';
+  private readonly buffer = new Deque<Message>();
+  /** Published messages awaiting their acknowledgement, by reply token (insertion = send order). */
+  private readonly awaiting = new Map<string, Sent>();
+  private nextToken = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private failuresInARow = 0;
+  private lastFailureLog = 0;
+  private closing = false;
+  /** Set once close gave up on the rest: late answers no longer change the counters. */
+  private closed = false;
+  private connected = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly idPrefix: string;
+  private sequence = 0;
+  private readonly encoder = new TextEncoder();
+  private counters = { accepted: 0, savedEvents: 0, duplicates: 0, dropped: 0, lost: 0, publishErrors: 0, retries: 0, reconnects: 0 };
+
+  constructor(private readonly params: NatsParams, private readonly context: EngineContext) {
+    this.idPrefix = `${safeInstanceId(context.instanceId)}-${randomBytes(4).toString('hex')}-`;
+  }
+
+  async open(): Promise<void> {
+    const p = this.params;
+    const options: ConnectionOptions = {
+      servers: p.servers,
+      name: `wt1 ${this.context.instanceId}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: p.reconnectWait * 1000,
+      timeout: p.connectTimeout * 1000,
+      // A stack trace captured per publish would cost more than the rest of the publish (profiled).
+      noAsyncTraces: true,
+    };
+    if (p.credsFile) options.authenticator = credsAuthenticator(await readFile(p.credsFile));
+    if (p.user) { options.user = p.user; options.pass = p.password; }
+    if (p.token) options.token = p.token;
+    try {
+      this.nc = await connect(options);
+    } catch (error) {
+      throw new Wt1Error('WT1_ERR_ENGINE_UNREACHABLE', `NATS at ${p.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
+    }
+    this.connected = true;
+    if (p.createStream) await this.ensureStream(this.nc, p.stream);
+    this.replyPrefix = createInbox() + '.';
+    this.nc.subscribe(this.replyPrefix + '*', { callback: (error, msg) => { if (!error) this.onReply(msg); } });
+    const sweepMs = Math.max(20, Math.min(1000, (p.publishTimeout * 1000) / 4));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.sweepTimer.unref();
+    void this.watchStatus(this.nc);
+    void this.nc.closed().then((error) => {
+      this.connected = false;
+      // Reconnection is endless, so this is a refusal (e.g. revoked credentials): events now fill the buffer.
+      if (!this.closing) this.context.logger.error({ err: error }, 'NATS connection closed for good; events are buffered, then dropped');
+    });
+  }
+
+  write(event: TrackedEvent): void {
+    if (this.buffer.length + this.awaiting.size >= this.params.maxBufferedEvents || this.closing) {
+      this.counters.dropped++;
+      throw BUFFER_FULL;
+    }
+    const data = this.encoder.encode(JSON.stringify(eventToJson(event, { decodeParams: this.params.decodeParams })));
+    this.buffer.push({ id: this.idPrefix + this.sequence++, data });
+    this.counters.accepted++;
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      // One pass per tick: a burst of writes goes out as one batch of publishes.
+      setImmediate(() => { this.pumpScheduled = false; this.pump(); });
+    }
+  }
+
+  /** Waits (up to publishTimeout) until every accepted event is acknowledged. No files: nothing is named. */
+  async flush(): Promise<FlushResult> {
+    await this.waitIdle(this.params.publishTimeout * 1000);
+    return { published: [] };
+  }
+
+  /** Waits for the acknowledgements within 80 % of shutdownTimeout; what is left is counted lost. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.resume();
+    await this.waitIdle(this.context.config.shutdownTimeout * 800);
+    const left = this.buffer.length + this.awaiting.size;
+    this.closed = true;
+    if (left > 0) {
+      this.counters.lost += left;
+      this.context.logger.error({ lost: left }, 'NATS engine closed with unacknowledged events; they are lost');
+      while (this.buffer.shift()) { /* drop */ }
+      this.awaiting.clear();
+    }
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.nc?.close();
+  }
+
+  ready(): boolean {
+    return this.buffer.length + this.awaiting.size < this.params.maxBufferedEvents;
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return {
+      ...this.counters,
+      pending: this.buffer.length + this.awaiting.size,
+      buffered: this.buffer.length,
+      inFlight: this.awaiting.size,
+      connected: this.connected ? 1 : 0,
+    };
+  }
+
+  private async ensureStream(nc: NatsConnection, stream: string): Promise<void> {
+    const jsm = await nc.jetstreamManager();
+    try {
+      await jsm.streams.info(stream);
+      return;
+    } catch (error) {
+      if ((error as NatsError).api_error?.code !== 404) throw error;
+    }
+    try {
+      await jsm.streams.add({ name: stream, subjects: [this.params.subject], duplicate_window: nanos(this.params.duplicateWindow * 1000) });
+      this.context.logger.info({ stream, subject: this.params.subject }, 'created the JetStream stream');
+    } catch (error) {
+      // Another instance created it at the same moment: fine.
+      if ((error as NatsError).api_error?.err_code !== 10058) throw error;
+    }
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) {
+        this.connected = false;
+        this.context.logger.warn({ server: status.data }, 'NATS connection lost; events are buffered');
+      } else if (status.type === Events.Reconnect) {
+        this.connected = true;
+        this.counters.reconnects++;
+        this.context.logger.info({ server: status.data, pending: this.buffer.length + this.awaiting.size }, 'NATS connection back');
+        this.resume();
+      }
+    }
+  }
+
+  /** Publishes buffered messages while fewer than maxInFlight await their acknowledgement. */
+  private pump(): void {
+    const nc = this.nc;
+    if (!nc || this.paused || this.closed) return;
+    const now = Date.now();
+    while (!this.paused && this.awaiting.size < this.params.maxInFlight) {
+      const message = this.buffer.shift();
+      if (!message) break;
+      const token = (this.nextToken++).toString(36);
+      const h = headers();
+      h.set('Nats-Msg-Id', message.id);
+      this.awaiting.set(token, { message, sentAt: now });
+      try {
+        nc.publish(this.params.subject, message.data, { reply: this.replyPrefix + token, headers: h });
+      } catch (error) {
+        // Refused by the client itself (closed connection, payload over the server's limit).
+        this.awaiting.delete(token);
+        const code = (error as Partial<NatsError>).code;
+        this.onPublishError(message, error, code === 'MAX_PAYLOAD_EXCEEDED' || code === 'BAD_SUBJECT');
+        // Retryable: publishing is now paused, so the loop ends; refused for good: go on with the next.
+      }
+    }
+  }
+
+  /** An answer on the reply subject: JetStream's acknowledgement, or an error status. */
+  private onReply(msg: Msg): void {
+    if (this.closed) return;
+    const token = msg.subject.slice(this.replyPrefix.length);
+    const sent = this.awaiting.get(token);
+    if (!sent) return; // the answer to an attempt already given up as timed out (its retry is de-duplicated)
+    this.awaiting.delete(token);
+    if (msg.headers?.hasError) {
+      // e.g. 503: no stream captures the subject (yet), or JetStream is not ready after a restart.
+      this.onPublishError(sent.message, new PublishError(`NATS status ${msg.headers.code} ${msg.headers.description}`, false), false);
+    } else {
+      let ack: PubAckReply;
+      try {
+        ack = msg.json<PubAckReply>();
+      } catch {
+        ack = { error: { code: 500, description: 'unreadable acknowledgement' } };
+      }
+      if (ack.error) {
+        this.onPublishError(sent.message, new PublishError(`JetStream refused the message: ${ack.error.code} ${ack.error.description ?? ''}`, isPermanent(ack.error.code)), isPermanent(ack.error.code));
+      } else {
+        this.counters.savedEvents++;
+        if (ack.duplicate) this.counters.duplicates++;
+        if (this.failuresInARow > 0) {
+          this.context.logger.info({ failedAttempts: this.failuresInARow }, 'NATS publishing resumed');
+          this.failuresInARow = 0;
+        }
+      }
+    }
+    this.afterSettle();
+  }
+
+  /** Messages unacknowledged after publishTimeout are published again (oldest first: the map keeps send order). */
+  private sweep(): void {
+    if (this.closed || this.awaiting.size === 0) return;
+    const limit = Date.now() - this.params.publishTimeout * 1000;
+    const late: Message[] = [];
+    for (const [token, sent] of this.awaiting) {
+      if (sent.sentAt > limit) break;
+      this.awaiting.delete(token);
+      late.push(sent.message);
+    }
+    if (late.length === 0) return;
+    // Back to the front of the buffer, keeping their order.
+    for (let i = late.length - 1; i >= 0; i--) this.buffer.unshift(late[i]);
+    this.counters.retries += late.length;
+    this.onPublishError(undefined, new PublishError(`${late.length} message(s) unacknowledged after ${this.params.publishTimeout} s`, false), false);
+    this.afterSettle();
+  }
+
+  /** Counts a failed attempt; a retryable message goes back to the front and publishing pauses a little. */
+  private onPublishError(message: Message | undefined, error: unknown, permanent: boolean): void {
+    this.counters.publishErrors++;
+    this.failuresInARow++;
+    const now = Date.now();
+    if (this.failuresInARow === 1 || now - this.lastFailureLog > 60_000) {
+      this.lastFailureLog = now;
+      this.context.logger.warn({ err: error, pending: this.buffer.length + this.awaiting.size + (message ? 1 : 0) }, permanent
+        ? 'NATS refused a message; it is lost'
+        : 'NATS publish failed; the message is published again');
+    }
+    if (message) {
+      if (permanent) {
+        this.counters.lost++;
+        return;
+      }
+      this.counters.retries++;
+      this.buffer.unshift(message);
+    }
+    this.pauseFor(Math.min(this.params.reconnectWait * 1000, 50 * 2 ** Math.min(10, this.failuresInARow - 1)));
+  }
+
+  private pauseFor(ms: number): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.resumeTimer = setTimeout(() => this.resume(), ms);
+  }
+
+  private resume(): void {
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
+    this.paused = false;
+    this.pump();
+  }
+
+  private afterSettle(): void {
+    this.pump();
+    if (this.buffer.length === 0 && this.awaiting.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private waitIdle(timeoutMs: number): Promise<void> {
+    if (this.buffer.length === 0 && this.awaiting.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.idleWaiters = self.idleWaiters.filter((w) => w !== done);
+        resolve();
+      }
+      this.idleWaiters.push(done);
+    });
+  }
+}

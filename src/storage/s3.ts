@@ -1,0 +1,346 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
+import type { TrackedEvent } from '../event/event.js';
+import type { SpecTable } from '../config/spec.js';
+import { RotatingLog } from './rotating-log.js';
+import { recoverLeftovers } from './recovery.js';
+import { Spool, safeInstanceId, type SpoolFile } from './spool.js';
+import { S3Uploader, normalizePrefix } from './s3-upload.js';
+import { Wt1Error } from '../errors.js';
+
+/** Params shared by the S3 and GCS engines; the two differ only in defaults. */
+function objectStorageParams(defaults: { endpoint: string; region: string; conditionalPut: string }): SpecTable {
+  return {
+    bucketName: { type: 'string', default: '', required: true, origin: 'WT1', description: 'bucket the files are uploaded to' },
+    accessKey: { type: 'string', default: '', origin: 'WT1', description: 'access key id (GCS: an HMAC key); empty: the standard AWS credential chain' },
+    secretKey: { type: 'string', default: '', origin: 'WT1', description: 'secret access key (GCS: the HMAC secret); empty: the standard AWS credential chain' },
+    tmpFolder: { type: 'string', default: './spool', origin: 'WT1', description: 'local spool: the file being written and the closed files waiting for upload (keep it across restarts)' },
+    instanceId: { type: 'string', default: '', origin: 'WT1', description: 'added to object keys; default: the top-level instanceId, else host name and process id' },
+    newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
+    newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+    endpoint: { type: 'string', default: defaults.endpoint, origin: 'wt1', description: 'S3-protocol endpoint URL (empty: AWS S3)' },
+    region: { type: 'string', default: defaults.region, origin: 'wt1', description: 'region for request signing (empty: AWS_REGION, else us-east-1)' },
+    forcePathStyle: { type: 'bool', default: false, origin: 'wt1', description: 'address buckets as ENDPOINT/BUCKET/KEY instead of BUCKET.ENDPOINT/KEY (MinIO, most self-hosted servers)' },
+    prefix: { type: 'string', default: '', origin: 'wt1', description: 'key prefix before tracker/... (e.g. wt1/prod)' },
+    maxSpoolBytes: { type: 'int', default: 1_073_741_824, min: 1, origin: 'wt1', description: 'when the files waiting for upload reach this size, new events are dropped and counted (dropped)' },
+    retryMinDelay: { type: 'number', default: 1, min: 0.001, origin: 'wt1', description: 'seconds before the first retry of a failed upload (doubles at each failure in a row)' },
+    retryMaxDelay: { type: 'number', default: 60, min: 0.001, origin: 'wt1', description: 'longest wait between two upload attempts, in seconds' },
+    requestTimeout: { type: 'number', default: 60, min: 0.1, origin: 'wt1', description: 'seconds one upload request may take before it is abandoned and retried' },
+    conditionalPut: { type: 'enum', default: defaults.conditionalPut, values: ['if-none-match', 'x-goog-if-generation-match', 'none'], origin: 'wt1', description: 'header making an upload fail rather than replace an object (a HEAD check is always made first)' },
+  };
+}
+
+interface ObjectStorageParams {
+  bucketName: string;
+  accessKey: string;
+  secretKey: string;
+  tmpFolder: string;
+  instanceId: string;
+  newFileTriggerSize: number;
+  newFileTriggerInterval: number;
+  endpoint: string;
+  region: string;
+  forcePathStyle: boolean;
+  prefix: string;
+  maxSpoolBytes: number;
+  retryMinDelay: number;
+  retryMaxDelay: number;
+  requestTimeout: number;
+  conditionalPut: 'if-none-match' | 'x-goog-if-generation-match' | 'none';
+}
+
+/** The S3 engine (WT1's S3StorageProcessor): any S3-protocol store (AWS S3, MinIO, Ceph, R2...). */
+export const s3Engine: EngineDescriptor = {
+  name: 's3',
+  wt1ClassNames: ['com.dataiku.wt1.storage.S3StorageProcessor'],
+  params: objectStorageParams({ endpoint: '', region: '', conditionalPut: 'if-none-match' }),
+  create(params, context) {
+    return new ObjectStorage(params as unknown as ObjectStorageParams, context);
+  },
+};
+
+/**
+ * The GCS engine (WT1's GCSGAEStorageProcessor, which needed App Engine): Google Cloud Storage
+ * through its S3-compatible XML API, with HMAC keys as accessKey / secretKey.
+ */
+export const gcsEngine: EngineDescriptor = {
+  name: 'gcs',
+  wt1ClassNames: ['com.dataiku.wt1.storage.GCSGAEStorageProcessor'],
+  params: objectStorageParams({ endpoint: 'https://storage.googleapis.com', region: 'auto', conditionalPut: 'x-goog-if-generation-match' }),
+  create(params, context) {
+    return new ObjectStorage(params as unknown as ObjectStorageParams, context);
+  },
+};
+
+export function createS3Client(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey' | 'endpoint' | 'region' | 'forcePathStyle'>): S3Client {
+  if (Boolean(p.accessKey) !== Boolean(p.secretKey)) {
+    throw new Wt1Error('WT1_ERR_CONFIG_INVALID', 'storage.params.accessKey and storage.params.secretKey go together: set both, or neither to use the AWS credential chain');
+  }
+  const config: S3ClientConfig = {
+    region: p.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    forcePathStyle: p.forcePathStyle,
+    followRegionRedirects: !p.endpoint,
+    // Whole-file uploads with Content-MD5; flexible checksums would send aws-chunked bodies,
+    // which several S3-protocol servers store as is.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Retries are ours (with backoff, across restarts); one attempt per call here.
+    maxAttempts: 1,
+  };
+  if (p.endpoint) config.endpoint = p.endpoint;
+  if (p.accessKey) config.credentials = { accessKeyId: p.accessKey, secretAccessKey: p.secretKey };
+  return new S3Client(config);
+}
+
+/** Thrown by `write` while the spool is full: the queue counts the event as failed. */
+const SPOOL_FULL = new Wt1Error('WT1_ERR_SPOOL_FULL', 'the upload spool reached maxSpoolBytes; event dropped');
+
+/**
+ * Object storage: the same files as the filesystem engine, written in a local spool and uploaded
+ * whole once closed. A file leaves the spool only once uploaded; failed uploads are retried with
+ * exponential backoff, and a restart picks up what an earlier run left (closed files, and the file
+ * a crash interrupted). Uploads never replace an object (see S3Uploader).
+ */
+export class ObjectStorage implements StorageEngine {
+  private readonly dir: string;
+  private readonly log: RotatingLog;
+  private readonly spool: Spool;
+  private readonly client: S3Client;
+  private readonly uploader: S3Uploader;
+  /** Files in the outbox, in upload order. */
+  private readonly pending: SpoolFile[] = [];
+  private readonly byPath = new Map<string, SpoolFile>();
+  private readonly attemptWaiters = new Map<SpoolFile, Array<(key: string | undefined) => void>>();
+  private loop: Promise<void> | undefined;
+  private running = false;
+  private wakeUp: (() => void) | undefined;
+  private failuresInARow = 0;
+  private lastFailureLog = 0;
+  private closing = false;
+  private readonly shutdown = new AbortController();
+  private counters = {
+    uploadedFiles: 0, uploadedEvents: 0, uploadedBytes: 0, uploadFailures: 0,
+    recoveredFiles: 0, recoveredEvents: 0, adoptedFiles: 0, adoptedEvents: 0, dropped: 0, lostFiles: 0,
+  };
+
+  constructor(private readonly params: ObjectStorageParams, private readonly context: EngineContext) {
+    this.dir = path.resolve(params.tmpFolder);
+    const instanceId = safeInstanceId(params.instanceId || context.instanceId);
+    this.spool = new Spool(this.dir, instanceId, context.logger);
+    this.client = createS3Client(params);
+    this.uploader = new S3Uploader(this.client, params.bucketName, normalizePrefix(params.prefix), {
+      conditionalPut: params.conditionalPut === 'if-none-match',
+    });
+    if (params.conditionalPut === 'x-goog-if-generation-match') {
+      // GCS's create-only precondition, on PUT requests only (on a HEAD it would fail on existing keys).
+      this.client.middlewareStack.add((next, ctx) => async (args) => {
+        if (ctx.commandName === PutObjectCommand.name) {
+          (args.request as { headers: Record<string, string> }).headers['x-goog-if-generation-match'] = '0';
+        }
+        return next(args);
+      }, { step: 'build', name: 'wt1GcsCreateOnly' });
+    }
+    this.log = new RotatingLog({
+      workDir: this.dir,
+      columns: context.columns,
+      newFileTriggerSize: params.newFileTriggerSize,
+      newFileTriggerInterval: params.newFileTriggerInterval,
+      flushInterval: context.config.flushInterval,
+      now: context.now,
+      logger: context.logger,
+      publish: async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path,
+    });
+  }
+
+  async open(): Promise<void> {
+    await mkdir(path.join(this.dir, 'tracker'), { recursive: true });
+    await this.spool.open();
+    // Closed files of earlier runs first (before recovery adds files of this process to the outbox).
+    for (const file of await this.spool.adoptLeftovers()) {
+      this.counters.adoptedFiles++;
+      this.counters.adoptedEvents += file.lines;
+      this.track(file);
+    }
+    const recovered = await recoverLeftovers(this.dir, this.context.logger, async (tmp, lines, _in, _gz, time) => (await this.enqueue(tmp, time, lines)).path);
+    for (const r of recovered) {
+      if (r.publishedAs) this.counters.recoveredFiles++;
+      this.counters.recoveredEvents += r.lines;
+    }
+    if (this.pending.length > 0) {
+      this.context.logger.info({ files: this.pending.length, bytes: this.spool.bytes }, 'uploading files left in the spool by an earlier run');
+    }
+    this.log.start();
+    this.kick();
+  }
+
+  write(event: TrackedEvent): void | Promise<void> {
+    if (this.spool.bytes >= this.params.maxSpoolBytes) {
+      this.counters.dropped++;
+      throw SPOOL_FULL;
+    }
+    return this.log.write(event);
+  }
+
+  /** Closes the open file and tries its upload once; its key is returned when that worked. */
+  async flush(): Promise<FlushResult> {
+    const spooled = await this.log.rotate();
+    const file = spooled === undefined ? undefined : this.byPath.get(spooled);
+    if (!file) return { published: [] };
+    // Upload this one next, now (not after the backoff of earlier failures).
+    const at = this.pending.indexOf(file);
+    if (at > 0) { this.pending.splice(at, 1); this.pending.unshift(file); }
+    const outcome = new Promise<string | undefined>((resolve) => {
+      const waiters = this.attemptWaiters.get(file) ?? [];
+      waiters.push(resolve);
+      this.attemptWaiters.set(file, waiters);
+    });
+    this.kick();
+    const key = await outcome;
+    return { published: key ? [key] : [] };
+  }
+
+  /**
+   * Publishes the open file to the spool, then tries each pending upload once, within
+   * 80 % of shutdownTimeout; what remains stays in the spool for the next start.
+   */
+  async close(): Promise<void> {
+    await this.log.close();
+    this.closing = true;
+    const budget = setTimeout(() => this.shutdown.abort(), this.context.config.shutdownTimeout * 800);
+    try {
+      this.kick();
+      await this.loop;
+    } finally {
+      clearTimeout(budget);
+      this.shutdown.abort();
+      this.client.destroy();
+    }
+    if (this.pending.length > 0) {
+      this.context.logger.warn({ files: this.pending.length, bytes: this.spool.bytes, spool: this.spool.outbox }, 'files left in the spool; they are uploaded at the next start');
+    }
+  }
+
+  ready(): boolean {
+    return this.spool.bytes < this.params.maxSpoolBytes;
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return {
+      ...this.log.stats(),
+      ...this.counters,
+      spoolFiles: this.spool.fileCount,
+      spoolEvents: this.spool.lines,
+      spoolBytes: this.spool.bytes,
+    };
+  }
+
+  /** Moves a closed file into the outbox and schedules its upload. */
+  private async enqueue(closedPath: string, time: number, lines: number): Promise<SpoolFile> {
+    const file = await this.spool.add(closedPath, time, lines);
+    this.track(file);
+    this.kick();
+    return file;
+  }
+
+  private track(file: SpoolFile): void {
+    this.pending.push(file);
+    this.byPath.set(file.path, file);
+  }
+
+  /** Starts the upload loop, or cuts its backoff wait short. */
+  private kick(): void {
+    if (this.wakeUp) { this.wakeUp(); return; }
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run().catch((error: unknown) => {
+      this.running = false;
+      this.context.logger.error({ err: error }, 'upload loop failed; it restarts with the next file');
+    });
+  }
+
+  /** Uploads pending files one at a time; after a failure, waits (backoff) and goes on. */
+  private async run(): Promise<void> {
+    const triedAtClose = new Set<SpoolFile>();
+    for (;;) {
+      const file = this.closing ? this.pending.find((f) => !triedAtClose.has(f)) : this.pending[0];
+      if (!file || (this.closing && this.shutdown.signal.aborted)) {
+        this.running = false; // in the same tick as the check: a file enqueued from now on starts a new loop
+        return;
+      }
+      let key: string | undefined;
+      try {
+        const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.params.requestTimeout * 1000)]);
+        key = await this.uploader.upload(file, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Someone removed the spool file: nothing left to upload, never retry it.
+          this.forget(file);
+          this.counters.lostFiles++;
+          this.context.logger.error({ file: file.path, events: file.lines }, 'a spooled file disappeared before its upload');
+          this.notifyAttempt(file, undefined);
+          continue;
+        }
+        this.onFailure(file, error);
+      }
+      if (key !== undefined) await this.onUploaded(file, key);
+      this.notifyAttempt(file, key);
+      if (key !== undefined) continue;
+      if (this.closing) { triedAtClose.add(file); continue; }
+      // Another file goes first next time: one file the store refuses does not block the others.
+      this.pending.push(...this.pending.splice(this.pending.indexOf(file), 1));
+      await this.sleep(this.backoff());
+    }
+  }
+
+  private forget(file: SpoolFile): void {
+    this.pending.splice(this.pending.indexOf(file), 1);
+    this.byPath.delete(file.path);
+    this.spool.release(file);
+  }
+
+  private async onUploaded(file: SpoolFile, key: string): Promise<void> {
+    this.forget(file);
+    await rm(file.path, { force: true });
+    this.counters.uploadedFiles++;
+    this.counters.uploadedEvents += file.lines;
+    this.counters.uploadedBytes += file.bytes;
+    if (this.failuresInARow > 0) {
+      this.context.logger.info({ failedAttempts: this.failuresInARow, key }, 'uploads resumed');
+      this.failuresInARow = 0;
+    }
+  }
+
+  private onFailure(file: SpoolFile, error: unknown): void {
+    this.counters.uploadFailures++;
+    this.failuresInARow++;
+    const now = Date.now();
+    // First failure of a run, then at most one line a minute.
+    if (this.failuresInARow === 1 || now - this.lastFailureLog > 60_000) {
+      this.lastFailureLog = now;
+      this.context.logger.warn({ err: error, file: file.path, failuresInARow: this.failuresInARow, spoolFiles: this.spool.fileCount }, 'upload failed; the file stays in the spool and is retried');
+    }
+  }
+
+  private notifyAttempt(file: SpoolFile, key: string | undefined): void {
+    const waiters = this.attemptWaiters.get(file);
+    if (!waiters) return;
+    this.attemptWaiters.delete(file);
+    for (const resolve of waiters) resolve(key);
+  }
+
+  /** Exponential backoff with jitter: between half and all of min * 2^(failures-1), capped. */
+  private backoff(): number {
+    const base = Math.min(this.params.retryMaxDelay, this.params.retryMinDelay * 2 ** Math.min(30, this.failuresInARow - 1));
+    return base * 1000 * (0.5 + Math.random() / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void { clearTimeout(timer); resolve(); }
+      this.wakeUp = () => { this.wakeUp = undefined; done(); };
+    }).finally(() => { this.wakeUp = undefined; });
+  }
+}
