@@ -25,8 +25,8 @@ export function publishedFiles(root: string): string[] {
  */
 export function byPublicationOrder(a: string, b: string): number {
   const key = (f: string): [string, string, number] => {
-    const m = /^(.*?)(?:-(\d+))?\.log\.gz$/.exec(path.basename(f));
-    return [path.dirname(f), m ? m[1] : f, m?.[2] ? Number(m[2]) : 0];
+    const m = /^(\d\d-\d\d.*?)(?:-(\d+))?\.log\.gz$/.exec(path.basename(f));
+    return [path.dirname(f), m ? m[1] : path.basename(f), m?.[2] ? Number(m[2]) : 0];
   };
   const [da, na, xa] = key(a);
   const [db, nb, xb] = key(b);
