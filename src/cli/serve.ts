@@ -1,16 +1,21 @@
 import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { createCollector } from '../server/app.js';
 import { Wt1Error } from '../errors.js';
+import type { Config } from '../config/schema.js';
 import type { RawValue } from '../config/spec.js';
+import { withoutSlot, workerSlot } from '../cluster/worker-identity.js';
 
 export const SERVE_USAGE = `Usage: wt1 serve [--config FILE] [--port N] [--host ADDR] [--workers N]
 
 Runs the collector. FILE is a WT1 config.properties (Java properties) or a JSON file of the same
 keys; without one, the embedded default is used (filesystem storage under ./data, port 8080).
 Environment variables override file keys: WT1_<KEY> with __ between dotted segments, e.g.
-WT1_MAX_QUEUE_SIZE=10000, WT1_STORAGE__PARAMS__ROOT_DIR=/var/wt1. PORT and HOST are honoured too.`;
+WT1_MAX_QUEUE_SIZE=10000, WT1_STORAGE__PARAMS__ROOT_DIR=/var/wt1. PORT and HOST are honoured too.
+--workers N (key workers) runs N worker processes sharing the port, each with its own queues,
+files and instance id <instanceId or host>-w<slot>; see docs/scaling.md.`;
 
 export async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,20 +37,48 @@ export async function serve(argv: string[]): Promise<number> {
   if (values.port !== undefined) overrides.port = values.port;
   if (values.host !== undefined) overrides.host = values.host;
   if (values.workers !== undefined) overrides.workers = values.workers;
-  const config = loadConfig({ file: values.config, env: process.env, overrides });
+  const slot = workerSlot(process.env);
+  const env = withoutSlot(process.env);
+  const config = loadConfig({ file: values.config, env, overrides });
+
+  if (slot !== undefined) {
+    // A worker forked by the primary below: same config, its own instance id.
+    const { runWorker } = await import('../cluster/worker.js');
+    return runWorker(slot, (workerKeys) => loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerKeys } }), config);
+  }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1) {
+    const { runPrimary } = await import('../cluster/primary.js');
+    return runPrimary(config, logger);
+  }
+  return runCollector(config, logger);
+}
+
+export interface RunHooks {
+  /** Called once the collector listens. */
+  onListening?(port: number): void;
+  /**
+   * Receives a function that starts the ordered shutdown, for stop requests other than signals
+   * (the cluster primary's message). Unlike a second signal, calling it again never forces an exit.
+   */
+  onStopRequest?(requestStop: (reason: string) => void): void;
+}
+
+/**
+ * Runs one collector until SIGTERM/SIGINT (or a stop request), then shuts it down in order within
+ * `shutdownTimeout`. Resolves with the exit code: 0 after a complete drain, 1 otherwise.
+ */
+export async function runCollector(config: Config, logger: Logger, hooks: RunHooks = {}): Promise<number> {
   const collector = createCollector(config, { logger });
-  await collector.start();
+  const port = await collector.start();
+  hooks.onListening?.(port);
 
   return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled) {
-        logger.warn({ signal }, 'second signal: exiting at once');
-        process.exit(130);
-      }
-      signalled = true;
-      logger.info({ signal, deadlineSeconds: config.shutdownTimeout }, 'shutting down: draining queues');
+    let stopping = false;
+    const stop = (reason: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ reason, deadlineSeconds: config.shutdownTimeout }, 'shutting down: draining queues');
       const deadline = setTimeout(() => {
         const error = new Wt1Error('WT1_ERR_SHUTDOWN_DEADLINE', `${config.shutdownTimeout} s`);
         logger.error({ err: error, counters: collector.context.dispatcher.counters() }, 'shutdown deadline passed: events still queued are lost');
@@ -58,7 +91,16 @@ export async function serve(argv: string[]): Promise<number> {
         (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); resolve(1); },
       );
     };
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting at once');
+        process.exit(130);
+      }
+      stop(signal);
+    };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    hooks.onStopRequest?.(stop);
   });
 }

@@ -1,0 +1,29 @@
+import type { Config } from '../config/schema.js';
+import type { RawValue } from '../config/spec.js';
+import { createLogger } from '../log.js';
+import { runCollector } from '../cli/serve.js';
+import { isPrimaryMessage, type WorkerMessage } from './messages.js';
+import { workerOverrides } from './worker-identity.js';
+
+/**
+ * One worker of `wt1 serve --workers N`: a complete collector (queues, engine, files) under the
+ * instance id of its slot. Opening the engine recovers the `_` files of dead writers of this host,
+ * so the replacement of a crashed worker publishes what its predecessor had flushed.
+ * Stops in order when the primary asks, or when the primary itself is gone.
+ */
+export async function runWorker(slot: number, reload: (keys: Record<string, RawValue>) => Config, base: Config): Promise<number> {
+  const config = reload(workerOverrides(base, slot));
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat }).child({ worker: slot });
+  const code = await runCollector(config, logger, {
+    onListening(port) {
+      const message: WorkerMessage = { wt1: 'listening', slot, port, instanceId: config.instanceId };
+      process.send?.(message);
+    },
+    onStopRequest(requestStop) {
+      process.on('message', (m: unknown) => { if (isPrimaryMessage(m)) requestStop('primary'); });
+      process.on('disconnect', () => requestStop('primary gone'));
+    },
+  });
+  // The IPC channel would keep this process alive: leave now that everything is drained.
+  process.exit(code);
+}
