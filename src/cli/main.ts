@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, Wt1Error } from '../errors.js';
 import { serve, SERVE_USAGE } from './serve.js';
+import { cat } from './cat.js';
 
 const USAGE = `wt1: a self-hosted web-tracking event collector (a drop-in replacement for WT1)
 
 Commands:
   wt1 serve [--config FILE] [--port N] [--host ADDR] [--workers N]   run the collector
+  wt1 cat [--format tsv|jsonl] [filters] SOURCE...                   merge the log files of all instances (wt1 cat --help)
   wt1 --version                                                      print the version
 
 ${SERVE_USAGE}`;
 
 /** Subcommands: a file each under src/cli/, one entry here. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, cat };
 
 /** Runs the CLI; resolves with the process exit code. Errors are printed as one clear line each. */
 export async function runCli(argv: string[]): Promise<number> {

@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import type { WriteStream } from 'node:tty';
+import { Wt1Error } from '../errors.js';
+import { readConfigFile } from '../config/load.js';
+import { LocalSource } from '../reader/local-source.js';
+import type { S3Settings } from '../reader/s3-source.js';
+import type { LogFileRef, LogSource } from '../reader/source.js';
+import { mergeFiles, scanFileStarts, type MergeReport, type MergeStats } from '../reader/merge.js';
+import { LineFormatter, OutputClosed, OutputSink, unionColumns, type OutputFormat } from '../reader/output.js';
+import { parseTimeArgument, type LineFilter } from '../reader/filters.js';
+import { ProgressBar, PROGRESS_MIN_FILES } from '../reader/progress.js';
+
+export const CAT_USAGE = `Usage: wt1 cat [options] SOURCE...
+
+Reads every published log file of every instance under each SOURCE (a local root folder, any
+folder or .log.gz file below it, or s3://bucket/prefix), skipping the _ temporaries, and writes
+their lines merged in server_ts order to stdout: TSV with one header line (default) or JSON lines.
+Streams: memory depends on the files open at once (those overlapping in time), not on their number.
+
+Options:
+  --format tsv|jsonl        output format (jsonl: one object per line, fields unescaped)
+  --visitor ID              only this visitor_id (repeatable)
+  --session ID              only this session_id (repeatable)
+  --type TYPE               only this event type, e.g. page (repeatable)
+  --from TIME, --to TIME    server_ts from (inclusive) / to (exclusive); UTC unless a zone is
+                            given: 2026-11-27, 2026-11-27T06:05, 2026-11-27T06:05:04.123Z, epoch ms
+  --config FILE             read the S3 settings (storage.params.endpoint, region, forcePathStyle,
+                            accessKey, secretKey) from a wt1 config file
+  --s3-endpoint URL         S3-compatible endpoint (else WT1_STORAGE__PARAMS__ENDPOINT)
+  --s3-region REGION        region (else WT1_STORAGE__PARAMS__REGION, AWS_REGION, us-east-1)
+  --s3-force-path-style     path-style URLs (else WT1_STORAGE__PARAMS__FORCE_PATH_STYLE=true)
+  Credentials: WT1_STORAGE__PARAMS__ACCESS_KEY / __SECRET_KEY, else the AWS chain
+  (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles).
+
+Files with different headers: the output has every column of every file (first seen first); a
+line lacking a column gets an empty field (TSV) or null (JSON).
+Unreadable sources or files, corrupt or truncated files and malformed lines are reported on stderr
+and the rest is still written. Exit code: 0 all read, 1 something could not be read, 2 bad usage.`;
+
+export async function cat(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string', default: 'tsv' },
+      visitor: { type: 'string', multiple: true },
+      session: { type: 'string', multiple: true },
+      type: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      's3-force-path-style': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(CAT_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length === 0) throw new Wt1Error('WT1_ERR_CLI_USAGE', 'wt1 cat needs at least one SOURCE (a folder or s3://bucket/prefix); see wt1 cat --help');
+  const format = values.format as OutputFormat;
+  if (format !== 'tsv' && format !== 'jsonl') throw new Wt1Error('WT1_ERR_CLI_USAGE', `--format ${values.format}: use tsv or jsonl`);
+  const time = (flag: string, text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined;
+    const key = parseTimeArgument(text);
+    if (key === undefined) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} ${text}: not a time (e.g. 2026-11-27T06:05:00, UTC unless a zone is given)`);
+    return key;
+  };
+  const filter: LineFilter = {
+    visitors: values.visitor ? new Set(values.visitor) : undefined,
+    sessions: values.session ? new Set(values.session) : undefined,
+    types: values.type ? new Set(values.type) : undefined,
+    fromKey: time('--from', values.from),
+    toKey: time('--to', values.to),
+  };
+
+  // The AWS SDK is loaded only when an s3:// source is given (it is slow to import).
+  const s3Module = positionals.some((p) => p.startsWith('s3://')) ? await import('../reader/s3-source.js') : undefined;
+  const s3 = s3Module?.createS3Client(s3Settings(values, process.env));
+  const sources: LogSource[] = positionals.map((name) => {
+    if (!s3Module || !s3 || !name.startsWith('s3://')) return new LocalSource(name);
+    if (!s3Module.parseS3Url(name)) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected s3://bucket/prefix`);
+    return new s3Module.S3Source(name, s3);
+  });
+
+  const stderr = process.stderr;
+  let progress: ProgressBar | undefined;
+  const say = (text: string): void => {
+    progress?.clear();
+    stderr.write(`wt1 cat: ${text}\n`);
+  };
+  const report: MergeReport = {
+    problem: (file, message) => say(`${file}: ${message}`),
+    progress: (done, total) => progress?.update(done, total),
+  };
+  const stats: MergeStats = { files: 0, unreadableFiles: 0, lines: 0, outOfOrderLines: 0 };
+  let failedSources = 0;
+
+  try {
+    const refs: LogFileRef[] = [];
+    for (const source of sources) {
+      try {
+        refs.push(...(await source.list()));
+      } catch (error) {
+        failedSources++;
+        say(`${source.name}: cannot list the files: ${(error as Error).message}`);
+      }
+    }
+    stats.files = refs.length;
+    if (stderr.isTTY && refs.length >= PROGRESS_MIN_FILES) progress = new ProgressBar(stderr as WriteStream, `${refs.length} files`);
+
+    const fromMs = filter.fromKey === undefined ? undefined : Date.parse(filter.fromKey + 'Z');
+    const starts = await scanFileStarts(refs, report, stats, { fromMs });
+    const formatter = new LineFormatter(unionColumns(starts.map((s) => s.header)), format, filter);
+    const sink = new OutputSink(process.stdout);
+    if (starts.length > 0) await sink.write(formatter.header());
+    try {
+      await mergeFiles(starts, (line, key, header) => sink.write(formatter.render(line, key, header)), report, stats, { toKey: filter.toKey, filesTotal: refs.length });
+      await sink.flush();
+    } catch (error) {
+      if (!(error instanceof OutputClosed)) throw error;
+      return failedSources + stats.unreadableFiles > 0 ? 1 : 0;
+    }
+    progress?.clear();
+    if (new Set(starts.map((s) => s.header)).size > 1) say(`note: the files have ${new Set(starts.map((s) => s.header)).size} different headers; the output has the union of their columns`);
+    if (formatter.malformedLines > 0) say(`${formatter.malformedLines} lines had a number of fields different from their header and were skipped`);
+    if (stats.outOfOrderLines > 0) say(`${stats.outOfOrderLines} lines were out of server_ts order in their file (a clock stepped back?) and are written late`);
+    return failedSources + stats.unreadableFiles + formatter.malformedLines > 0 ? 1 : 0;
+  } finally {
+    progress?.clear();
+    s3?.destroy();
+  }
+}
+
+/** S3 settings: flags, then WT1_STORAGE__PARAMS__* (as for the S3 engine), then the config file. */
+export function s3Settings(
+  values: { config?: string; 's3-endpoint'?: string; 's3-region'?: string; 's3-force-path-style'?: boolean },
+  env: NodeJS.ProcessEnv,
+): S3Settings {
+  const file = values.config ? readConfigFile(values.config) : new Map<string, unknown>();
+  const fromFile = (key: string): string | undefined => {
+    const v = file.get(`storage.params.${key}`);
+    return v === undefined || v === null ? undefined : String(v);
+  };
+  const pick = (flag: string | undefined, envName: string, key: string): string | undefined => flag ?? env[`WT1_STORAGE__PARAMS__${envName}`] ?? fromFile(key);
+  const pathStyle = values['s3-force-path-style'] ? 'true' : pick(undefined, 'FORCE_PATH_STYLE', 'forcePathStyle');
+  return {
+    endpoint: pick(values['s3-endpoint'], 'ENDPOINT', 'endpoint'),
+    region: pick(values['s3-region'], 'REGION', 'region') ?? env.AWS_REGION,
+    forcePathStyle: pathStyle === undefined ? undefined : /^(true|1|yes)$/i.test(pathStyle),
+    accessKey: pick(undefined, 'ACCESS_KEY', 'accessKey'),
+    secretKey: pick(undefined, 'SECRET_KEY', 'secretKey'),
+  };
+}

@@ -1,0 +1,53 @@
+import { formatTimestamp, unescapeField } from '../storage/line-format.js';
+
+/** What `wt1 cat` keeps. Times are server_ts keys (`yyyy-MM-ddTHH:mm:ss.SSS`, UTC). */
+export interface LineFilter {
+  readonly visitors?: ReadonlySet<string>;
+  readonly sessions?: ReadonlySet<string>;
+  readonly types?: ReadonlySet<string>;
+  /** Inclusive. */
+  readonly fromKey?: string;
+  /** Exclusive. */
+  readonly toKey?: string;
+}
+
+/** True when the filter needs the fields of a line (not only its server_ts). */
+export function needsFields(filter: LineFilter): boolean {
+  return filter.visitors !== undefined || filter.sessions !== undefined || filter.types !== undefined;
+}
+
+/** Column positions of the filtered fields in one file's header. */
+export interface FilterColumns {
+  readonly visitor: number;
+  readonly session: number;
+  readonly type: number;
+}
+
+export function filterColumns(columns: readonly string[]): FilterColumns {
+  return { visitor: columns.indexOf('visitor_id'), session: columns.indexOf('session_id'), type: columns.indexOf('type') };
+}
+
+export function keepFields(filter: LineFilter, fields: readonly string[], at: FilterColumns): boolean {
+  if (filter.visitors && !filter.visitors.has(unescapeField(fields[at.visitor] ?? 'null') ?? '')) return false;
+  if (filter.sessions && !filter.sessions.has(unescapeField(fields[at.session] ?? 'null') ?? '')) return false;
+  if (filter.types && !filter.types.has(unescapeField(fields[at.type] ?? 'null') ?? '')) return false;
+  return true;
+}
+
+/**
+ * A UTC time from the command line: `2026-11-27`, `2026-11-27T06:05`, `2026-11-27 06:05:04.123`,
+ * with an optional `Z` or `+hh:mm` (no zone means UTC), or milliseconds since the epoch.
+ * Returns the server_ts key, or undefined when it cannot be read.
+ */
+export function parseTimeArgument(text: string): string | undefined {
+  const s = text.trim();
+  let ms: number;
+  if (/^\d{10,}$/.test(s)) ms = Number(s);
+  else {
+    const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?))?(Z|[+-]\d\d:?\d\d)?$/i.exec(s);
+    if (!m) return undefined;
+    const zone = (m[3] ?? 'Z').replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
+    ms = Date.parse(`${m[1]}T${m[2] ?? '00:00'}${zone}`);
+  }
+  return Number.isNaN(ms) ? undefined : formatTimestamp(ms);
+}

@@ -1,0 +1,116 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { unescapeField } from '../storage/line-format.js';
+import { filterColumns, keepFields, needsFields, type FilterColumns, type LineFilter } from './filters.js';
+
+export type OutputFormat = 'tsv' | 'jsonl';
+
+/**
+ * The output columns when files have different headers (wt1 instances with different
+ * inlined params or thirdPartyCookies): every column of every file, in the order first seen, the
+ * files taken in time order. A line lacking a column gets an empty field (TSV) or null (JSON).
+ */
+export function unionColumns(headers: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const header of headers) {
+    for (const column of columnsOf(header)) if (!seen.has(column)) { seen.add(column); out.push(column); }
+  }
+  return out;
+}
+
+export function columnsOf(header: string): string[] {
+  return header.replace(/^#/, '').split('\t');
+}
+
+interface HeaderPlan {
+  readonly columns: readonly string[];
+  /** Same columns as the output, in the same order: TSV lines are copied as they are. */
+  readonly identity: boolean;
+  /** Output position of each of the file's columns. */
+  readonly positions: readonly number[];
+  readonly filterAt: FilterColumns;
+}
+
+/** Turns merged lines into TSV or JSON lines, applying the filters. */
+export class LineFormatter {
+  private readonly plans = new Map<string, HeaderPlan>();
+  private readonly fieldsNeeded: boolean;
+  /** Lines whose number of fields differs from their file's header (skipped). */
+  malformedLines = 0;
+
+  constructor(readonly columns: readonly string[], readonly format: OutputFormat, private readonly filter: LineFilter) {
+    this.fieldsNeeded = needsFields(filter) || format === 'jsonl';
+  }
+
+  /** The first output line: the TSV header (`#` then the column names, as in the log files), or nothing for JSON lines. */
+  header(): string {
+    return this.format === 'tsv' ? '#' + this.columns.join('\t') + '\n' : '';
+  }
+
+  /** The output for one line (with its newline), or '' when filtered out. */
+  render(line: string, key: string, header: string): string {
+    const filter = this.filter;
+    if (filter.fromKey !== undefined && key < filter.fromKey) return '';
+    if (filter.toKey !== undefined && key >= filter.toKey) return '';
+    const plan = this.plans.get(header) ?? this.plan(header);
+    if (!this.fieldsNeeded && plan.identity) return line + '\n';
+    const fields = line.split('\t');
+    if (fields.length !== plan.columns.length) {
+      this.malformedLines++;
+      return '';
+    }
+    if (!keepFields(filter, fields, plan.filterAt)) return '';
+    if (this.format === 'tsv') {
+      if (plan.identity) return line + '\n';
+      const out = new Array<string>(this.columns.length).fill('');
+      plan.positions.forEach((p, i) => { out[p] = fields[i]; });
+      return out.join('\t') + '\n';
+    }
+    const row: Record<string, string | null> = {};
+    for (const column of this.columns) row[column] = null;
+    plan.positions.forEach((p, i) => { row[this.columns[p]] = unescapeField(fields[i]); });
+    return JSON.stringify(row) + '\n';
+  }
+
+  private plan(header: string): HeaderPlan {
+    const columns = columnsOf(header);
+    const positions = columns.map((c) => this.columns.indexOf(c));
+    const identity = columns.length === this.columns.length && positions.every((p, i) => p === i);
+    const plan = { columns, identity, positions, filterAt: filterColumns(columns) };
+    this.plans.set(header, plan);
+    return plan;
+  }
+}
+
+/** Thrown by OutputSink.write once the reader of the output went away (`wt1 cat ... | head`). */
+export class OutputClosed extends Error {}
+
+/** Buffers output into 64 KiB writes and waits for `drain` when the stream is behind. */
+export class OutputSink {
+  private parts: string[] = [];
+  private size = 0;
+  private closed = false;
+
+  constructor(private readonly out: Writable) {
+    // EPIPE (the reader of a pipe went away) or any other write error: stop writing.
+    out.on('error', () => { this.closed = true; });
+  }
+
+  write(text: string): void | Promise<void> {
+    if (this.closed) throw new OutputClosed();
+    if (text === '') return;
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 65_536) return this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (this.closed) throw new OutputClosed();
+    if (!this.out.write(chunk)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+  }
+}
