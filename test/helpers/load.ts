@@ -21,9 +21,10 @@ export interface PixelLoad {
 /**
  * A bounded pixel load against `baseUrl`: `concurrency` loops, each sending one hit at a time with a
  * unique `hit=<id>` event param (so the files can be checked hit by hit), until `stop()` or `maxHits`.
+ * `pauseMs` between the hits of a loop keeps a time-bound phase within `maxHits`.
  * `newConnections` opens a TCP connection per hit (node:cluster balances connections, not requests).
  */
-export function runPixelLoad(baseUrl: string, options: { concurrency?: number; maxHits?: number; newConnections?: boolean; visitor?: string } = {}): PixelLoad {
+export function runPixelLoad(baseUrl: string, options: { concurrency?: number; maxHits?: number; newConnections?: boolean; visitor?: string; pauseMs?: number } = {}): PixelLoad {
   const concurrency = options.concurrency ?? 4;
   const maxHits = options.maxHits ?? 5000;
   const agent = options.newConnections ? undefined : new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -51,6 +52,7 @@ export function runPixelLoad(baseUrl: string, options: { concurrency?: number; m
       const hit: Hit = { id: hits.length, sentAt: Date.now(), status: 0, answeredAt: 0 };
       hits.push(hit);
       await one(hit);
+      if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
