@@ -33,6 +33,10 @@ export interface MergeStats {
  */
 export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeReport, stats: MergeStats, options: { fromMs?: number; concurrency?: number } = {}): Promise<FileStart[]> {
   const starts: FileStart[] = [];
+  // Header and first time are kept for every file until the merge: kept as fresh strings (a slice
+  // would hold on to the whole decompressed chunk it came from), each distinct header once.
+  const headers = new Map<string, string>();
+  const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -45,7 +49,11 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
       }
       const cursor = new FileCursor(ref);
       if (await cursor.open()) {
-        if (cursor.head !== undefined) starts.push({ ref, header: cursor.header!, firstKey: cursor.headKey, order: 0 });
+        if (cursor.head !== undefined) {
+          let header = headers.get(cursor.header!);
+          if (header === undefined) headers.set(header = own(cursor.header!), header);
+          starts.push({ ref, header, firstKey: own(cursor.headKey), order: 0 });
+        }
         cursor.close();
       } else {
         stats.unreadableFiles++;
