@@ -41,6 +41,8 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
         log.info({ slot: slot.index, workerPid: worker.process.pid, port: m.port, instanceId: m.instanceId }, 'worker listening');
       });
       worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
+      // A message to a worker that is dying fails with EPIPE: its exit is handled above.
+      worker.on('error', (error) => log.debug({ err: error, slot: slot.index }, 'worker channel error'));
     };
 
     const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null): void => {
@@ -73,11 +75,8 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
         const worker = slot.worker;
         if (!worker) continue;
         const stop: PrimaryMessage = { wt1: 'stop' };
-        try {
-          worker.send(stop);
-        } catch {
-          worker.process.kill('SIGTERM');
-        }
+        if (worker.isConnected()) worker.send(stop);
+        else worker.process.kill('SIGTERM');
       }
       if (slots.every((s) => s.worker === undefined)) return finish();
       // The workers apply shutdownTimeout themselves; the margin lets them report before being killed.

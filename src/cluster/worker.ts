@@ -23,6 +23,11 @@ export async function runWorker(slot: number, reload: (keys: Record<string, RawV
       process.on('message', (m: unknown) => { if (isPrimaryMessage(m)) requestStop('primary'); });
       process.on('disconnect', () => requestStop('primary gone'));
     },
+  }).catch((error: unknown) => {
+    // A worker that cannot start (port taken...): the IPC channel must not keep it alive once the
+    // CLI has reported the error, so that it exits like a single process and the primary sees it.
+    process.channel?.unref();
+    throw error;
   });
   // The IPC channel would keep this process alive: leave now that everything is drained.
   process.exit(code);

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawnWt1 } from '../helpers/process.js';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { freePort, runWt1, spawnWt1 } from '../helpers/process.js';
 import { tempDir, removeDir } from '../helpers/server.js';
 import { publishedFiles, readAllRows, temporaryFiles, readLogFile } from '../helpers/files.js';
 import { hitCounts, logRecords, runPixelLoad, waitFor } from '../helpers/load.js';
@@ -90,4 +92,20 @@ test('a worker killed with SIGKILL mid-load is replaced and its flushed events a
   assert.ok(answered.length - counts.size <= answered.length - mustBeThere.length);
   t.diagnostic(`answered ${answered.length}, in files ${counts.size}, recovered from the killed worker ${String(recovered[0].lines)}`);
   removeDir(root);
+});
+
+test('workers that cannot start (port taken) stop the primary with exit code 1 instead of a crash loop', async () => {
+  const port = await freePort();
+  const squatter = createServer().listen(port, '127.0.0.1');
+  await once(squatter, 'listening');
+  const root = tempDir();
+  try {
+    const { code, stdout, stderr } = await runWt1(['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'], { env: clusterEnv(root), timeoutMs: 15_000 });
+    assert.equal(code, 1, stdout + stderr);
+    assert.match(stderr, /EADDRINUSE.*the port is taken/);
+    assert.ok(logRecords(stdout).some((r) => r.msg === 'a worker failed to start: stopping'));
+  } finally {
+    squatter.close();
+    removeDir(root);
+  }
 });
