@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runWt1, spawnWt1, type Wt1Process } from '../helpers/process.js';
+import { spawnSync } from 'node:child_process';
+import { runWt1, spawnWt1, WT1_BIN, type Wt1Process } from '../helpers/process.js';
 import { tempDir, removeDir } from '../helpers/server.js';
 import { publishedFiles, temporaryFiles, readLogFile } from '../helpers/files.js';
 import { logRecords } from '../helpers/load.js';
@@ -179,5 +180,26 @@ test('files with different headers: the output has the union of their columns', 
     assert.deepEqual(rows.map((r) => r[header.length - 1]), [...rows.slice(0, -1).map(() => ''), '"99"']);
   } finally {
     removeDir(other);
+  }
+});
+
+test('a progress bar is drawn on stderr only when it is a terminal and there are many files', async () => {
+  const many = path.join(work, 'many');
+  mkdirSync(many);
+  const source = publishedFiles(roots.a)[0];
+  for (let i = 0; i < 25; i++) copyFileSync(source, path.join(many, `${String(i).padStart(2, '0')}-00-copy.log.gz`));
+  try {
+    const piped = await runWt1(['cat', many]);
+    assert.equal(piped.code, 0);
+    assert.equal(piped.stderr, '', 'no bar when stderr is not a terminal');
+    // `script` (util-linux, Debian package bsdutils) runs the command on a pseudo-terminal.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(WT1_BIN)} cat ${JSON.stringify(many)} > /dev/null`;
+    const onTerminal = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    assert.ok(!onTerminal.error, `the \`script\` command is needed (apt-get install bsdutils): ${String(onTerminal.error)}`);
+    assert.equal(onTerminal.status, 0, onTerminal.stdout);
+    assert.match(onTerminal.stdout, /25 files \[#+\.*\] \d+%/);
+    assert.match(onTerminal.stdout, /\r\x1b\[K/, 'the bar is erased at the end');
+  } finally {
+    removeDir(many);
   }
 });
