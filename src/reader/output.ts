@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { unescapeField } from '../storage/line-format.js';
 import { filterColumns, keepFields, needsFields, type FilterColumns, type LineFilter } from './filters.js';
@@ -111,6 +110,19 @@ export class OutputSink {
     this.parts = [];
     this.size = 0;
     if (this.closed) throw new OutputClosed();
-    if (!this.out.write(chunk)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    if (!this.out.write(chunk)) await this.drained();
+  }
+
+  /** Until the stream drains or closes; removes its listeners either way (this runs once per 64 KiB). */
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+    });
   }
 }

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { LineFormatter, OutputClosed, OutputSink, unionColumns } from '../../src/reader/output.js';
+
+test('the sink waits for drain without piling up listeners, and stops once the reader is gone', async () => {
+  const received: string[] = [];
+  const slow = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, callback) { received.push(chunk.toString()); setImmediate(callback); },
+  });
+  const sink = new OutputSink(slow);
+  const line = 'x'.repeat(1000) + '\n';
+  for (let i = 0; i < 2000; i++) await sink.write(line);
+  await sink.flush();
+  assert.equal(received.join('').length, 2000 * line.length);
+  assert.ok(slow.listenerCount('drain') === 0 && slow.listenerCount('close') <= 1, 'no listener left behind');
+
+  slow.destroy(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+  await new Promise((r) => setImmediate(r));
+  assert.throws(() => sink.write('more\n'), OutputClosed);
+});
+
+test('lines of files with other headers are mapped onto the union of columns (TSV and JSON)', () => {
+  const a = '#server_ts\tvisitor_id\ttype';
+  const b = '#server_ts\tvisitor_id\ttype\tplan';
+  const columns = unionColumns([a, b]);
+  assert.deepEqual(columns, ['server_ts', 'visitor_id', 'type', 'plan']);
+  const tsv = new LineFormatter(columns, 'tsv', {});
+  assert.equal(tsv.header(), '#server_ts\tvisitor_id\ttype\tplan\n');
+  assert.equal(tsv.render('T1\tv\t"page"', 'T1', a), 'T1\tv\t"page"\t\n');
+  assert.equal(tsv.render('T2\tv\t"page"\t"gold"', 'T2', b), 'T2\tv\t"page"\t"gold"\n');
+  assert.equal(tsv.render('T3\tv', 'T3', a), '', 'a line with too few fields is skipped');
+  assert.equal(tsv.malformedLines, 1);
+
+  const json = new LineFormatter(columns, 'jsonl', { types: new Set(['page']) });
+  assert.equal(json.header(), '');
+  assert.deepEqual(JSON.parse(json.render('T1\tv\\tw\t"page"', 'T1', a)), { server_ts: 'T1', visitor_id: 'v\tw', type: 'page', plan: null });
+  assert.equal(json.render('T1\tv\t"event"', 'T1', a), '');
+});
