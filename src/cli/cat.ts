@@ -101,9 +101,14 @@ export async function cat(argv: string[]): Promise<number> {
 
   try {
     const refs: LogFileRef[] = [];
+    const seen = new Set<string>(); // overlapping sources (data and data/tracker/2026) give each file once
     for (const source of sources) {
       try {
-        refs.push(...(await source.list()));
+        for (const ref of await source.list()) {
+          if (seen.has(ref.name)) continue;
+          seen.add(ref.name);
+          refs.push(ref);
+        }
       } catch (error) {
         failedSources++;
         say(`${source.name}: cannot list the files: ${(error as Error).message}`);

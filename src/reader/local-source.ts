@@ -28,9 +28,10 @@ export class LocalSource implements LogSource {
 }
 
 function fileRef(file: string): LogFileRef {
+  const absolute = path.resolve(file);
   return {
-    name: file,
-    nameTime: timeFromPath(path.resolve(file)),
+    name: absolute,
+    nameTime: timeFromPath(absolute),
     open: () => new Promise<Readable>((resolve, reject) => {
       const stream = createReadStream(file);
       stream.once('open', () => resolve(stream));

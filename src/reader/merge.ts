@@ -2,6 +2,13 @@ import { FileCursor } from './file-cursor.js';
 import { MinHeap } from './min-heap.js';
 import type { LogFileRef } from './source.js';
 
+/**
+ * A file is named when it is published, after its last event, so every event in it is older than
+ * the name's second + 1. wt1 names files in UTC, but the original WT1 used the server's local time
+ * zone (UTC-12 to UTC+14): a file is skipped by name only when it is older than this margin.
+ */
+export const NAME_TIME_MARGIN_MS = 15 * 3600_000 + 1000;
+
 /** What the first pass learns of a file: its header and the server_ts of its first line. */
 export interface FileStart {
   readonly ref: LogFileRef;
@@ -42,8 +49,7 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
   const worker = async (): Promise<void> => {
     while (next < refs.length) {
       const ref = refs[next++];
-      // Named at publication, after its last event: the whole file is older than the name's second + 1.
-      if (options.fromMs !== undefined && ref.nameTime !== undefined && ref.nameTime + 1000 <= options.fromMs) {
+      if (options.fromMs !== undefined && ref.nameTime !== undefined && ref.nameTime + NAME_TIME_MARGIN_MS <= options.fromMs) {
         report.progress?.(++done, refs.length * 2);
         continue;
       }

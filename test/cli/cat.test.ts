@@ -107,6 +107,12 @@ test('without filters every line of every instance comes out once, in server_ts 
   assert.equal(new Set(rows.map((r) => hitOf(r[header.indexOf('event_params')]))).size, rows.length);
 });
 
+test('overlapping sources give each file once', async () => {
+  const { code, stdout } = await runWt1(['cat', '--visitor', 'alice', work, roots.a, publishedFiles(roots.b)[0]]);
+  assert.equal(code, 0);
+  assert.equal(tsvRows(stdout).rows.length, aliceHits.length);
+});
+
 test('--format jsonl writes one object per line with unescaped fields', async () => {
   const { code, stdout } = await runWt1(['cat', '--format', 'jsonl', '--visitor', 'alice', roots.a, roots.b, roots.c]);
   assert.equal(code, 0);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { mergeFiles, scanFileStarts, type MergeReport, type MergeStats } from '../../src/reader/merge.js';
+import { mergeFiles, NAME_TIME_MARGIN_MS, scanFileStarts, type MergeReport, type MergeStats } from '../../src/reader/merge.js';
 import { parseTimeArgument } from '../../src/reader/filters.js';
 import { MinHeap } from '../../src/reader/min-heap.js';
 import type { LogFileRef } from '../../src/reader/source.js';
@@ -108,4 +108,29 @@ test('the heap pops in order', () => {
   const out: number[] = [];
   for (let v = heap.pop(); v !== undefined; v = heap.pop()) out.push(v);
   assert.deepEqual(out, [...values].sort((x, y) => x - y));
+});
+
+test('with a start time, files named (published) before it are not even opened', async () => {
+  const base = Date.UTC(2026, 10, 27, 6);
+  const opened: string[] = [];
+  const ref = (name: string, nameTime: number, lines: string[]): LogFileRef => ({
+    name,
+    nameTime,
+    open: async () => { opened.push(name); return Readable.from([gzipSync(HEADER + lines.map((l) => l + '\n').join(''))]); },
+  });
+  const refs = [
+    ref('old', base + 60_000, [`${ts(base + 1000)}\told`]),
+    // named in a local time 10 hours behind UTC by the original WT1: kept
+    ref('local-time', base + 60_000, [`${ts(base + 10 * 3600_000 + 60_000)}\tlocal`]),
+    ref('new', base + 16 * 3600_000, [`${ts(base + 15 * 3600_000)}\tnew`]),
+  ];
+  const stats: MergeStats = { files: 3, unreadableFiles: 0, lines: 0, outOfOrderLines: 0 };
+  const fromMs = base + 60_000 + NAME_TIME_MARGIN_MS;
+  assert.ok(fromMs > base + 15 * 3600_000);
+  const starts = await scanFileStarts(refs, { problem: () => {} }, stats, { fromMs: fromMs - 1 });
+  assert.deepEqual(starts.map((s) => s.ref.name).sort(), ['local-time', 'new', 'old']);
+  opened.length = 0;
+  const later = await scanFileStarts(refs, { problem: () => {} }, stats, { fromMs });
+  assert.deepEqual(later.map((s) => s.ref.name), ['new']);
+  assert.deepEqual(opened, ['new']);
 });
