@@ -37,7 +37,8 @@ export async function serve(argv: string[]): Promise<number> {
   if (values.port !== undefined) overrides.port = values.port;
   if (values.host !== undefined) overrides.host = values.host;
   if (values.workers !== undefined) overrides.workers = values.workers;
-  const slot = workerSlot(process.env);
+  // A worker has the slot variable and an IPC channel to its primary (the variable alone is not enough).
+  const slot = process.send ? workerSlot(process.env) : undefined;
   const env = withoutSlot(process.env);
   const config = loadConfig({ file: values.config, env, overrides });
 
