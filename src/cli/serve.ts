@@ -80,9 +80,18 @@ export async function runCollector(config: Config, logger: Logger, hooks: RunHoo
       if (stopping) return;
       stopping = true;
       logger.info({ reason, deadlineSeconds: config.shutdownTimeout }, 'shutting down: draining queues');
+      // The platform kills the process at the end of its grace period anyway: exit first, saying
+      // what is lost. The open file stays under its `_` name and is published by the next start.
       const deadline = setTimeout(() => {
         const error = new Wt1Error('WT1_ERR_SHUTDOWN_DEADLINE', `${config.shutdownTimeout} s`);
-        logger.error({ err: error, counters: collector.context.dispatcher.counters() }, 'shutdown deadline passed: events still queued are lost');
+        const counters = collector.context.dispatcher.counters();
+        const lostByProcessor = Object.fromEntries(Object.entries(counters).map(([name, c]) => [name, c.queued]));
+        const lostEvents = Object.values(lostByProcessor).reduce((a, b) => a + b, 0);
+        logger.error(
+          { err: error, lostEvents, lostByProcessor, counters },
+          `shutdown deadline passed: ${lostEvents} queued events lost; the open file is left for recovery at the next start`,
+        );
+        logger.flush();
         // Open sockets or a stuck engine would keep the process alive: the deadline is a promise.
         process.exit(1);
       }, config.shutdownTimeout * 1000);

@@ -228,6 +228,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     logFormat: top.logFormat as 'json' | 'pretty',
     workers: top.workers as number,
     metricsPort: top.metricsPort as number,
+    metricsHost: top.metricsHost as string,
     pixel: Object.freeze({ maxBodySize: top['pixel.maxBodySize'] as number }),
     api: Object.freeze({
       maxBodySize: top['api.maxBodySize'] as number,

@@ -30,7 +30,8 @@ export const TOP_LEVEL_KEYS = {
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], origin: 'wt1', description: 'log level' },
   logFormat: { type: 'enum', default: 'json', values: ['json', 'pretty'], origin: 'wt1', description: 'json lines, or pretty for a terminal' },
   workers: { type: 'int', default: 1, min: 1, max: 256, origin: 'wt1', description: 'worker processes sharing the port (node:cluster)' },
-  metricsPort: { type: 'int', default: 0, min: 0, max: 65535, origin: 'wt1', description: 'serve /metrics on this separate port (0: on the main port, behind the admin protection)' },
+  metricsPort: { type: 'int', default: 0, min: 0, max: 65535, origin: 'wt1', description: 'serve /metrics on this separate port, without authentication (0: on the main port, behind the admin protection)' },
+  metricsHost: { type: 'string', default: '127.0.0.1', origin: 'wt1', description: 'address the metricsPort listens on (0.0.0.0 to let a remote Prometheus scrape it)' },
   'pixel.maxBodySize': { type: 'int', default: 65536, min: 1024, origin: 'wt1', description: 'largest form body accepted by POST /public/p.gif, in bytes' },
   'api.maxBodySize': { type: 'int', default: 1_048_576, min: 1024, origin: 'wt1', description: 'largest body accepted by /public/events as sent (compressed), in bytes' },
   'api.maxDecompressedSize': { type: 'int', default: 10_485_760, min: 1024, origin: 'wt1', description: 'largest gunzipped body accepted by /public/events, in bytes' },
@@ -66,6 +67,7 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty';
   readonly workers: number;
   readonly metricsPort: number;
+  readonly metricsHost: string;
   readonly pixel: { readonly maxBodySize: number };
   readonly api: {
     readonly maxBodySize: number;

@@ -16,6 +16,8 @@ import { fail } from './respond.js';
 import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
+import { Metrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
@@ -67,6 +69,8 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     dispatcher.addHandler(h.name, descriptor.name, handler);
   }
 
+  let stopping: Promise<void> | undefined;
+  const metrics = new Metrics();
   const context: AppContext = {
     config,
     dispatcher,
@@ -75,11 +79,14 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     trustedProxies: new TrustedProxies(config.trustedProxies),
     startedAt: now(),
     instanceId,
+    metrics,
+    isShuttingDown: () => stopping !== undefined,
     // Off (the default): the pixel pays one call returning null.
     globalVisitorId: config.thirdPartyCookies ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings) : () => null,
   };
+  metrics.attach(context);
 
-  const router = new Router();
+  const router = new Router(metrics.requestTiming.wrap);
   for (const register of ROUTES) register(router, context);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -110,7 +117,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
     onRequest,
   );
-  let stopping: Promise<void> | undefined;
+  let metricsServer: Server | undefined;
 
   return {
     server,
@@ -134,6 +141,15 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         });
       });
       const port = (server.address() as AddressInfo).port;
+      if (config.metricsPort > 0) {
+        try {
+          metricsServer = await startMetricsServer(context);
+        } catch (error) {
+          server.close();
+          throw error;
+        }
+        logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
+      }
       logger.info({ port, host: config.host, engine: engineDescriptor.name, instanceId }, 'wt1 listening');
       return port;
     },
@@ -144,6 +160,11 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         server.closeIdleConnections();
         const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
         await closed.finally(() => clearInterval(idleSweep));
+        if (metricsServer) {
+          const metricsClosed = new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+          metricsServer.closeAllConnections();
+          await metricsClosed;
+        }
         // 3. drain every queue; 4. close engines and handlers
         await dispatcher.drain();
         for (const p of dispatcher.processors) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
 import { anonymizeAddress, isLoopback, TrustedProxies } from '../event/client-address.js';
+import type { Metrics } from './metrics.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
 export interface AppContext {
@@ -13,6 +14,10 @@ export interface AppContext {
   readonly trustedProxies: TrustedProxies;
   readonly startedAt: number;
   readonly instanceId: string;
+  /** The Prometheus registry of this collector and the request timing (src/server/metrics.ts). */
+  readonly metrics: Metrics;
+  /** True once the shutdown began: /ready answers 503 from then on. */
+  isShuttingDown(): boolean;
   /**
    * Third-party cookie hook of the pixel: sets the global-id cookies on `res` and returns the global
    * visitor id for the event (null when third-party cookies are off, '' when opted out or DNT / GPC).

@@ -9,6 +9,9 @@ export interface RouteRequest {
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, route: RouteRequest) => void | Promise<void>;
 
+/** Decorates every registered handler (request timing); `route` is the registered path or `prefix*`. */
+export type RouteWrapper = (route: string, handler: RouteHandler) => RouteHandler;
+
 /**
  * Exact-path routes in a Map, plus a few prefix routes: the pixel costs one Map lookup, no regex.
  * The original's `/wt1` context path is accepted as an alias, so existing snippets keep working.
@@ -17,14 +20,16 @@ export class Router {
   private readonly exact = new Map<string, RouteHandler>();
   private readonly prefixes: Array<[string, RouteHandler]> = [];
 
+  constructor(private readonly wrap: RouteWrapper = (_route, handler) => handler) {}
+
   on(path: string, handler: RouteHandler): this {
-    this.exact.set(path, handler);
+    this.exact.set(path, this.wrap(path, handler));
     return this;
   }
 
   /** Handles every path starting with `prefix` (longest prefix wins). */
   onPrefix(prefix: string, handler: RouteHandler): this {
-    this.prefixes.push([prefix, handler]);
+    this.prefixes.push([prefix, this.wrap(`${prefix}*`, handler)]);
     this.prefixes.sort((a, b) => b[0].length - a[0].length);
     return this;
   }

@@ -8,6 +8,9 @@ import { registerSnippet } from './snippet.js';
 import { registerGlobalId } from './global-id.js';
 import { registerCookieOptout } from './cookie-optout.js';
 import { registerHandlers } from './handlers.js';
+import { registerLivePage } from './live-page.js';
+import { registerMetrics } from './metrics.js';
+import { registerReady } from './ready.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = [
@@ -19,4 +22,7 @@ export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = 
   registerGlobalId,
   registerCookieOptout,
   registerHandlers,
+  registerLivePage,
+  registerMetrics,
+  registerReady,
 ];

@@ -1,0 +1,37 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AppContext } from './context.js';
+import { fail } from './respond.js';
+import { splitUrl } from './router.js';
+
+export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise<void> {
+  const body = Buffer.from(await ctx.metrics.render(), 'utf8');
+  res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The separate metrics port (`metricsPort` > 0): GET /metrics without authentication, for a
+ * Prometheus that reaches this port over a network the public cannot. It listens on `metricsHost`
+ * (default 127.0.0.1, so nothing is exposed until an operator opens it on purpose).
+ */
+export async function startMetricsServer(ctx: AppContext): Promise<Server> {
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    req.resume();
+    const { path } = splitUrl(req.url ?? '/');
+    if (path !== '/metrics') return fail(res, 'WT1_ERR_NOT_FOUND', 'the metrics port answers GET /metrics only');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /metrics`, { Allow: 'GET' });
+    sendMetrics(ctx, res).catch((error: unknown) => {
+      ctx.logger.error({ err: error }, 'metrics rendering failed');
+      if (!res.headersSent) fail(res, 'WT1_ERR_STORAGE_IO', 'internal error');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.config.metricsPort, ctx.config.metricsHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}

@@ -1,0 +1,30 @@
+import { access } from 'node:fs/promises';
+import type { AppContext } from '../context.js';
+import type { Router } from '../router.js';
+import { sendJson } from '../respond.js';
+import { readiness } from '../readiness.js';
+
+/**
+ * GET /ready: 200 when this instance should receive traffic, 503 otherwise (a storage engine that
+ * cannot accept events, a shutdown under way, or the maintenance file present), with a small JSON
+ * body saying which. Public like /isAlive, and it reveals nothing a visitor sent. /isAlive only
+ * says the process answers (and the maintenance file), as in WT1.
+ */
+export function registerReady(router: Router, ctx: AppContext): void {
+  router.on('/ready', async (req, res) => {
+    req.resume();
+    const state = readiness(ctx);
+    const maintenance = ctx.config.maintenanceFile !== '' && (await exists(ctx.config.maintenanceFile));
+    const ready = state.ready && !maintenance;
+    sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
