@@ -29,13 +29,16 @@ export interface Wt1Process {
 
 /**
  * Runs `bin/wt1 serve ...args` as a real child process, as a user would, and waits until it
- * answers /isAlive. The port is chosen here unless args set one.
+ * answers /isAlive. The port is chosen here unless args set one. With `portFromEnv` the port and
+ * address go in the `PORT` and `HOST` variables, as a PaaS sets them, instead of flags.
  */
-export async function spawnWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; port?: number } = {}): Promise<Wt1Process> {
+export async function spawnWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; port?: number; portFromEnv?: boolean } = {}): Promise<Wt1Process> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [WT1_BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', ...args], {
+  const where = options.portFromEnv ? [] : ['--port', String(port), '--host', '127.0.0.1'];
+  const placeEnv = options.portFromEnv ? { PORT: String(port), HOST: '127.0.0.1' } : {};
+  const child = spawn(process.execPath, [WT1_BIN, 'serve', ...where, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...placeEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestServer, removeDir, tempDir } from '../helpers/server.js';
+import { readiness } from '../../src/server/readiness.js';
+import type { AppContext } from '../../src/server/context.js';
+import type { StorageEngine } from '../../src/storage/engine.js';
+
+test('/ready answers 200 with a small JSON body while the storage accepts events; /isAlive is unchanged', async () => {
+  const server = await startTestServer();
+  try {
+    const res = await fetch(`${server.url}/ready`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), { ready: true, shuttingDown: false, maintenance: false, storage: { storage: true } });
+    const alive = await fetch(`${server.url}/isAlive`);
+    assert.equal(alive.status, 200);
+    assert.equal(await alive.text(), 'Server is alive');
+  } finally {
+    await server.stop();
+    removeDir(server.root);
+  }
+});
+
+test('/ready answers 503 while a storage engine says it cannot accept events, and 200 again after', async () => {
+  const server = await startTestServer();
+  try {
+    // The fs engine is always ready; stand in for an engine whose spool is full.
+    const processor = server.collector.context.dispatcher.processors.find((p) => p.kind === 'storage');
+    assert.ok(processor && processor.kind === 'storage');
+    const engine: StorageEngine = processor.engine;
+    let spoolFull = true;
+    engine.ready = () => !spoolFull;
+
+    const res = await fetch(`${server.url}/ready`);
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { ready: false, shuttingDown: false, maintenance: false, storage: { storage: false } });
+    const alive = await fetch(`${server.url}/isAlive`);
+    assert.equal(alive.status, 200, '/isAlive only says the process answers');
+    await alive.text();
+
+    spoolFull = false;
+    const again = await fetch(`${server.url}/ready`);
+    assert.equal(again.status, 200);
+    await again.text();
+  } finally {
+    await server.stop();
+    removeDir(server.root);
+  }
+});
+
+test('/ready answers 503 while the maintenance file exists, like /isAlive', async () => {
+  const dir = tempDir();
+  const maintenanceFile = path.join(dir, 'maintenance');
+  const server = await startTestServer({ maintenanceFile });
+  try {
+    writeFileSync(maintenanceFile, '');
+    const res = await fetch(`${server.url}/ready`);
+    assert.equal(res.status, 503);
+    assert.equal((await res.json() as { maintenance: boolean }).maintenance, true);
+  } finally {
+    await server.stop();
+    removeDir(server.root);
+    removeDir(dir);
+  }
+});
+
+test('readiness: not ready once the shutdown began, nor when an engine throws from ready()', () => {
+  const engine = (ready: () => boolean): unknown => ({ kind: 'storage', name: 'storage', engine: { ready } });
+  const ctx = (processors: unknown[], shuttingDown: boolean): Pick<AppContext, 'dispatcher' | 'isShuttingDown'> =>
+    ({ dispatcher: { processors }, isShuttingDown: () => shuttingDown }) as unknown as Pick<AppContext, 'dispatcher' | 'isShuttingDown'>;
+
+  assert.deepEqual(readiness(ctx([engine(() => true)], false)), { ready: true, shuttingDown: false, storage: { storage: true } });
+  assert.deepEqual(readiness(ctx([engine(() => true)], true)), { ready: false, shuttingDown: true, storage: { storage: true } });
+  assert.equal(readiness(ctx([engine(() => { throw new Error('broker gone'); })], false)).ready, false);
+  assert.equal(readiness(ctx([{ kind: 'storage', name: 'storage', engine: {} }], false)).ready, true, 'an engine without ready() is ready');
+  assert.equal(readiness(ctx([{ kind: 'handler', name: 'h', handler: {} }], false)).ready, true, 'handlers do not decide readiness');
+});
+
+test('a stopping collector reports not ready', async () => {
+  const server = await startTestServer();
+  const stopped = server.stop();
+  assert.equal(server.collector.context.isShuttingDown(), true);
+  assert.equal(readiness(server.collector.context).ready, false);
+  await stopped;
+  removeDir(server.root);
+});
