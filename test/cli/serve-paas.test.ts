@@ -14,10 +14,10 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
   return output.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-async function hits(wt1: Wt1Process, count: number, concurrency: number): Promise<void> {
-  let next = 0;
+async function hits(wt1: Wt1Process, count: number, concurrency: number, first = 0): Promise<void> {
+  let next = first;
   const worker = async (): Promise<void> => {
-    while (next < count) {
+    while (next < first + count) {
       const i = next++;
       const res = await fetch(`${wt1.url}/public/p.gif?__wt1ty=page&__wt1vic=v${i}&i=${i}`);
       assert.equal(res.status, 200);
@@ -81,11 +81,16 @@ test('on SIGTERM with a large queue, wt1 exits within shutdownTimeout and logs w
     }),
   });
   try {
-    const sent = 3000;
-    await hits(wt1, sent, 32);
-    const before = await live(wt1);
+    // Bursts until a backlog of 1000 events waits in the queue (bounded: at most 20 bursts).
+    let sent = 0;
+    let before = await live(wt1);
+    while (before.processors.storage.queued < 1000 && sent < 20_000) {
+      await hits(wt1, 1000, 32, sent);
+      sent += 1000;
+      before = await live(wt1);
+    }
     assert.equal(before.receivedEvents, sent);
-    assert.ok(before.processors.storage.queued > 500, `the test needs a backlog to be meaningful; queued: ${before.processors.storage.queued}`);
+    assert.ok(before.processors.storage.queued >= 1000, `the test needs a backlog to be meaningful; queued: ${before.processors.storage.queued}`);
 
     const signalled = Date.now();
     wt1.child.kill('SIGTERM');
