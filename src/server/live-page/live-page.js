@@ -119,9 +119,10 @@
     return token ? { Authorization: 'Bearer ' + token } : {};
   }
 
+  /** A hidden tab polls every 10 s at most: enough for the chart, little load on the collector. */
   function schedule() {
     clearTimeout(timer);
-    timer = setTimeout(poll, POLL_MS);
+    timer = setTimeout(poll, document.hidden ? Math.max(POLL_MS, 10000) : POLL_MS);
   }
 
   async function poll() {
@@ -492,6 +493,9 @@
   }
 
   window.addEventListener('resize', drawChart);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !$('dashboard').hidden) void poll();
+  });
   $('forget').hidden = !token;
   void poll();
 })();
