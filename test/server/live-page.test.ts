@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, removeDir, type TestServer } from '../helpers/server.js';
 import { publishedFiles } from '../helpers/files.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/browser.js';
 import { LIVE_PAGE_CSP } from '../../src/server/routes/live-page.js';
 
 const TEST_OUTPUT = fileURLToPath(new URL('../../../test-output/', import.meta.url));
@@ -45,7 +45,7 @@ test('the live page shows counters that move, renders hostile events as text, an
   const server = await startTestServer();
   let browser: Browser | undefined;
   try {
-    browser = await launchBrowser();
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
     let xssCalls = 0;
@@ -119,7 +119,7 @@ test('with an adminToken the page asks for it once per tab and sends it as a bea
   const server = await startTestServer({ adminToken: 'tok-3f9a' });
   let browser: Browser | undefined;
   try {
-    browser = await launchBrowser();
+    browser = await launchChromium();
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors = watchErrors(page);
