@@ -160,16 +160,17 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         server.closeIdleConnections();
         const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
         await closed.finally(() => clearInterval(idleSweep));
-        if (metricsServer) {
-          const metricsClosed = new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
-          metricsServer.closeAllConnections();
-          await metricsClosed;
-        }
         // 3. drain every queue; 4. close engines and handlers
         await dispatcher.drain();
         for (const p of dispatcher.processors) {
           if (p.kind === 'storage') await p.engine.close();
           else await p.handler.close?.();
+        }
+        // The metrics port stays open until here, so the drain can be watched.
+        if (metricsServer) {
+          const metricsClosed = new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+          metricsServer.closeAllConnections();
+          await metricsClosed;
         }
         logger.info({ counters: dispatcher.counters() }, 'wt1 stopped');
       })();

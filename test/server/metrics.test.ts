@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, removeDir } from '../helpers/server.js';
 import { freePort } from '../helpers/process.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
-import { snakeCase } from '../../src/server/metrics.js';
+import { Metrics, snakeCase } from '../../src/server/metrics.js';
 
 const STORAGE = { processor: 'storage', kind: 'storage' };
 const ENGINE = { processor: 'storage', engine: 'fs' };
@@ -112,4 +112,34 @@ test('engine statistic names become snake_case metric names', () => {
   assert.equal(snakeCase('spoolBytes'), 'spool_bytes');
   assert.equal(snakeCase('savedEventsGZippedSize'), 'saved_events_gzipped_size');
   assert.equal(snakeCase('weird-name.x'), 'weird_name_x');
+});
+
+test('any number an engine reports becomes a gauge, including ones that appear later; readiness follows the engine', async () => {
+  let stats: Record<string, number> = { createdFiles: 2, uploadRetries: 3, spoolBytes: 1024 };
+  let ready = false;
+  const queue = { counters: () => ({ received: 9, queued: 4, written: 5, dropped: 0, failed: 0, capacity: 10 }) };
+  const context = {
+    dispatcher: { received: 9, processors: [{ kind: 'storage', name: 'storage', engineName: 'gcs', engine: { stats: () => stats, ready: () => ready }, queue }] },
+    isShuttingDown: () => false,
+    instanceId: 'i-1',
+  };
+  const metrics = new Metrics();
+  metrics.attach(context as unknown as Parameters<typeof metrics.attach>[0]);
+  const gcs = { processor: 'storage', engine: 'gcs' };
+
+  let samples = parsePrometheus(await metrics.render());
+  assert.equal(sampleValue(samples, 'wt1_storage_upload_retries', gcs), 3);
+  assert.equal(sampleValue(samples, 'wt1_storage_spool_bytes', gcs), 1024);
+  assert.equal(sampleValue(samples, 'wt1_storage_files_created_total', gcs), 2);
+  assert.equal(sampleValue(samples, 'wt1_processor_queue_depth', { processor: 'storage' }), 4);
+  assert.equal(sampleValue(samples, 'wt1_storage_ready', gcs), 0);
+  assert.equal(sampleValue(samples, 'wt1_ready'), 0);
+
+  stats = { createdFiles: 3, spoolBytes: 0, uploadFailures: 1 };
+  ready = true;
+  samples = parsePrometheus(await metrics.render());
+  assert.equal(sampleValue(samples, 'wt1_storage_upload_failures', gcs), 1, 'a stat first seen later is exported at once');
+  assert.equal(samples.filter((s) => s.name === 'wt1_storage_upload_retries').length, 0, 'a stat no longer reported is not repeated');
+  assert.equal(sampleValue(samples, 'wt1_storage_files_created_total', gcs), 3);
+  assert.equal(sampleValue(samples, 'wt1_ready'), 1);
 });
