@@ -75,6 +75,7 @@
 
   function show(sectionId) {
     for (const id of ['login', 'denied', 'dashboard']) $(id).hidden = id !== sectionId;
+    $('flush-box').hidden = sectionId !== 'dashboard';
     $('flush').disabled = sectionId !== 'dashboard' || flushing;
   }
 
@@ -431,12 +432,14 @@
     let max = 0;
     for (let k = 0; k < ring.size; k++) max = Math.max(max, ring.rate[sample(k)]);
     const scale = niceCeiling(max);
+    const leading = scale / Math.pow(10, Math.floor(Math.log10(scale)));
+    const steps = leading === 2 ? 4 : 5; // round tick values: 0.5 for 2, 0.2 for 1, 1 for 5
 
     g.font = '11px system-ui, sans-serif';
     g.lineWidth = 1;
     g.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
-      const y = bottom - ((bottom - top) * i) / 4;
+    for (let i = 0; i <= steps; i++) {
+      const y = bottom - ((bottom - top) * i) / steps;
       g.strokeStyle = grid;
       g.beginPath();
       g.moveTo(left, Math.round(y) + 0.5);
@@ -444,7 +447,7 @@
       g.stroke();
       g.fillStyle = ink;
       g.textAlign = 'right';
-      g.fillText(compact((scale * i) / 4), left - 6, y);
+      g.fillText(compact((scale * i) / steps), left - 6, y);
     }
     g.textAlign = 'left';
     g.textBaseline = 'alphabetic';
