@@ -203,3 +203,34 @@ test('the page files carry a strict CSP; who may load them follows the admin pro
     removeDir(guarded.root);
   }
 });
+
+test('configured handlers show their counters on the page, and their queues among the processors', async () => {
+  const server = await startTestServer({
+    'handler.live.class': 'com.dataiku.wt1.handlers.CounterHandler',
+    'handler.live.params.sum.revenue.filterKey': 'kind',
+    'handler.live.params.sum.revenue.filterValue': 'purchase',
+    'handler.live.params.sum.revenue.valueKey': 'amount',
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/internal/?interval=200`);
+    await waitForText(page, '#received', '0');
+    await hit(server, '__wt1ty=event&__wt1vic=buyer1&__wt1sic=s1&kind=purchase&amount=12.5');
+    await hit(server, '__wt1ty=event&__wt1vic=buyer2&__wt1sic=s2&kind=purchase&amount=30');
+    await waitForText(page, '#received', '2');
+    await page.locator('#handlers-card').waitFor({ state: 'visible' });
+    assert.equal(await textOf(page, '#handlers h3'), 'live');
+    const value = (key: string) => page.locator('#handlers tr', { has: page.locator('td:first-child', { hasText: new RegExp(`^${key.replace(/\./g, '\\.')}$`) }) }).locator('td:nth-child(2)');
+    await value('visitorsCounter').filter({ hasText: /^2$/ }).waitFor();
+    await value('sums.revenue.totalValue').filter({ hasText: /^42\.5$/ }).waitFor();
+    await waitForText(page, '#processors tbody tr:nth-child(2) td:first-child', 'live');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await server.stop();
+    removeDir(server.root);
+  }
+});
