@@ -69,7 +69,7 @@ test('wt1 runs from environment variables only, logs JSON at info, stays quiet o
 test('on SIGTERM with a large queue, wt1 exits within shutdownTimeout and logs what it lost', async () => {
   const dir = tempDir();
   const data = path.join(dir, 'data');
-  const shutdownTimeout = 1;
+  const shutdownTimeout = 0.1; // the smallest allowed: 3000 one-file events cannot drain that fast
   const wt1 = await spawnWt1([], {
     cwd: dir,
     portFromEnv: true,
@@ -81,16 +81,17 @@ test('on SIGTERM with a large queue, wt1 exits within shutdownTimeout and logs w
     }),
   });
   try {
-    // Bursts until a backlog of 1000 events waits in the queue (bounded: at most 20 bursts).
+    // Bursts until a backlog of 3000 events waits in the queue (bounded: at most 20 bursts); at the
+    // storage's pace here (one file per event, a few thousand a second at best) it takes longer than the deadline to drain.
     let sent = 0;
     let before = await live(wt1);
-    while (before.processors.storage.queued < 1000 && sent < 20_000) {
+    while (before.processors.storage.queued < 3000 && sent < 20_000) {
       await hits(wt1, 1000, 32, sent);
       sent += 1000;
       before = await live(wt1);
     }
     assert.equal(before.receivedEvents, sent);
-    assert.ok(before.processors.storage.queued >= 1000, `the test needs a backlog to be meaningful; queued: ${before.processors.storage.queued}`);
+    assert.ok(before.processors.storage.queued >= 3000, `the test needs a backlog to be meaningful; queued: ${before.processors.storage.queued}`);
 
     const signalled = Date.now();
     wt1.child.kill('SIGTERM');
