@@ -22,5 +22,11 @@ if (selected.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...selected], { stdio: 'inherit' });
+// A hung test fails after 5 minutes, and the whole run after 45, instead of eating CI's 90 minutes.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...selected], {
+  stdio: 'inherit',
+  timeout: 45 * 60 * 1000,
+  killSignal: 'SIGKILL',
+});
+if (result.error) console.error(`test run stopped: ${result.error.message}`);
 process.exit(result.status ?? 1);
