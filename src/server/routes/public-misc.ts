@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
+import { inMaintenance } from '../maintenance.js';
 import { GIF_HEADERS, TRANSPARENT_GIF } from '../gif.js';
 import { sendText } from '../respond.js';
 
@@ -12,20 +12,10 @@ export function registerPublicMisc(router: Router, ctx: AppContext): void {
   });
 
   router.on('/isAlive', async (_req, res) => {
-    const file = ctx.config.maintenanceFile;
-    if (file && (await exists(file))) {
+    if (await inMaintenance(ctx.config)) {
       sendText(res, 503, 'Server is in maintenance mode', { 'Cache-Control': 'no-store' });
       return;
     }
     sendText(res, 200, 'Server is alive', { 'Cache-Control': 'no-store' });
   });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

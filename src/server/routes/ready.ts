@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
+import { inMaintenance } from '../maintenance.js';
 import { sendJson } from '../respond.js';
 import { readiness } from '../readiness.js';
 
@@ -14,17 +14,8 @@ export function registerReady(router: Router, ctx: AppContext): void {
   router.on('/ready', async (req, res) => {
     req.resume();
     const state = readiness(ctx);
-    const maintenance = ctx.config.maintenanceFile !== '' && (await exists(ctx.config.maintenanceFile));
+    const maintenance = await inMaintenance(ctx.config);
     const ready = state.ready && !maintenance;
     sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage });
   });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
