@@ -50,8 +50,18 @@ export class RequestTiming {
     };
     return (req: IncomingMessage, res: ServerResponse, request: RouteRequest) => {
       const started = performance.now();
-      res.once('finish', () => record(res, started));
-      return handler(req, res, request);
+      let pending: void | Promise<void>;
+      try {
+        pending = handler(req, res, request);
+      } catch (error) {
+        res.once('finish', () => record(res, started)); // the error answer is timed too
+        throw error;
+      }
+      // A handler that answered synchronously (the pixel, /public/nothing) has handed its response
+      // to the socket already: recorded now, without a 'finish' listener and its closure per request.
+      if (pending === undefined && res.writableEnded) record(res, started);
+      else res.once('finish', () => record(res, started));
+      return pending;
     };
   };
 
