@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TrackedEvent } from './event.js';
-import { encodePairs, forEachPair } from './query-string.js';
+import { decodeComponent, encodeComponent, forEachRawPair, isCanonicallyEncoded } from './query-string.js';
 
 /** What the HTTP layer knows about the request, beyond its params. */
 export interface RequestFacts {
@@ -40,12 +40,18 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
   let lang: string | undefined, bw: string | undefined, bh: string | undefined, sw: string | undefined;
   let sh: string | undefined, vic: string | undefined, sic: string | undefined, vpc: string | undefined;
   let spc: string | undefined, loc: string | undefined;
-  const custom: Array<[string, string]> = [];
-  const onPair = (key: string, value: string): void => {
+  // Custom params, re-encoded as `k=v&k2=v2` (encodePairs' form) as they come.
+  let custom = '';
+  const onPair = (rawKey: string, rawValue: string): void => {
+    const key = decodeComponent(rawKey);
     if (!key.startsWith('__wt1')) {
-      custom.push([key, value]);
+      if (custom !== '') custom += '&';
+      // Already in the canonical encoding (nearly always): copied, not decoded and encoded again.
+      if (isCanonicallyEncoded(rawKey) && isCanonicallyEncoded(rawValue)) custom += rawKey + '=' + rawValue;
+      else custom += encodeComponent(key) + '=' + encodeComponent(decodeComponent(rawValue));
       return;
     }
+    const value = decodeComponent(rawValue);
     // First value wins; unknown __wt1* params are dropped.
     switch (key) {
       case '__wt1ts': ts ??= value; break;
@@ -64,7 +70,7 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
       case '__wt1loc': loc ??= value; break;
     }
   };
-  for (const qs of queryStrings) if (qs) forEachPair(qs, onPair);
+  for (const qs of queryStrings) if (qs) forEachRawPair(qs, onPair);
 
   return {
     serverTS: facts.now,
@@ -80,7 +86,7 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
     type: ty ?? null,
     visitorParams: vpc ?? null,
     sessionParams: spc ?? null,
-    eventParams: encodePairs(custom),
+    eventParams: custom,
     browserWidth: lenientInt(bw),
     browserHeight: lenientInt(bh),
     screenWidth: lenientInt(sw),

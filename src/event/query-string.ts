@@ -60,6 +60,25 @@ export function forEachPair(qs: string, onPair: (key: string, value: string) => 
   }
 }
 
+/**
+ * Calls `onPair(rawKey, rawValue)` for each `key=value` of the query string, in order, NOT decoded
+ * (a pair without `=` gives the value ''): for callers that can often use the raw text as it is.
+ */
+export function forEachRawPair(qs: string, onPair: (rawKey: string, rawValue: string) => void): void {
+  let start = 0;
+  const n = qs.length;
+  while (start <= n) {
+    let end = qs.indexOf('&', start);
+    if (end === -1) end = n;
+    if (end > start) {
+      const eq = qs.indexOf('=', start);
+      if (eq === -1 || eq > end) onPair(qs.slice(start, end), '');
+      else onPair(qs.slice(start, eq), qs.slice(eq + 1, end));
+    }
+    start = end + 1;
+  }
+}
+
 /** The first value of each key. */
 export function parseQueryString(qs: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -91,6 +110,19 @@ export function encodeComponent(s: string): string {
     else out += '%' + HEX[b >> 4] + HEX[b & 15];
   }
   return out;
+}
+
+/**
+ * Whether `encodeComponent(decodeComponent(raw)) === raw`: only URLEncoder's safe characters and
+ * `+` (a space, encoded back as `+`). Most custom params of a hit are like that, and are then
+ * copied as they came instead of being decoded and encoded again.
+ */
+export function isCanonicallyEncoded(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 128 || (SAFE[c] === 0 && c !== 43 /* + */)) return false;
+  }
+  return true;
 }
 
 /** Encodes pairs as `k=v&k2=v2`. */
