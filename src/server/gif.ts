@@ -8,3 +8,10 @@ export const GIF_HEADERS: Readonly<Record<string, string | number>> = Object.fre
   'Access-Control-Allow-Origin': '*',
   'Content-Length': TRANSPARENT_GIF.length,
 });
+
+/**
+ * The same bytes as a latin1 string. `res.end(TRANSPARENT_GIF_TEXT, 'latin1')` makes Node send the
+ * status line, headers and body as one string in one write; a Buffer body is sent as a second
+ * chunk (a writev of two buffers).
+ */
+export const TRANSPARENT_GIF_TEXT = TRANSPARENT_GIF.toString('latin1');

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { clientAddressOf } from '../context.js';
 import type { Router, RouteRequest } from '../router.js';
 import { eventFromPixel } from '../../event/from-pixel.js';
-import { GIF_HEADERS, TRANSPARENT_GIF } from '../gif.js';
+import { GIF_HEADERS, TRANSPARENT_GIF_TEXT } from '../gif.js';
 import { mediaType, readBody } from '../body.js';
 import { fail, sendError } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
@@ -19,7 +19,7 @@ export function registerPixel(router: Router, ctx: AppContext): void {
   const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void => {
     const globalVisitorId = ctx.globalVisitorId(req, res, queryStrings);
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
-    res.end(TRANSPARENT_GIF);
+    res.end(TRANSPARENT_GIF_TEXT, 'latin1');
     const h = req.headers;
     ctx.dispatcher.track(
       eventFromPixel(queryStrings, {
