@@ -4,7 +4,9 @@
  * server answering the same GIF. Each server runs in its own process, the load generator
  * (autocannon) in this one. Rounds alternate the three targets so that background load hits them
  * alike; the median round is reported. Afterwards the collector is stopped (SIGTERM) and the lines
- * of its files are counted: every answered pixel must be there.
+ * of its files are counted: every answered pixel must be there. The server's CPU time per answered
+ * request (all its threads, from /proc) is printed too: unlike req/s, it hardly depends on what else
+ * the machine runs.
  *
  * Options (environment): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3),
  * BENCH_CONNECTIONS (default 32).
@@ -78,6 +80,15 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in µs (Linux). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux build Node runs on. */
+const CLOCK_TICKS = 100;
+
 async function load(url: string, seconds: number): Promise<Result> {
   return autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: HEADERS });
 }
@@ -95,6 +106,9 @@ async function main(): Promise<void> {
   } as const;
   type Name = keyof typeof targets;
   const results: Record<Name, Result[]> = { pixel: [], nothing: [], bare: [] };
+  // Server CPU per answered request: the number that does not depend on what else the machine runs.
+  const cpuPerRequest: Record<Name, number[]> = { pixel: [], nothing: [], bare: [] };
+  const pidOf = (name: Name): number => (name === 'bare' ? bare.child.pid! : collector.child.pid!);
   let pixelAnswered = 0;
   let pixelNon2xx = 0;
   try {
@@ -106,10 +120,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = (['bare', 'nothing', 'pixel'] as Name[]).map((_, i, a) => a[(i + round) % a.length]);
       for (const name of order) {
+        const cpuBefore = cpuMicros(pidOf(name));
         const r = await load(targets[name], SECONDS);
+        cpuPerRequest[name].push((cpuMicros(pidOf(name)) - cpuBefore) / Math.max(1, r['2xx']));
         results[name].push(r);
         if (name === 'pixel') { pixelAnswered += r['2xx']; pixelNon2xx += r.non2xx; }
-        process.stdout.write(`  round ${round + 1} ${name.padEnd(7)} ${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.timeouts + r.non2xx}\n`);
+        process.stdout.write(`  round ${round + 1} ${name.padEnd(7)} ${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.timeouts + r.non2xx}  server CPU ${cpuPerRequest[name].at(-1)!.toFixed(1)} µs/req\n`);
       }
     }
     const rss = peakRssMb(collector.child.pid!);
@@ -118,19 +134,19 @@ async function main(): Promise<void> {
     const [code] = (await once(collector.child, 'exit')) as [number];
     const lines = readAllRows(path.join(root, 'data')).length;
 
-    const summary = (name: Name): { rps: number; p50: number; p99: number } => {
+    const summary = (name: Name): { rps: number; p50: number; p99: number; cpu: number } => {
       const rs = results[name];
-      return { rps: median(rs.map((r) => r.requests.average)), p50: median(rs.map((r) => r.latency.p50)), p99: median(rs.map((r) => r.latency.p99)) };
+      return { rps: median(rs.map((r) => r.requests.average)), p50: median(rs.map((r) => r.latency.p50)), p99: median(rs.map((r) => r.latency.p99)), cpu: median(cpuPerRequest[name]) };
     };
     const pixel = summary('pixel');
     const nothing = summary('nothing');
     const bareS = summary('bare');
-    const row = (label: string, s: { rps: number; p50: number; p99: number }): string =>
-      `| ${label} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} |`;
+    const row = (label: string, s: { rps: number; p50: number; p99: number; cpu: number }): string =>
+      `| ${label} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.cpu.toFixed(1)} |`;
     process.stdout.write([
       '',
-      '| target | req/s (median round) | p50 ms | p99 ms |',
-      '|---|---|---|---|',
+      '| target | req/s (median round) | p50 ms | p99 ms | server CPU µs/request (median) |',
+      '|---|---|---|---|---|',
       row('wt1 /public/p.gif (fs engine, every event written)', pixel),
       row('wt1 /public/nothing', nothing),
       row('bare node:http GIF server', bareS),
