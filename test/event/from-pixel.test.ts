@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { eventFromPixel, generateId, lenientInt, type RequestFacts } from '../../src/event/from-pixel.js';
+import { encodePairs, forEachPair } from '../../src/event/query-string.js';
 
 const facts: RequestFacts = { now: 1_700_000_000_000, clientAddress: '203.0.113.9', referer: 'https://site.example/from-referer', userAgent: 'UA/1', globalVisitorId: null };
 
@@ -75,5 +76,17 @@ test('no __wt1* param ever leaks into the event params, whatever the query', () 
     const qs = list.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
     const e = eventFromPixel([qs], facts);
     for (const part of e.eventParams!.split('&')) assert.ok(!decodeURIComponent(part.split('=')[0].replace(/\+/g, ' ')).startsWith('__wt1'), `${part} leaked from ${qs}`);
+  }), { numRuns: 300 });
+});
+
+test('custom params copied as they came read the same as decoded and re-encoded ones, whatever their raw form', () => {
+  // Raw text mixing URLEncoder's safe characters, '+', escapes (valid or not) and characters it would encode.
+  const rawText = fc.array(fc.constantFrom('a', 'Z', '0', '.', '-', '*', '_', '+', '%20', '%2B', '%41', '%C3%A9', '%', '%zz', '~', '!', "'", '(', 'é', ' ', '='), { maxLength: 6 }).map((parts) => parts.join(''));
+  fc.assert(fc.property(fc.array(fc.tuple(rawText.filter((k) => !k.includes('=')), rawText, fc.boolean()), { maxLength: 6 }), (list) => {
+    const qs = list.map(([k, v, withEquals]) => (withEquals ? `${k}=${v}` : k)).join('&');
+    // The former way: decode every pair, keep the custom ones, encode them again.
+    const pairs: Array<[string, string]> = [];
+    forEachPair(qs, (k, v) => { if (!k.startsWith('__wt1')) pairs.push([k, v]); });
+    assert.equal(eventFromPixel([qs], facts).eventParams, encodePairs(pairs), qs);
   }), { numRuns: 300 });
 });
