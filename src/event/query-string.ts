@@ -46,18 +46,7 @@ function isHex(c: number): boolean {
 
 /** Calls `onPair(key, value)` for each `key=value` of the query string, in order, decoded. */
 export function forEachPair(qs: string, onPair: (key: string, value: string) => void): void {
-  let start = 0;
-  const n = qs.length;
-  while (start <= n) {
-    let end = qs.indexOf('&', start);
-    if (end === -1) end = n;
-    if (end > start) {
-      const eq = qs.indexOf('=', start);
-      if (eq === -1 || eq > end) onPair(decodeComponent(qs.slice(start, end)), '');
-      else onPair(decodeComponent(qs.slice(start, eq)), decodeComponent(qs.slice(eq + 1, end)));
-    }
-    start = end + 1;
-  }
+  forEachRawPair(qs, (rawKey, rawValue) => onPair(decodeComponent(rawKey), decodeComponent(rawValue)));
 }
 
 /**

@@ -58,3 +58,14 @@ export async function waitForReceived(server: TestServer, count: number, timeout
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Runs `run` against a fresh test server, then stops it and removes its folder, even on failure. */
+export async function withServer(keys: Record<string, RawValue>, run: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await startTestServer(keys);
+  try {
+    await run(server);
+  } finally {
+    await server.stop();
+    removeDir(server.root);
+  }
+}

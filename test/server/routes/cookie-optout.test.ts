@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { removeDir, startTestServer, type TestServer } from '../../helpers/server.js';
+import { type TestServer, withServer } from '../../helpers/server.js';
 import { CookieJar, setCookiesOf } from '../../helpers/cookies.js';
 import { GLOBAL_ID_COOKIE, OPTOUT_COOKIE, OPTOUT_LIFETIME_SECONDS } from '../../../src/server/third-party-cookies.js';
 import { callbackLocation } from '../../../src/server/routes/cookie-optout.js';
@@ -9,15 +9,6 @@ import { validateConfig } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { RawValue } from '../../../src/config/spec.js';
 
-async function withServer(keys: Record<string, RawValue>, run: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startTestServer(keys);
-  try {
-    await run(server);
-  } finally {
-    await server.stop();
-    removeDir(server.root);
-  }
-}
 
 /** GET path with the jar's cookies, recording the answer's cookies in the jar; redirects not followed. */
 async function get(server: TestServer, path: string, jar: CookieJar, headers: Record<string, string> = {}): Promise<{ res: Response; text: string }> {

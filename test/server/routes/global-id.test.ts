@@ -1,20 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeDir, startTestServer, type TestServer } from '../../helpers/server.js';
+import { withServer } from '../../helpers/server.js';
 import { setCookiesOf } from '../../helpers/cookies.js';
 import { GLOBAL_ID_COOKIE, OPTOUT_COOKIE } from '../../../src/server/third-party-cookies.js';
 import { isSafeCallbackName, MAX_CALLBACK_LENGTH } from '../../../src/server/routes/global-id.js';
-import type { RawValue } from '../../../src/config/spec.js';
-
-async function withServer(keys: Record<string, RawValue>, run: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startTestServer(keys);
-  try {
-    await run(server);
-  } finally {
-    await server.stop();
-    removeDir(server.root);
-  }
-}
 
 test('JSON form: {"id": ...} with a new global id set as a cookie, then the same id back from the cookie', async () => {
   await withServer({ thirdPartyCookies: true }, async (server) => {
