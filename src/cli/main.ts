@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError, Wt1Error } from '../errors.js';
+import { VERSION } from '../version.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { cat } from './cat.js';
 
@@ -20,8 +20,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === '--version' || command === '-v') {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-      process.stdout.write(pkg.version + '\n');
+      process.stdout.write(VERSION + '\n');
       return 0;
     }
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

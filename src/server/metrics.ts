@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { AppContext } from './context.js';
 import { readiness } from './readiness.js';
 import { RequestTiming } from './request-timing.js';
+import { VERSION } from '../version.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** engine.stats() keys with a metric of their own; every other number becomes wt1_storage_<snake_case>. */
 const NAMED_STATS: Readonly<Record<string, { name: string; help: string }>> = {

@@ -2,7 +2,7 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import { RotatingLog, publishedName } from './rotating-log.js';
+import { RotatingLog, publishedName, rotationOptions } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
 
 /**
@@ -40,16 +40,7 @@ export class FsStorage implements StorageEngine {
   constructor(params: FsParams, private readonly context: EngineContext) {
     this.root = path.resolve(params.rootDir);
     this.instanceId = params.instanceId || context.config.instanceId;
-    this.log = new RotatingLog({
-      workDir: this.root,
-      columns: context.columns,
-      newFileTriggerSize: params.newFileTriggerSize,
-      newFileTriggerInterval: params.newFileTriggerInterval,
-      flushInterval: context.config.flushInterval,
-      now: context.now,
-      logger: context.logger,
-      publish: (file) => this.publish(file.path, this.context.now()),
-    });
+    this.log = new RotatingLog(rotationOptions(this.root, params, context, (file) => this.publish(file.path, this.context.now())));
   }
 
   async open(): Promise<void> {

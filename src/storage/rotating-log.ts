@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
 import { formatLine, headerLine, type LineColumns } from './line-format.js';
 import { GzipLogFile, type ClosedLogFile } from './gzip-log-file.js';
+import type { EngineContext } from './engine.js';
 
 /** `tracker/YYYY/MM/DD/HH` of a time, in UTC. */
 export function hourFolder(ms: number): string {
@@ -54,6 +55,25 @@ export interface RotationOptions {
   readonly logger: Logger;
   /** Publishes a closed file (rename into place, or hand to the uploader); returns its final name. */
   readonly publish: (file: ClosedLogFile) => Promise<string>;
+}
+
+/** The rotation options of a file-based engine, from its trigger params and the engine context. */
+export function rotationOptions(
+  workDir: string,
+  triggers: { readonly newFileTriggerSize: number; readonly newFileTriggerInterval: number },
+  context: EngineContext,
+  publish: RotationOptions['publish'],
+): RotationOptions {
+  return {
+    workDir,
+    columns: context.columns,
+    newFileTriggerSize: triggers.newFileTriggerSize,
+    newFileTriggerInterval: triggers.newFileTriggerInterval,
+    flushInterval: context.config.flushInterval,
+    now: context.now,
+    logger: context.logger,
+    publish,
+  };
 }
 
 /**

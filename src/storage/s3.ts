@@ -4,7 +4,7 @@ import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { SpecTable } from '../config/spec.js';
-import { RotatingLog } from './rotating-log.js';
+import { RotatingLog, rotationOptions } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
 import { Spool, safeInstanceId, type SpoolFile } from './spool.js';
 import { S3Uploader, normalizePrefix } from './s3-upload.js';
@@ -56,9 +56,7 @@ export const s3Engine: EngineDescriptor = {
   name: 's3',
   wt1ClassNames: ['com.dataiku.wt1.storage.S3StorageProcessor'],
   params: objectStorageParams({ endpoint: '', region: '', conditionalPut: 'if-none-match' }),
-  create(params, context) {
-    return new ObjectStorage(params as unknown as ObjectStorageParams, context);
-  },
+  create: createObjectStorage,
 };
 
 /**
@@ -69,10 +67,12 @@ export const gcsEngine: EngineDescriptor = {
   name: 'gcs',
   wt1ClassNames: ['com.dataiku.wt1.storage.GCSGAEStorageProcessor'],
   params: objectStorageParams({ endpoint: 'https://storage.googleapis.com', region: 'auto', conditionalPut: 'x-goog-if-generation-match' }),
-  create(params, context) {
-    return new ObjectStorage(params as unknown as ObjectStorageParams, context);
-  },
+  create: createObjectStorage,
 };
+
+function createObjectStorage(params: Readonly<Record<string, unknown>>, context: EngineContext): StorageEngine {
+  return new ObjectStorage(params as unknown as ObjectStorageParams, context);
+}
 
 export function createS3Client(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey' | 'endpoint' | 'region' | 'forcePathStyle'>): S3Client {
   if (Boolean(p.accessKey) !== Boolean(p.secretKey)) {
@@ -142,16 +142,7 @@ export class ObjectStorage implements StorageEngine {
         return next(args);
       }, { step: 'build', name: 'wt1GcsCreateOnly' });
     }
-    this.log = new RotatingLog({
-      workDir: this.dir,
-      columns: context.columns,
-      newFileTriggerSize: params.newFileTriggerSize,
-      newFileTriggerInterval: params.newFileTriggerInterval,
-      flushInterval: context.config.flushInterval,
-      now: context.now,
-      logger: context.logger,
-      publish: async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path,
-    });
+    this.log = new RotatingLog(rotationOptions(this.dir, params, context, async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path));
   }
 
   async open(): Promise<void> {
