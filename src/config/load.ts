@@ -223,6 +223,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     adminToken: top.adminToken as string,
     flushInterval: top.flushInterval as number,
     shutdownTimeout: top.shutdownTimeout as number,
+    storageThread: top.storageThread as boolean,
     anonymizeIp: top.anonymizeIp as boolean,
     logLevel: top.logLevel as string,
     logFormat: top.logFormat as 'json' | 'pretty',

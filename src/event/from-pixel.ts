@@ -9,6 +9,8 @@ export interface RequestFacts {
   readonly referer: string | undefined;
   readonly userAgent: string | undefined;
   readonly globalVisitorId: string | null;
+  /** The ids to use when the hit carries none (default: random ones). See src/event/pixel-hit.ts. */
+  readonly generatedIds?: () => readonly [visitorId: string, sessionId: string];
 }
 
 /** A visitor or session id for a client without cookies: `Z` + 32 hex digits, as WT1 made them. */
@@ -71,13 +73,15 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
     }
   };
   for (const qs of queryStrings) if (qs) forEachRawPair(qs, onPair);
+  const visitorId = nonEmpty(vic), sessionId = nonEmpty(sic);
+  const generated = (visitorId === undefined || sessionId === undefined) && facts.generatedIds ? facts.generatedIds() : undefined;
 
   return {
     serverTS: facts.now,
     clientTS: lenientInt(ts),
     origAddress: facts.clientAddress,
-    visitorId: nonEmpty(vic) ?? generateId(),
-    sessionId: nonEmpty(sic) ?? generateId(),
+    visitorId: visitorId ?? generated?.[0] ?? generateId(),
+    sessionId: sessionId ?? generated?.[1] ?? generateId(),
     globalVisitorId: facts.globalVisitorId,
     // The snippet sends the full page URL (modern browsers send only the origin as Referer).
     page: nonEmpty(loc) ?? facts.referer ?? null,

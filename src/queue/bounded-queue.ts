@@ -1,4 +1,5 @@
 import type { TrackedEvent } from '../event/event.js';
+import { eventOf, type Trackable } from '../event/pixel-hit.js';
 
 /** What a queue feeds: a storage engine or a handler. Called one event at a time, in order. */
 export interface Consumer {
@@ -15,6 +16,21 @@ export interface QueueCounters {
   readonly capacity: number;
 }
 
+/**
+ * What the dispatcher offers events to: this file's BoundedQueue in front of a consumer on this
+ * thread, or the storage thread (src/storage/thread.ts), which takes pixel hits unparsed.
+ */
+export interface EventQueue {
+  readonly capacity: number;
+  /** True when `offer` takes PixelHits as they are (they are parsed elsewhere). */
+  readonly takesHits: boolean;
+  /** Offers one event; returns false when it was dropped because the queue is full. Never waits. */
+  offer(item: Trackable): boolean;
+  /** Resolves once every event offered before this call has been processed (written or failed). */
+  barrier(): Promise<void>;
+  counters(): QueueCounters;
+}
+
 type Barrier = { barrier: () => void };
 type Item = TrackedEvent | Barrier;
 
@@ -23,7 +39,8 @@ type Item = TrackedEvent | Barrier;
  * waiting (counting the one being processed), the event is dropped and counted. The consumer runs
  * asynchronously, one event at a time; one that throws counts that event as failed and goes on.
  */
-export class BoundedQueue {
+export class BoundedQueue implements EventQueue {
+  readonly takesHits = false;
   private readonly ring: Array<Item | undefined>;
   private head = 0;
   private size = 0;
@@ -46,13 +63,13 @@ export class BoundedQueue {
   }
 
   /** Offers one event; returns false when it was dropped because the queue is full. */
-  offer(event: TrackedEvent): boolean {
+  offer(item: Trackable): boolean {
     this.received++;
     if (this.events + this.inFlight >= this.capacity) {
       this.dropped++;
       return false;
     }
-    this.push(event);
+    this.push(eventOf(item));
     this.events++;
     this.schedule();
     return true;

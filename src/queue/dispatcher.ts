@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import { BoundedQueue, type QueueCounters } from './bounded-queue.js';
+import { BoundedQueue, type EventQueue, type QueueCounters } from './bounded-queue.js';
+import { eventOf, type Trackable } from '../event/pixel-hit.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Handler } from '../handlers/handler.js';
 
 export type Processor =
-  | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: StorageEngine; readonly queue: BoundedQueue }
+  | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: StorageEngine; readonly queue: EventQueue }
   | { readonly kind: 'handler'; readonly name: string; readonly handlerKind: string; readonly handler: Handler; readonly queue: BoundedQueue };
 
 /** How many recent events /internal/live shows. */
@@ -18,14 +19,18 @@ export const LAST_EVENTS = 100;
 export class Dispatcher {
   readonly processors: Processor[] = [];
   private receivedEvents = 0;
-  private readonly last: Array<TrackedEvent | undefined> = new Array(LAST_EVENTS);
+  private readonly last: Array<Trackable | undefined> = new Array(LAST_EVENTS);
   private lastHead = 0;
   private readonly failureLog = new Map<string, number>();
 
   constructor(private readonly logger: Logger, private readonly capacity: number) {}
 
-  addStorage(name: string, engineName: string, engine: StorageEngine): void {
-    const queue = new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err));
+  /**
+   * A storage engine on this thread behind a BoundedQueue, or, with `queue`, one that brings its own
+   * queue (the storage thread: src/storage/thread.ts, which is both the queue and the engine).
+   */
+  addStorage(name: string, engineName: string, engine: StorageEngine, queue?: EventQueue): void {
+    queue ??= new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err));
     this.processors.push({ kind: 'storage', name, engineName, engine, queue });
   }
 
@@ -34,11 +39,19 @@ export class Dispatcher {
     this.processors.push({ kind: 'handler', name, handlerKind, handler, queue });
   }
 
-  track(event: TrackedEvent): void {
+  /**
+   * Offers one event, or one pixel hit, to every processor. A hit is parsed here only if a queue on
+   * this thread needs the event (once for all of them); the storage thread takes it unparsed.
+   */
+  track(item: Trackable): void {
     this.receivedEvents++;
-    this.last[this.lastHead] = event;
+    this.last[this.lastHead] = item;
     this.lastHead = (this.lastHead + 1) % LAST_EVENTS;
-    for (let i = 0; i < this.processors.length; i++) this.processors[i].queue.offer(event);
+    let event: TrackedEvent | undefined;
+    for (let i = 0; i < this.processors.length; i++) {
+      const queue = this.processors[i].queue;
+      queue.offer(queue.takesHits ? item : (event ??= eventOf(item)));
+    }
   }
 
   get received(): number {
@@ -49,9 +62,9 @@ export class Dispatcher {
   lastEvents(): TrackedEvent[] {
     const out: TrackedEvent[] = [];
     for (let i = 1; i <= LAST_EVENTS; i++) {
-      const e = this.last[(this.lastHead - i + LAST_EVENTS) % LAST_EVENTS];
-      if (e === undefined) break;
-      out.push(e);
+      const item = this.last[(this.lastHead - i + LAST_EVENTS) % LAST_EVENTS];
+      if (item === undefined) break;
+      out.push(eventOf(item));
     }
     return out;
   }

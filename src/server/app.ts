@@ -5,10 +5,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { TrustedProxies } from '../event/client-address.js';
-import { findEngine } from '../storage/registry.js';
+import { columnsOf, createEngine, findEngine } from '../storage/registry.js';
+import { StorageThread } from '../storage/thread.js';
 import { findHandler } from '../handlers/registry.js';
-import type { StorageEngine } from '../storage/engine.js';
-import type { LineColumns } from '../storage/line-format.js';
 import { Router, splitUrl } from './router.js';
 import { ROUTES } from './routes/index.js';
 import type { AppContext } from './context.js';
@@ -21,8 +20,13 @@ import { startMetricsServer } from './metrics-server.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
+  /** An injected clock (tests). It cannot cross into the storage thread: the engine then runs on this one. */
   readonly now?: () => number;
+  /** Overrides `config.storageThread`. */
+  readonly storageThread?: boolean;
 }
+
+export { columnsOf };
 
 /** A running wt1 collector: HTTP server, queues and processors. */
 export interface Collector {
@@ -37,31 +41,21 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export function columnsOf(config: Config): LineColumns {
-  return {
-    globalVisitorId: config.thirdPartyCookies,
-    inlinedVisitorParams: config.inlinedVisitorParams,
-    inlinedSessionParams: config.inlinedSessionParams,
-    inlinedEventParams: config.inlinedEventParams,
-  };
-}
-
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
   const dispatcher = new Dispatcher(logger, config.maxQueueSize);
   const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
 
+  const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
   const engineDescriptor = findEngine(config.storage.engine);
   if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
-  const engine: StorageEngine = engineDescriptor.create(config.storage.params, {
-    config,
-    logger: logger.child({ engine: engineDescriptor.name }),
-    instanceId,
-    columns: columnsOf(config),
-    now,
-  });
-  dispatcher.addStorage('storage', engineDescriptor.name, engine);
+  if (onThread) {
+    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger });
+    dispatcher.addStorage('storage', engineDescriptor.name, thread, thread);
+  } else {
+    dispatcher.addStorage('storage', engineDescriptor.name, createEngine(config, { logger, instanceId, now }).engine);
+  }
   for (const h of config.handlers) {
     const descriptor = findHandler(h.className);
     if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
@@ -118,6 +112,10 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     onRequest,
   );
   let metricsServer: Server | undefined;
+  /** After a failed start: the storage thread, like an open file, must not keep the process alive. */
+  const releaseEngines = async (): Promise<void> => {
+    for (const p of dispatcher.processors) if (p.kind === 'storage') await p.engine.close().catch(() => {});
+  };
 
   return {
     server,
@@ -133,24 +131,30 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
           throw new Wt1Error('WT1_ERR_STORAGE_IO', `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`, { cause: error });
         }
       }
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(config.port, config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (error) {
+        await releaseEngines(); // e.g. the port is taken
+        throw error;
+      }
       const port = (server.address() as AddressInfo).port;
       if (config.metricsPort > 0) {
         try {
           metricsServer = await startMetricsServer(context);
         } catch (error) {
           server.close();
+          await releaseEngines();
           throw error;
         }
         logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
       }
-      logger.info({ port, host: config.host, engine: engineDescriptor.name, instanceId }, 'wt1 listening');
+      logger.info({ port, host: config.host, engine: engineDescriptor.name, storageThread: onThread, instanceId }, 'wt1 listening');
       return port;
     },
     stop() {

@@ -1,4 +1,8 @@
-import type { EngineDescriptor } from './engine.js';
+import type { Logger } from 'pino';
+import type { EngineDescriptor, StorageEngine } from './engine.js';
+import type { Config } from '../config/schema.js';
+import type { LineColumns } from './line-format.js';
+import { Wt1Error } from '../errors.js';
 import { fsEngine } from './fs.js';
 import { gcsEngine, s3Engine } from './s3.js';
 import { natsEngine } from './nats.js';
@@ -16,4 +20,28 @@ export const UNSUPPORTED_WT1_ENGINES: Readonly<Record<string, string>> = {
 
 export function findEngine(nameOrClass: string): EngineDescriptor | undefined {
   return ENGINES.find((e) => e.name === nameOrClass || e.wt1ClassNames.includes(nameOrClass));
+}
+
+/** The column layout of log lines a config asks for (global id and inlined params). */
+export function columnsOf(config: Config): LineColumns {
+  return {
+    globalVisitorId: config.thirdPartyCookies,
+    inlinedVisitorParams: config.inlinedVisitorParams,
+    inlinedSessionParams: config.inlinedSessionParams,
+    inlinedEventParams: config.inlinedEventParams,
+  };
+}
+
+/** The configured engine, created (not opened), on whichever thread calls this. */
+export function createEngine(config: Config, context: { logger: Logger; instanceId: string; now: () => number }): { descriptor: EngineDescriptor; engine: StorageEngine } {
+  const descriptor = findEngine(config.storage.engine);
+  if (!descriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
+  const engine = descriptor.create(config.storage.params, {
+    config,
+    logger: context.logger.child({ engine: descriptor.name }),
+    instanceId: context.instanceId,
+    columns: columnsOf(config),
+    now: context.now,
+  });
+  return { descriptor, engine };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
 import { clientAddressOf } from '../context.js';
 import type { Router, RouteRequest } from '../router.js';
-import { eventFromPixel } from '../../event/from-pixel.js';
+import { nextHitSeq, PixelHit } from '../../event/pixel-hit.js';
 import { GIF_HEADERS, TRANSPARENT_GIF_TEXT } from '../gif.js';
 import { mediaType, readBody } from '../body.js';
 import { fail, sendError } from '../respond.js';
@@ -13,7 +13,8 @@ const FORM_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'text/plain
 
 /**
  * GET /public/p.gif?... and POST /public/p.gif (form body): answer the GIF at once, then enqueue
- * the event. Nothing here waits for storage.
+ * the hit as captured; it is parsed into an event off the request path (src/event/pixel-hit.ts).
+ * Nothing here waits for storage.
  */
 export function registerPixel(router: Router, ctx: AppContext): void {
   const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void => {
@@ -21,15 +22,7 @@ export function registerPixel(router: Router, ctx: AppContext): void {
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
     const h = req.headers;
-    ctx.dispatcher.track(
-      eventFromPixel(queryStrings, {
-        now: ctx.now(),
-        clientAddress: clientAddressOf(ctx, req),
-        referer: headerText(h.referer),
-        userAgent: headerText(h['user-agent']),
-        globalVisitorId,
-      }),
-    );
+    ctx.dispatcher.track(new PixelHit(queryStrings, ctx.now(), clientAddressOf(ctx, req), h.referer, h['user-agent'], globalVisitorId, nextHitSeq()));
   };
 
   const pixel = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void | Promise<void> => {
@@ -67,16 +60,4 @@ export function registerPixel(router: Router, ctx: AppContext): void {
   };
 
   router.on('/public/p.gif', pixel);
-}
-
-/**
- * Node hands header values over as latin1 (one char per byte); browsers send UTF-8. Re-reads the
- * bytes as UTF-8 when there are any beyond ASCII (invalid sequences become U+FFFD).
- */
-export function headerText(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  for (let i = 0; i < value.length; i++) {
-    if (value.charCodeAt(i) > 127) return Buffer.from(value, 'latin1').toString('utf8');
-  }
-  return value;
 }

@@ -1,0 +1,91 @@
+/**
+ * The messages between the request thread and the storage thread (thread.ts / thread-worker.ts).
+ * Events travel in batches of flat records (one array of strings and numbers per batch), which
+ * structured cloning copies far faster than one object per event.
+ */
+import type { TrackedEvent } from '../event/event.js';
+import { PixelHit, type HitFields, type Trackable } from '../event/pixel-hit.js';
+import type { Config } from '../config/schema.js';
+
+export interface StorageThreadData {
+  readonly config: Config;
+  readonly instanceId: string;
+  /** The request thread's HIT_ID_PREFIX: ids generated for a hit are the same in both threads. */
+  readonly hitIdPrefix: string;
+  /** The request thread logger's level: the storage thread's lines are re-logged there. */
+  readonly logLevel: string;
+}
+
+/** Request thread -> storage thread. */
+export type ToStorage =
+  | { readonly type: 'events'; readonly records: unknown[] }
+  | { readonly type: 'call'; readonly id: number; readonly method: 'open' | 'flush' | 'barrier' | 'close' };
+
+/** What the storage thread reports after each batch, with each reply, and every STATUS_INTERVAL_MS. */
+export interface StorageStatus {
+  /** Totals since start: events handed to the engine without error, and those it threw on. */
+  readonly written: number;
+  readonly failed: number;
+  readonly stats: Readonly<Record<string, number>>;
+  readonly ready: boolean;
+}
+
+/** Storage thread -> request thread. */
+export type FromStorage =
+  | ({ readonly type: 'status' } & StorageStatus)
+  | ({ readonly type: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: ThreadError } & StorageStatus)
+  | { readonly type: 'log'; readonly line: string };
+
+export interface ThreadError {
+  readonly message: string;
+  /** A Wt1Error's code, rebuilt as a Wt1Error on the other side. */
+  readonly code?: string;
+}
+
+export const STATUS_INTERVAL_MS = 500;
+
+const HIT = 0;
+const EVENT = 1;
+
+/** Appends one event or hit to a batch of records. */
+export function encodeRecord(out: unknown[], item: Trackable): void {
+  if (item instanceof PixelHit) {
+    const q = item.queryStrings;
+    out.push(HIT, q[0] ?? '', q.length > 1 ? q[1] : null, item.now, item.clientAddress, item.rawReferer ?? null, item.rawUserAgent ?? null, item.globalVisitorId, item.seq);
+    return;
+  }
+  const e = item;
+  out.push(
+    EVENT, e.serverTS, e.clientTS, e.origAddress, e.visitorId, e.sessionId, e.globalVisitorId, e.page, e.referer, e.ua, e.type,
+    e.visitorParams, e.sessionParams, e.eventParams, e.browserWidth, e.browserHeight, e.screenWidth, e.screenHeight, e.browserLanguage, e.tzOffset,
+  );
+}
+
+/** Calls `onHit` or `onEvent` for each record of a batch, in order. */
+export function decodeRecords(records: readonly unknown[], onHit: (hit: HitFields) => void, onEvent: (event: TrackedEvent) => void): void {
+  const r = records as Array<string & number & null>;
+  let i = 0;
+  while (i < r.length) {
+    if (r[i] === HIT) {
+      const q1 = r[i + 2];
+      onHit({
+        queryStrings: q1 === null ? [r[i + 1]] : [r[i + 1], q1],
+        now: r[i + 3],
+        clientAddress: r[i + 4],
+        rawReferer: r[i + 5] ?? undefined,
+        rawUserAgent: r[i + 6] ?? undefined,
+        globalVisitorId: r[i + 7],
+        seq: r[i + 8],
+      });
+      i += 9;
+    } else {
+      onEvent({
+        serverTS: r[i + 1], clientTS: r[i + 2], origAddress: r[i + 3], visitorId: r[i + 4], sessionId: r[i + 5], globalVisitorId: r[i + 6],
+        page: r[i + 7], referer: r[i + 8], ua: r[i + 9], type: r[i + 10], visitorParams: r[i + 11], sessionParams: r[i + 12],
+        eventParams: r[i + 13], browserWidth: r[i + 14], browserHeight: r[i + 15], screenWidth: r[i + 16], screenHeight: r[i + 17],
+        browserLanguage: r[i + 18], tzOffset: r[i + 19],
+      });
+      i += 20;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The storage thread's entry point (a worker_thread started by thread.ts). It builds the events of
+ * the pixel hits it receives, hands them to the configured engine one at a time, in order, exactly
+ * as the BoundedQueue does on the request thread, and reports its totals back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import type { TrackedEvent } from '../event/event.js';
+import { eventFromHit } from '../event/pixel-hit.js';
+import { Wt1Error } from '../errors.js';
+import { createEngine } from './registry.js';
+import { decodeRecords, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
+
+const port = parentPort!;
+const data = workerData as StorageThreadData;
+const post = (message: FromStorage): void => port.postMessage(message);
+
+// Lines go to the request thread's logger (one stream, its format, and tests can capture them).
+const logger = pino({ level: data.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ type: 'log', line }) });
+const { engine } = createEngine(data.config, { logger, instanceId: data.instanceId, now: Date.now });
+
+let written = 0;
+let failed = 0;
+let lastFailureLog = 0;
+
+const status = (): StorageStatus => {
+  let ready: boolean;
+  try {
+    ready = engine.ready?.() ?? true;
+  } catch {
+    ready = false;
+  }
+  return { written, failed, stats: engine.stats(), ready };
+};
+
+/** Failures are counted per event; the log gets at most one line per second. */
+function onFailure(error: unknown): void {
+  failed++;
+  const now = Date.now();
+  if (lastFailureLog + 1000 > now) return;
+  lastFailureLog = now;
+  logger.error({ err: error, processor: 'storage' }, 'processor failed on an event (counted as failed; further failures this second not logged)');
+}
+
+async function writeBatch(records: readonly unknown[]): Promise<void> {
+  const events: TrackedEvent[] = [];
+  decodeRecords(
+    records,
+    (hit) => {
+      try {
+        events.push(eventFromHit(hit, data.hitIdPrefix));
+      } catch (error) {
+        onFailure(error);
+      }
+    },
+    (event) => events.push(event),
+  );
+  for (const event of events) {
+    try {
+      const pending = engine.write(event);
+      if (pending !== undefined) await pending;
+      written++;
+    } catch (error) {
+      onFailure(error);
+    }
+  }
+  post({ type: 'status', ...status() });
+}
+
+async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'): Promise<void> {
+  let value: unknown;
+  let error: ThreadError | undefined;
+  try {
+    if (method === 'open') await engine.open();
+    else if (method === 'flush') value = await engine.flush();
+    else if (method === 'close') {
+      clearInterval(statusTimer);
+      await engine.close();
+    }
+    // 'barrier': every message before it has been handled, nothing to do.
+  } catch (e) {
+    error = { message: e instanceof Error ? e.message : String(e), code: e instanceof Wt1Error ? e.code : undefined };
+  }
+  post({ type: 'reply', id, value, error, ...status() });
+}
+
+// One message at a time, in order: a batch's writes finish before the next batch or call starts.
+const inbox: ToStorage[] = [];
+let running = false;
+async function run(): Promise<void> {
+  running = true;
+  for (let message = inbox.shift(); message !== undefined; message = inbox.shift()) {
+    if (message.type === 'events') await writeBatch(message.records);
+    else await call(message.id, message.method);
+  }
+  running = false;
+}
+port.on('message', (message: ToStorage) => {
+  inbox.push(message);
+  if (!running) void run();
+});
+
+// Readiness and stats move on their own (an upload finishing, a broker coming back).
+const statusTimer = setInterval(() => post({ type: 'status', ...status() }), STATUS_INTERVAL_MS);
+statusTimer.unref();

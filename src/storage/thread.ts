@@ -1,0 +1,202 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventQueue, QueueCounters } from '../queue/bounded-queue.js';
+import { HIT_ID_PREFIX, type Trackable } from '../event/pixel-hit.js';
+import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
+import type { FlushResult, StorageEngine } from './engine.js';
+import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
+
+/** A batch goes to the storage thread when it holds this many events... */
+const BATCH_EVENTS = 512;
+/** ...or this long after its first event. Small against flushInterval, the crash-loss bound. */
+const BATCH_DELAY_MS = 2;
+/** A storage thread that died is started again after this long. */
+const RESTART_DELAY_MS = 1000;
+
+type Call = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/**
+ * The storage engine on its own thread (`storageThread=true`, the default). On the request thread
+ * this is both the processor's queue and its engine: `offer` only appends the raw hit to a batch
+ * (a few hundred nanoseconds); the storage thread (thread-worker.ts) parses each hit, writes it
+ * with the configured engine, compresses, and reports its totals. The queue bound is the same as
+ * on one thread: at most `capacity` events offered and not yet written or failed; past it, events
+ * are dropped and counted here, so `received = written + queued + dropped + failed` still holds.
+ */
+export class StorageThread implements EventQueue, StorageEngine {
+  readonly takesHits = true;
+  private worker: Worker | undefined;
+  private records: unknown[] = [];
+  private batched = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private received = 0;
+  private dropped = 0;
+  /** Events posted to the current thread, and its last report. */
+  private sent = 0;
+  private status: StorageStatus = { written: 0, failed: 0, stats: {}, ready: true };
+  /** Totals of threads that came before the current one (after a crash), lost events included. */
+  private writtenBefore = 0;
+  private failedBefore = 0;
+  private readonly calls = new Map<number, Call>();
+  private nextCallId = 1;
+  private closing = false;
+  private opened = false;
+
+  constructor(
+    readonly capacity: number,
+    private readonly options: { readonly config: Config; readonly instanceId: string; readonly logger: Logger },
+  ) {}
+
+  offer(item: Trackable): boolean {
+    if (this.received - this.dropped - this.writtenBefore - this.status.written - this.failedBefore - this.status.failed >= this.capacity) {
+      this.received++;
+      this.dropped++;
+      return false;
+    }
+    this.received++;
+    encodeRecord(this.records, item);
+    if (++this.batched >= BATCH_EVENTS) this.send();
+    else this.timer ??= setTimeout(this.send, BATCH_DELAY_MS);
+    return true;
+  }
+
+  barrier(): Promise<void> {
+    return this.call('barrier').then(() => undefined);
+  }
+
+  counters(): QueueCounters {
+    const written = this.writtenBefore + this.status.written;
+    const failed = this.failedBefore + this.status.failed;
+    return { received: this.received, queued: this.received - this.dropped - written - failed, written, dropped: this.dropped, failed, capacity: this.capacity };
+  }
+
+  async open(): Promise<void> {
+    this.startThread();
+    try {
+      await this.call('open');
+      this.opened = true;
+    } catch (error) {
+      this.closing = true;
+      await this.worker?.terminate();
+      throw error;
+    }
+  }
+
+  write(): never {
+    throw new Error('events reach the storage thread through offer()');
+  }
+
+  async flush(): Promise<FlushResult> {
+    return (await this.call('flush')) as FlushResult;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    await this.call('close');
+    this.closing = true;
+    await this.worker?.terminate();
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return this.status.stats;
+  }
+
+  ready(): boolean {
+    return this.worker !== undefined && this.status.ready;
+  }
+
+  private startThread(): void {
+    const data: StorageThreadData = { config: this.options.config, instanceId: this.options.instanceId, hitIdPrefix: HIT_ID_PREFIX, logLevel: this.options.logger.level };
+    const worker = new Worker(new URL('./thread-worker.js', import.meta.url), { workerData: data });
+    worker.on('message', (message: FromStorage) => this.onMessage(message));
+    worker.on('error', (error) => this.options.logger.error({ err: error }, 'the storage thread failed'));
+    worker.on('exit', (code) => this.onExit(worker, code));
+    this.worker = worker;
+    this.sent = 0;
+    this.status = { written: 0, failed: 0, stats: this.status.stats, ready: true };
+  }
+
+  /** Posts the current batch. An arrow: it is also the batch timer's callback. */
+  private readonly send = (): void => {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batched === 0 || this.worker === undefined) return;
+    this.post({ type: 'events', records: this.records });
+    this.sent += this.batched;
+    this.records = [];
+    this.batched = 0;
+  };
+
+  private call(method: 'open' | 'flush' | 'barrier' | 'close'): Promise<unknown> {
+    if (this.worker === undefined) return Promise.reject(new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage thread is not running'));
+    this.send(); // events offered before the call are handled before it
+    const id = this.nextCallId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.post({ type: 'call', id, method });
+    });
+  }
+
+  private post(message: ToStorage): void {
+    this.worker!.postMessage(message);
+  }
+
+  private onMessage(message: FromStorage): void {
+    if (message.type === 'log') return this.relog(message.line);
+    this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready };
+    if (message.type !== 'reply') return;
+    const call = this.calls.get(message.id);
+    this.calls.delete(message.id);
+    if (message.error) call?.reject(rebuildError(message.error));
+    else call?.resolve(message.value);
+  }
+
+  /** A line logged on the storage thread, logged again here (pino JSON, without time or pid). */
+  private relog(line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const { level, msg, ...fields } = entry;
+    const label = this.options.logger.levels.labels[level as number] as 'info' | undefined;
+    if (label !== undefined) this.options.logger[label](fields, typeof msg === 'string' ? msg : '');
+  }
+
+  /**
+   * The thread ended. Expected after close; otherwise it crashed: the events it held are lost and
+   * counted as failed, pending calls fail, and a new thread starts (its open recovers the files).
+   */
+  private onExit(worker: Worker, code: number): void {
+    if (this.closing || worker !== this.worker) return;
+    const lost = this.sent - this.status.written - this.status.failed;
+    this.writtenBefore += this.status.written;
+    this.failedBefore += this.status.failed + lost;
+    this.worker = undefined;
+    this.sent = 0;
+    this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };
+    for (const call of this.calls.values()) call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
+    this.calls.clear();
+    this.options.logger.error({ exitCode: code, lostEvents: lost }, 'the storage thread exited: its queued events are counted as failed; starting a new one');
+    if (!this.opened) return;
+    setTimeout(() => {
+      if (this.closing) return;
+      this.startThread();
+      this.call('open').then(
+        () => this.send(),
+        (error: unknown) => this.options.logger.error({ err: error }, 'the new storage thread cannot open the engine'),
+      );
+    }, RESTART_DELAY_MS).unref();
+  }
+}
+
+function rebuildError(error: ThreadError): Error {
+  const code = error.code as ErrorCode | undefined;
+  if (code === undefined || !(code in ERRORS)) return new Error(error.message);
+  const prefix = ERRORS[code].message + ': ';
+  return new Wt1Error(code, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : undefined);
+}
