@@ -1,30 +1,29 @@
 /**
  * `npm run bench`: loads, on loopback and in one run, /public/p.gif with a realistic hit (15 params,
  * Referer, User-Agent; filesystem engine writing every event), /public/nothing, and a bare node:http
- * server answering the same GIF. Each server runs in its own process, the load generator
- * (autocannon) in this one. Rounds alternate the three targets so that background load hits them
- * alike; the median round is reported. Afterwards the collector is stopped (SIGTERM) and the lines
- * of its files are counted: every answered pixel must be there. The server's CPU time per answered
- * request (all its threads, from /proc) is printed too: unlike req/s, it hardly depends on what else
- * the machine runs.
+ * server answering the same GIF. Each server runs in its own process. The load generator is wrk when
+ * it is on PATH (a child process needing a few µs of CPU per request), else autocannon in this
+ * process (about 12 µs per request: on 2 cores it takes most of the one the server does not use, and
+ * the ratios are then limited by it). Rounds alternate the three targets so that background load hits
+ * them alike; the median round is reported. Afterwards the collector is stopped (SIGTERM) and the
+ * lines of its files are counted: every answered pixel must be there. The server's CPU time per
+ * answered request (all its threads, from /proc) is printed too: unlike req/s, it hardly depends on
+ * what else the machine runs; so is the load generator's, to see what it leaves the server.
  *
  * Options (environment): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3),
- * BENCH_CONNECTIONS (default 32).
+ * BENCH_CONNECTIONS (default 32), BENCH_LOADGEN (wrk or autocannon; default wrk when installed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { readAllRows } from '../test/helpers/files.js';
 import { freePort } from '../test/helpers/process.js';
-
-interface Histogram { p50: number; p99: number; average: number }
-interface Result { requests: { average: number; total: number }; latency: Histogram; '2xx': number; non2xx: number; errors: number; timeouts: number }
-type Autocannon = (opts: Record<string, unknown>) => Promise<Result>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import { cpuMicros, peakRssMb } from './proc.js';
+import { chooseLoadGenerator } from './loadgen.js';
+import type { LoadResult } from './load-result.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -39,8 +38,8 @@ const PIXEL_QUERY = [
   'product=sku-1234', 'category=shoes+and+boots',
 ].join('&');
 const HEADERS = {
-  referer: 'https://shop.example.com/products/shoes/sku-1234?utm_source=newsletter&utm_medium=email',
-  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  Referer: 'https://shop.example.com/products/shoes/sku-1234?utm_source=newsletter&utm_medium=email',
+  'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
 };
 
 async function waitForLine(child: ChildProcess): Promise<string> {
@@ -73,29 +72,17 @@ async function startBare(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/** Peak resident memory of a process, in MB (Linux). */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-/** CPU time (user + system, all threads) a process has used so far, in µs (Linux). */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-}
-/** USER_HZ: 100 on every Linux build Node runs on. */
-const CLOCK_TICKS = 100;
-
-async function load(url: string, seconds: number): Promise<Result> {
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: HEADERS });
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
+  const loadgen = chooseLoadGenerator(process.env.BENCH_LOADGEN);
+  if ('error' in loadgen) {
+    process.stderr.write(`${loadgen.error}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (loadgen.notice) process.stdout.write(`${loadgen.notice}\n`);
+  const load = (url: string, seconds: number): Promise<LoadResult> => loadgen.run({ url, seconds, connections: CONNECTIONS, headers: HEADERS });
   const root = mkdtempSync(path.join(tmpdir(), 'wt1-bench-'));
   const collector = await startCollector(root);
   const bare = await startBare();
@@ -105,7 +92,7 @@ async function main(): Promise<void> {
     bare: `${bare.url}/public/p.gif?${PIXEL_QUERY}`,
   } as const;
   type Name = keyof typeof targets;
-  const results: Record<Name, Result[]> = { pixel: [], nothing: [], bare: [] };
+  const results: Record<Name, LoadResult[]> = { pixel: [], nothing: [], bare: [] };
   // Server CPU per answered request: the number that does not depend on what else the machine runs.
   const cpuPerRequest: Record<Name, number[]> = { pixel: [], nothing: [], bare: [] };
   const pidOf = (name: Name): number => (name === 'bare' ? bare.child.pid! : collector.child.pid!);
@@ -113,19 +100,20 @@ async function main(): Promise<void> {
   let pixelNon2xx = 0;
   try {
     process.stdout.write(`wt1 bench: ${ROUNDS} rounds x ${SECONDS} s per target, ${CONNECTIONS} connections, loopback\n`);
+    process.stdout.write(`load generator: ${loadgen.name}${loadgen.name === 'wrk' ? ' -t1' : ' (in the bench process)'}, ${loadgen.version}\n`);
     for (const name of Object.keys(targets) as Name[]) { // warm-up (JIT, file opening)
       const r = await load(targets[name], 2);
-      if (name === 'pixel') { pixelAnswered += r['2xx']; pixelNon2xx += r.non2xx; }
+      if (name === 'pixel') { pixelAnswered += r.ok; pixelNon2xx += r.non2xx; }
     }
     for (let round = 0; round < ROUNDS; round++) {
       const order = (['bare', 'nothing', 'pixel'] as Name[]).map((_, i, a) => a[(i + round) % a.length]);
       for (const name of order) {
         const cpuBefore = cpuMicros(pidOf(name));
         const r = await load(targets[name], SECONDS);
-        cpuPerRequest[name].push((cpuMicros(pidOf(name)) - cpuBefore) / Math.max(1, r['2xx']));
+        cpuPerRequest[name].push((cpuMicros(pidOf(name)) - cpuBefore) / Math.max(1, r.ok));
         results[name].push(r);
-        if (name === 'pixel') { pixelAnswered += r['2xx']; pixelNon2xx += r.non2xx; }
-        process.stdout.write(`  round ${round + 1} ${name.padEnd(7)} ${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.timeouts + r.non2xx}  server CPU ${cpuPerRequest[name].at(-1)!.toFixed(1)} µs/req\n`);
+        if (name === 'pixel') { pixelAnswered += r.ok; pixelNon2xx += r.non2xx; }
+        process.stdout.write(`  round ${round + 1} ${name.padEnd(7)} ${Math.round(r.requestsPerSec).toString().padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors + r.non2xx}  server CPU ${cpuPerRequest[name].at(-1)!.toFixed(1)} µs/req  loadgen CPU ${(r.loadgenCpuMicros / Math.max(1, r.total)).toFixed(1)} µs/req\n`);
       }
     }
     const rss = peakRssMb(collector.child.pid!);
@@ -136,7 +124,7 @@ async function main(): Promise<void> {
 
     const summary = (name: Name): { rps: number; p50: number; p99: number; cpu: number } => {
       const rs = results[name];
-      return { rps: median(rs.map((r) => r.requests.average)), p50: median(rs.map((r) => r.latency.p50)), p99: median(rs.map((r) => r.latency.p99)), cpu: median(cpuPerRequest[name]) };
+      return { rps: median(rs.map((r) => r.requestsPerSec)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(cpuPerRequest[name]) };
     };
     const pixel = summary('pixel');
     const nothing = summary('nothing');
@@ -155,7 +143,7 @@ async function main(): Promise<void> {
       `pixel / bare    = ${(pixel.rps / bareS.rps).toFixed(2)} (target >= 0.75)`,
       `collector peak RSS = ${rss.toFixed(0)} MB (target < 150 MB)`,
       `pixels answered 200 = ${pixelAnswered}, non-2xx = ${pixelNon2xx}; received = ${live.receivedEvents}, dropped = ${live.processors.storage.dropped}, failed = ${live.processors.storage.failed}`,
-      // autocannon stops counting at the deadline: requests then in flight were received but not counted.
+      // The load generator stops counting at the deadline: requests then in flight were received but not counted.
       `lines in the files after SIGTERM = ${lines}: ${lines === live.receivedEvents && lines >= pixelAnswered ? 'every answered pixel written' : 'MISMATCH'}; exit code ${code}`,
       '',
     ].join('\n'));
