@@ -50,6 +50,12 @@ export class StorageThread implements EventQueue, StorageEngine {
   ) {}
 
   offer(item: Trackable): boolean {
+    if (this.closing) {
+      // After close, as an engine on this thread would throw: counted as failed.
+      this.received++;
+      this.failedBefore++;
+      return false;
+    }
     if (this.received - this.dropped - this.writtenBefore - this.status.written - this.failedBefore - this.status.failed >= this.capacity) {
       this.received++;
       this.dropped++;
@@ -94,8 +100,9 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   async close(): Promise<void> {
     if (this.closing) return;
-    await this.call('close');
-    this.closing = true;
+    const closed = this.call('close');
+    this.closing = true; // no more offers: the call above already took the last batch
+    await closed;
     await this.worker?.terminate();
   }
 

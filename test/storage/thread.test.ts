@@ -80,8 +80,8 @@ test('storage thread: the default; a hit without cookies has the same generated 
 test('storage thread: a full queue drops and counts, and received = written + queued + dropped + failed at every look', async () => {
   const root = tempDir();
   const server = await startTestServer({ 'storage.params.rootDir': root, maxQueueSize: 20 });
+  const storage = storageOf(server);
   try {
-    const storage = storageOf(server);
     // Offered synchronously, faster than any thread can answer: the bound must hold on this side.
     for (let i = 0; i < 500; i++) server.collector.context.dispatcher.track(new PixelHit([`n=${i}`], Date.now(), '127.0.0.1', undefined, undefined, null, i));
     let c = storage.counters();
@@ -94,6 +94,11 @@ test('storage thread: a full queue drops and counts, and received = written + qu
   } finally {
     await server.stop();
   }
+  // After the stop, an event offered (library use) is refused and counted as failed, never lost.
+  server.collector.context.dispatcher.track(new PixelHit(['late=1'], Date.now(), '127.0.0.1', undefined, undefined, null, 500));
+  const after = storage.counters();
+  assert.deepEqual({ received: after.received, failed: after.failed, queued: after.queued }, { received: 501, failed: 1, queued: 0 });
+  assert.equal(after.received, after.written + after.queued + after.dropped + after.failed);
   assert.deepEqual(readAllRows(root).map((r) => r.event_params), Array.from({ length: 20 }, (_, i) => `n=${i}`));
   removeDir(root);
 });
