@@ -9,7 +9,7 @@ import { eventFromPixel } from './from-pixel.js';
  * /public/nothing. `event()` builds the TrackedEvent here when a processor on this thread needs it
  * (a handler, /internal/live), once.
  */
-export class PixelHit {
+export class PixelHit implements HitFields {
   private built: TrackedEvent | undefined;
 
   constructor(

@@ -4,6 +4,7 @@ import { BoundedQueue, type EventQueue, type QueueCounters } from './bounded-que
 import { eventOf, type Trackable } from '../event/pixel-hit.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Handler } from '../handlers/handler.js';
+import { failureLogger } from './failure-log.js';
 
 export type Processor =
   | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: StorageEngine; readonly queue: EventQueue }
@@ -21,9 +22,11 @@ export class Dispatcher {
   private receivedEvents = 0;
   private readonly last: Array<Trackable | undefined> = new Array(LAST_EVENTS);
   private lastHead = 0;
-  private readonly failureLog = new Map<string, number>();
+  private readonly onFailure: (processor: string, error: unknown) => void;
 
-  constructor(private readonly logger: Logger, private readonly capacity: number) {}
+  constructor(logger: Logger, private readonly capacity: number) {
+    this.onFailure = failureLogger(logger);
+  }
 
   /**
    * A storage engine on this thread behind a BoundedQueue, or, with `queue`, one that brings its own
@@ -78,13 +81,5 @@ export class Dispatcher {
   /** Resolves when everything offered so far has been processed by every queue. */
   async drain(): Promise<void> {
     await Promise.all(this.processors.map((p) => p.queue.barrier()));
-  }
-
-  /** Failures are counted per event; the log gets at most one line per processor per second. */
-  private onFailure(name: string, error: unknown): void {
-    const now = Date.now();
-    if ((this.failureLog.get(name) ?? 0) + 1000 > now) return;
-    this.failureLog.set(name, now);
-    this.logger.error({ err: error, processor: name }, 'processor failed on an event (counted as failed; further failures this second not logged)');
   }
 }

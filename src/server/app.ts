@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { TrustedProxies } from '../event/client-address.js';
-import { columnsOf, createEngine, findEngine } from '../storage/registry.js';
+import { createEngine, findEngine } from '../storage/registry.js';
 import { StorageThread } from '../storage/thread.js';
 import { findHandler } from '../handlers/registry.js';
 import { Router, splitUrl } from './router.js';
@@ -25,8 +25,6 @@ export interface CollectorOptions {
   /** Overrides `config.storageThread`. */
   readonly storageThread?: boolean;
 }
-
-export { columnsOf };
 
 /** A running wt1 collector: HTTP server, queues and processors. */
 export interface Collector {
@@ -54,7 +52,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger });
     dispatcher.addStorage('storage', engineDescriptor.name, thread, thread);
   } else {
-    dispatcher.addStorage('storage', engineDescriptor.name, createEngine(config, { logger, instanceId, now }).engine);
+    dispatcher.addStorage('storage', engineDescriptor.name, createEngine(engineDescriptor, config, { logger, instanceId, now }));
   }
   for (const h of config.handlers) {
     const descriptor = findHandler(h.className);

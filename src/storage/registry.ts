@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { EngineDescriptor, StorageEngine } from './engine.js';
 import type { Config } from '../config/schema.js';
 import type { LineColumns } from './line-format.js';
-import { Wt1Error } from '../errors.js';
 import { fsEngine } from './fs.js';
 import { gcsEngine, s3Engine } from './s3.js';
 import { natsEngine } from './nats.js';
@@ -33,15 +32,12 @@ export function columnsOf(config: Config): LineColumns {
 }
 
 /** The configured engine, created (not opened), on whichever thread calls this. */
-export function createEngine(config: Config, context: { logger: Logger; instanceId: string; now: () => number }): { descriptor: EngineDescriptor; engine: StorageEngine } {
-  const descriptor = findEngine(config.storage.engine);
-  if (!descriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
-  const engine = descriptor.create(config.storage.params, {
+export function createEngine(descriptor: EngineDescriptor, config: Config, context: { logger: Logger; instanceId: string; now: () => number }): StorageEngine {
+  return descriptor.create(config.storage.params, {
     config,
     logger: context.logger.child({ engine: descriptor.name }),
     instanceId: context.instanceId,
     columns: columnsOf(config),
     now: context.now,
   });
-  return { descriptor, engine };
 }

@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
 import { eventFromHit } from '../event/pixel-hit.js';
 import { Wt1Error } from '../errors.js';
-import { createEngine } from './registry.js';
+import { createEngine, findEngine } from './registry.js';
+import { failureLogger } from '../queue/failure-log.js';
 import { decodeRecords, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
 
 const port = parentPort!;
@@ -17,11 +18,12 @@ const post = (message: FromStorage): void => port.postMessage(message);
 
 // Lines go to the request thread's logger (one stream, its format, and tests can capture them).
 const logger = pino({ level: data.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ type: 'log', line }) });
-const { engine } = createEngine(data.config, { logger, instanceId: data.instanceId, now: Date.now });
+// The request thread checked the engine name already.
+const engine = createEngine(findEngine(data.config.storage.engine)!, data.config, { logger, instanceId: data.instanceId, now: Date.now });
+const logFailure = failureLogger(logger);
 
 let written = 0;
 let failed = 0;
-let lastFailureLog = 0;
 
 const status = (): StorageStatus => {
   let ready: boolean;
@@ -33,13 +35,9 @@ const status = (): StorageStatus => {
   return { written, failed, stats: engine.stats(), ready };
 };
 
-/** Failures are counted per event; the log gets at most one line per second. */
 function onFailure(error: unknown): void {
   failed++;
-  const now = Date.now();
-  if (lastFailureLog + 1000 > now) return;
-  lastFailureLog = now;
-  logger.error({ err: error, processor: 'storage' }, 'processor failed on an event (counted as failed; further failures this second not logged)');
+  logFailure('storage', error);
 }
 
 async function writeBatch(records: readonly unknown[]): Promise<void> {

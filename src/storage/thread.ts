@@ -56,7 +56,7 @@ export class StorageThread implements EventQueue, StorageEngine {
       this.failedBefore++;
       return false;
     }
-    if (this.received - this.dropped - this.writtenBefore - this.status.written - this.failedBefore - this.status.failed >= this.capacity) {
+    if (this.queued() >= this.capacity) {
       this.received++;
       this.dropped++;
       return false;
@@ -75,7 +75,12 @@ export class StorageThread implements EventQueue, StorageEngine {
   counters(): QueueCounters {
     const written = this.writtenBefore + this.status.written;
     const failed = this.failedBefore + this.status.failed;
-    return { received: this.received, queued: this.received - this.dropped - written - failed, written, dropped: this.dropped, failed, capacity: this.capacity };
+    return { received: this.received, queued: this.queued(), written, dropped: this.dropped, failed, capacity: this.capacity };
+  }
+
+  /** Offered and not yet written or failed: in the batch, on the way, or in the thread. */
+  private queued(): number {
+    return this.received - this.dropped - this.writtenBefore - this.status.written - this.failedBefore - this.status.failed;
   }
 
   async open(): Promise<void> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
 import { validateConfig } from '../../src/config/load.js';
 import type { RawValue } from '../../src/config/spec.js';
-import { columnsOf } from '../../src/server/app.js';
+import { createEngine } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { natsEngine } from '../../src/storage/nats.js';
 import { startNatsServer, type NatsTestServer } from '../helpers/nats-server.js';
@@ -44,7 +44,7 @@ test('nats: one JSON message per event, with the Kafka engine keys and a unique 
     ['storage.class', 'nats'], ['storage.params.servers', nats.url], ['storage.params.subject', 'site.hits'],
     ['storage.params.stream', 'HITS'], ['storage.params.decodeParams', 'true'], ['instanceId', 'edge-1'],
   ]));
-  const engine = natsEngine.create(config.storage.params, { config, logger: silentLogger(), instanceId: 'edge-1', columns: columnsOf(config), now: Date.now });
+  const engine = createEngine(natsEngine, config, { logger: silentLogger(), instanceId: 'edge-1', now: Date.now });
   try {
     await engine.open();
     engine.write(sampleEvent({ visitorId: 'a' }));
@@ -163,7 +163,7 @@ test('nats: with no stream capturing the subject yet, messages are retried until
     ['storage.class', 'nats'], ['storage.params.servers', nats.url], ['storage.params.subject', 'late.hits'],
     ['storage.params.createStream', 'false'], ['storage.params.reconnectWait', '0.1'], ['storage.params.publishTimeout', '0.5'],
   ]));
-  const engine = natsEngine.create(config.storage.params, { config, logger: silentLogger(), instanceId: 'late', columns: columnsOf(config), now: Date.now });
+  const engine = createEngine(natsEngine, config, { logger: silentLogger(), instanceId: 'late', now: Date.now });
   const nc = await connect({ servers: nats.url });
   try {
     await engine.open();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
 import type { RawValue } from '../../src/config/spec.js';
-import { columnsOf } from '../../src/server/app.js';
+import { columnsOf, createEngine as createFromDescriptor } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { gcsEngine, s3Engine } from '../../src/storage/s3.js';
 import type { StorageEngine } from '../../src/storage/engine.js';
@@ -38,13 +38,7 @@ function s3Keys(server: S3TestServer, spool: string, extra: Record<string, RawVa
 
 function createEngine(keys: Record<string, RawValue>, now: () => number = Date.now): StorageEngine {
   const config = validateConfig(new Map(Object.entries(keys)));
-  return (config.storage.engine === 'gcs' ? gcsEngine : s3Engine).create(config.storage.params, {
-    config,
-    logger: silentLogger(),
-    instanceId: config.instanceId || 'test-instance',
-    columns: columnsOf(config),
-    now,
-  });
+  return createFromDescriptor(config.storage.engine === 'gcs' ? gcsEngine : s3Engine, config, { logger: silentLogger(), instanceId: config.instanceId || 'test-instance', now });
 }
 
 /** Every line of every object under the prefix: [key, header, lines]. */
