@@ -21,13 +21,18 @@ export function generateId(): string {
 /** Integers parsed leniently, as WT1 did: anything but an optional sign and digits gives 0. */
 export function lenientInt(value: string | undefined): number {
   if (value === undefined || value.length === 0 || value.length > 16) return 0;
-  let i = value.charCodeAt(0) === 45 /* - */ || value.charCodeAt(0) === 43 /* + */ ? 1 : 0;
+  const sign = value.charCodeAt(0);
+  let i = sign === 45 /* - */ || sign === 43 /* + */ ? 1 : 0;
   if (i === value.length) return 0;
+  // Summed digit by digit (exact up to 15 digits): cheaper than Number(), which runs for every hit.
+  let n = 0;
   for (; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 48 || c > 57) return 0;
+    n = n * 10 + (c - 48);
   }
-  const n = Number(value);
+  if (value.length === 16) n = Number(value); // 16 characters may hold 16 digits: past 2^53, inexact
+  else if (sign === 45) n = -n;
   return Number.isSafeInteger(n) ? n : 0;
 }
 

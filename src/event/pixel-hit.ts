@@ -77,7 +77,17 @@ export function nextHitSeq(): number {
 }
 
 function hitIds(prefix: string, seq: number): () => [visitorId: string, sessionId: string] {
-  return () => [prefix + (2 * seq).toString(16).padStart(16, '0'), prefix + (2 * seq + 1).toString(16).padStart(16, '0')];
+  return () => [hitVisitorId(prefix, seq), hitSessionId(prefix, seq)];
+}
+
+/** The visitor id generated for hit `seq` when it carries none. */
+export function hitVisitorId(prefix: string, seq: number): string {
+  return prefix + (2 * seq).toString(16).padStart(16, '0');
+}
+
+/** The session id generated for hit `seq` when it carries none. */
+export function hitSessionId(prefix: string, seq: number): string {
+  return prefix + (2 * seq + 1).toString(16).padStart(16, '0');
 }
 
 /**

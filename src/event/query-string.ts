@@ -104,10 +104,11 @@ export function encodeComponent(s: string): string {
 /**
  * Whether `encodeComponent(decodeComponent(raw)) === raw`: only URLEncoder's safe characters and
  * `+` (a space, encoded back as `+`). Most custom params of a hit are like that, and are then
- * copied as they came instead of being decoded and encoded again.
+ * copied as they came instead of being decoded and encoded again. `from` / `to` check a part of
+ * `raw` only (no substring to build).
  */
-export function isCanonicallyEncoded(raw: string): boolean {
-  for (let i = 0; i < raw.length; i++) {
+export function isCanonicallyEncoded(raw: string, from = 0, to = raw.length): boolean {
+  for (let i = from; i < to; i++) {
     const c = raw.charCodeAt(i);
     if (c >= 128 || (SAFE[c] === 0 && c !== 43 /* + */)) return false;
   }

@@ -2,7 +2,7 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import { RotatingLog, publishedName, rotationOptions } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
 
 /**
@@ -17,6 +17,7 @@ export const fsEngine: EngineDescriptor = {
     rootDir: { type: 'string', default: './data', origin: 'WT1', description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written' },
     newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
     newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+    gzipLevel: GZIP_LEVEL_PARAM,
     instanceId: { type: 'string', default: '', origin: 'wt1', description: 'added to file names; defaults to the top-level instanceId (none for a single instance)' },
   },
   create(params, context) {
@@ -28,6 +29,7 @@ interface FsParams {
   rootDir: string;
   newFileTriggerSize: number;
   newFileTriggerInterval: number;
+  gzipLevel: number;
   instanceId: string;
 }
 
@@ -55,6 +57,10 @@ export class FsStorage implements StorageEngine {
 
   write(event: TrackedEvent): void | Promise<void> {
     return this.log.write(event);
+  }
+
+  writeLine(line: string): void | Promise<void> {
+    return this.log.writeLine(line);
   }
 
   async flush(): Promise<FlushResult> {

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  connect, createInbox, credsAuthenticator, Events, headers, nanos,
-  type ConnectionOptions, type Msg, type NatsConnection, type NatsError,
-} from 'nats';
+import type { ConnectionOptions, Msg, NatsConnection, NatsError } from 'nats';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import { eventToJson } from './event-json.js';
@@ -148,12 +145,16 @@ export class NatsStorage implements StorageEngine {
   private readonly encoder = new TextEncoder();
   private counters = { accepted: 0, savedEvents: 0, duplicates: 0, dropped: 0, lost: 0, publishErrors: 0, retries: 0, reconnects: 0 };
 
+  private nats!: typeof import('nats');
+
   constructor(private readonly params: NatsParams, private readonly context: EngineContext) {
     this.idPrefix = `${safeInstanceId(context.instanceId)}-${randomBytes(4).toString('hex')}-`;
   }
 
   async open(): Promise<void> {
     const p = this.params;
+    // The client library is loaded here, not at start: a collector on another engine never loads it.
+    const nats = (this.nats = await import('nats'));
     const options: ConnectionOptions = {
       servers: p.servers,
       name: `wt1 ${this.context.instanceId}`,
@@ -163,17 +164,17 @@ export class NatsStorage implements StorageEngine {
       // A stack trace captured per publish would cost more than the rest of the publish (profiled).
       noAsyncTraces: true,
     };
-    if (p.credsFile) options.authenticator = credsAuthenticator(await readFile(p.credsFile));
+    if (p.credsFile) options.authenticator = nats.credsAuthenticator(await readFile(p.credsFile));
     if (p.user) { options.user = p.user; options.pass = p.password; }
     if (p.token) options.token = p.token;
     try {
-      this.nc = await connect(options);
+      this.nc = await nats.connect(options);
     } catch (error) {
       throw new Wt1Error('WT1_ERR_ENGINE_UNREACHABLE', `NATS at ${p.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
     }
     this.connected = true;
     if (p.createStream) await this.ensureStream(this.nc, p.stream);
-    this.replyPrefix = createInbox() + '.';
+    this.replyPrefix = nats.createInbox() + '.';
     this.nc.subscribe(this.replyPrefix + '*', { callback: (error, msg) => { if (!error) this.onReply(msg); } });
     const sweepMs = Math.max(20, Math.min(1000, (p.publishTimeout * 1000) / 4));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
@@ -248,7 +249,7 @@ export class NatsStorage implements StorageEngine {
       if ((error as NatsError).api_error?.code !== 404) throw error;
     }
     try {
-      await jsm.streams.add({ name: stream, subjects: [this.params.subject], duplicate_window: nanos(this.params.duplicateWindow * 1000) });
+      await jsm.streams.add({ name: stream, subjects: [this.params.subject], duplicate_window: this.nats.nanos(this.params.duplicateWindow * 1000) });
       this.context.logger.info({ stream, subject: this.params.subject }, 'created the JetStream stream');
     } catch (error) {
       // Another instance created it at the same moment: fine.
@@ -258,10 +259,10 @@ export class NatsStorage implements StorageEngine {
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === Events.Disconnect) {
+      if (status.type === this.nats.Events.Disconnect) {
         this.connected = false;
         this.context.logger.warn({ server: status.data }, 'NATS connection lost; events are buffered');
-      } else if (status.type === Events.Reconnect) {
+      } else if (status.type === this.nats.Events.Reconnect) {
         this.connected = true;
         this.counters.reconnects++;
         this.context.logger.info({ server: status.data, pending: this.buffer.length + this.awaiting.size }, 'NATS connection back');
@@ -279,7 +280,7 @@ export class NatsStorage implements StorageEngine {
       const message = this.buffer.shift();
       if (!message) break;
       const token = (this.nextToken++).toString(36);
-      const h = headers();
+      const h = this.nats.headers();
       h.set('Nats-Msg-Id', message.id);
       this.awaiting.set(token, { message, sentAt: now });
       try {

@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { publishedName } from './rotating-log.js';
 import { md5Of, type SpoolFile } from './spool.js';
+
+/** The AWS SDK module, loaded when an object-storage engine opens (see s3.ts). */
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
 
 /** Object metadata (`x-amz-meta-wt1-spool-id`) naming the spool file an object was uploaded from. */
 const SPOOL_ID_META = 'wt1-spool-id';
@@ -33,6 +36,7 @@ export class S3Uploader {
   private conditionalPut: boolean;
 
   constructor(
+    private readonly sdk: Pick<S3Sdk, 'HeadObjectCommand' | 'PutObjectCommand'>,
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
@@ -53,7 +57,7 @@ export class S3Uploader {
         continue;
       }
       try {
-        await this.client.send(new PutObjectCommand({
+        await this.client.send(new this.sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: createReadStream(file.path),
@@ -80,7 +84,7 @@ export class S3Uploader {
 
   private async head(key: string, signal: AbortSignal): Promise<{ spoolId?: string; etag?: string } | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
       return { spoolId: head.Metadata?.[SPOOL_ID_META], etag: head.ETag };
     } catch (error) {
       if (httpStatus(error) === 404 || (error as Error).name === 'NotFound') return undefined;

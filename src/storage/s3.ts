@@ -1,13 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { SpecTable } from '../config/spec.js';
-import { RotatingLog, rotationOptions } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
 import { Spool, safeInstanceId, type SpoolFile } from './spool.js';
-import { S3Uploader, normalizePrefix } from './s3-upload.js';
+import { S3Uploader, normalizePrefix, type S3Sdk } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
 
 /** Params shared by the S3 and GCS engines; the two differ only in defaults. */
@@ -20,6 +20,7 @@ function objectStorageParams(defaults: { endpoint: string; region: string; condi
     instanceId: { type: 'string', default: '', origin: 'WT1', description: 'added to object keys; default: the top-level instanceId, else host name and process id' },
     newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
     newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+    gzipLevel: GZIP_LEVEL_PARAM,
     endpoint: { type: 'string', default: defaults.endpoint, origin: 'wt1', description: 'S3-protocol endpoint URL (empty: AWS S3)' },
     region: { type: 'string', default: defaults.region, origin: 'wt1', description: 'region for request signing (empty: AWS_REGION, else us-east-1)' },
     forcePathStyle: { type: 'bool', default: false, origin: 'wt1', description: 'address buckets as ENDPOINT/BUCKET/KEY instead of BUCKET.ENDPOINT/KEY (MinIO, most self-hosted servers)' },
@@ -40,6 +41,7 @@ interface ObjectStorageParams {
   instanceId: string;
   newFileTriggerSize: number;
   newFileTriggerInterval: number;
+  gzipLevel: number;
   endpoint: string;
   region: string;
   forcePathStyle: boolean;
@@ -74,10 +76,14 @@ function createObjectStorage(params: Readonly<Record<string, unknown>>, context:
   return new ObjectStorage(params as unknown as ObjectStorageParams, context);
 }
 
-export function createS3Client(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey' | 'endpoint' | 'region' | 'forcePathStyle'>): S3Client {
+/** Checked when the engine is created, before the SDK is loaded (in `open`). */
+function checkKeys(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey'>): void {
   if (Boolean(p.accessKey) !== Boolean(p.secretKey)) {
     throw new Wt1Error('WT1_ERR_CONFIG_INVALID', 'storage.params.accessKey and storage.params.secretKey go together: set both, or neither to use the AWS credential chain');
   }
+}
+
+function createS3Client(sdk: S3Sdk, p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey' | 'endpoint' | 'region' | 'forcePathStyle'>): S3Client {
   const config: S3ClientConfig = {
     region: p.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
     forcePathStyle: p.forcePathStyle,
@@ -91,7 +97,7 @@ export function createS3Client(p: Pick<ObjectStorageParams, 'accessKey' | 'secre
   };
   if (p.endpoint) config.endpoint = p.endpoint;
   if (p.accessKey) config.credentials = { accessKeyId: p.accessKey, secretAccessKey: p.secretKey };
-  return new S3Client(config);
+  return new sdk.S3Client(config);
 }
 
 /** Thrown by `write` while the spool is full: the queue counts the event as failed. */
@@ -107,8 +113,9 @@ export class ObjectStorage implements StorageEngine {
   private readonly dir: string;
   private readonly log: RotatingLog;
   private readonly spool: Spool;
-  private readonly client: S3Client;
-  private readonly uploader: S3Uploader;
+  /** Made in `open`, which loads the AWS SDK: a collector on another engine never loads it. */
+  private client: S3Client | undefined;
+  private uploader: S3Uploader | undefined;
   /** Files in the outbox, in upload order. */
   private readonly pending: SpoolFile[] = [];
   private readonly byPath = new Map<string, SpoolFile>();
@@ -129,23 +136,25 @@ export class ObjectStorage implements StorageEngine {
     this.dir = path.resolve(params.tmpFolder);
     const instanceId = safeInstanceId(params.instanceId || context.instanceId);
     this.spool = new Spool(this.dir, instanceId, context.logger);
-    this.client = createS3Client(params);
-    this.uploader = new S3Uploader(this.client, params.bucketName, normalizePrefix(params.prefix), {
-      conditionalPut: params.conditionalPut === 'if-none-match',
+    checkKeys(params);
+    this.log = new RotatingLog(rotationOptions(this.dir, params, context, async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path));
+  }
+
+  async open(): Promise<void> {
+    const sdk = await import('@aws-sdk/client-s3');
+    const client = (this.client = createS3Client(sdk, this.params));
+    this.uploader = new S3Uploader(sdk, client, this.params.bucketName, normalizePrefix(this.params.prefix), {
+      conditionalPut: this.params.conditionalPut === 'if-none-match',
     });
-    if (params.conditionalPut === 'x-goog-if-generation-match') {
+    if (this.params.conditionalPut === 'x-goog-if-generation-match') {
       // GCS's create-only precondition, on PUT requests only (on a HEAD it would fail on existing keys).
-      this.client.middlewareStack.add((next, ctx) => async (args) => {
-        if (ctx.commandName === PutObjectCommand.name) {
+      client.middlewareStack.add((next, ctx) => async (args) => {
+        if (ctx.commandName === sdk.PutObjectCommand.name) {
           (args.request as { headers: Record<string, string> }).headers['x-goog-if-generation-match'] = '0';
         }
         return next(args);
       }, { step: 'build', name: 'wt1GcsCreateOnly' });
     }
-    this.log = new RotatingLog(rotationOptions(this.dir, params, context, async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path));
-  }
-
-  async open(): Promise<void> {
     await mkdir(path.join(this.dir, 'tracker'), { recursive: true });
     await this.spool.open();
     // Closed files of earlier runs first (before recovery adds files of this process to the outbox).
@@ -167,11 +176,20 @@ export class ObjectStorage implements StorageEngine {
   }
 
   write(event: TrackedEvent): void | Promise<void> {
+    this.checkSpool();
+    return this.log.write(event);
+  }
+
+  writeLine(line: string): void | Promise<void> {
+    this.checkSpool();
+    return this.log.writeLine(line);
+  }
+
+  private checkSpool(): void {
     if (this.spool.bytes >= this.params.maxSpoolBytes) {
       this.counters.dropped++;
       throw SPOOL_FULL;
     }
-    return this.log.write(event);
   }
 
   /** Closes the open file and tries its upload once; its key is returned when that worked. */
@@ -206,7 +224,7 @@ export class ObjectStorage implements StorageEngine {
     } finally {
       clearTimeout(budget);
       this.shutdown.abort();
-      this.client.destroy();
+      this.client?.destroy();
     }
     if (this.pending.length > 0) {
       this.context.logger.warn({ files: this.pending.length, bytes: this.spool.bytes, spool: this.spool.outbox }, 'files left in the spool; they are uploaded at the next start');
@@ -263,7 +281,7 @@ export class ObjectStorage implements StorageEngine {
       let key: string | undefined;
       try {
         const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.params.requestTimeout * 1000)]);
-        key = await this.uploader.upload(file, signal);
+        key = await this.uploader!.upload(file, signal);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // Someone removed the spool file: nothing left to upload, never retry it.

@@ -63,29 +63,36 @@ export function encodeRecord(out: unknown[], item: Trackable): void {
 
 /** Calls `onHit` or `onEvent` for each record of a batch, in order. */
 export function decodeRecords(records: readonly unknown[], onHit: (hit: HitFields) => void, onEvent: (event: TrackedEvent) => void): void {
+  for (let i = 0; i < records.length; ) i = decodeRecord(records, i, onHit, onEvent);
+}
+
+/** The index of the record after the one at `at`. */
+export function nextRecord(records: readonly unknown[], at: number): number {
+  return at + (records[at] === HIT ? 9 : 20);
+}
+
+/** Calls `onHit` or `onEvent` for the record at index `at` of a batch; returns the next record's index. */
+export function decodeRecord(records: readonly unknown[], at: number, onHit: (hit: HitFields) => void, onEvent: (event: TrackedEvent) => void): number {
   const r = records as Array<string & number & null>;
-  let i = 0;
-  while (i < r.length) {
-    if (r[i] === HIT) {
-      const q1 = r[i + 2];
-      onHit({
-        queryStrings: q1 === null ? [r[i + 1]] : [r[i + 1], q1],
-        now: r[i + 3],
-        clientAddress: r[i + 4],
-        rawReferer: r[i + 5] ?? undefined,
-        rawUserAgent: r[i + 6] ?? undefined,
-        globalVisitorId: r[i + 7],
-        seq: r[i + 8],
-      });
-      i += 9;
-    } else {
-      onEvent({
-        serverTS: r[i + 1], clientTS: r[i + 2], origAddress: r[i + 3], visitorId: r[i + 4], sessionId: r[i + 5], globalVisitorId: r[i + 6],
-        page: r[i + 7], referer: r[i + 8], ua: r[i + 9], type: r[i + 10], visitorParams: r[i + 11], sessionParams: r[i + 12],
-        eventParams: r[i + 13], browserWidth: r[i + 14], browserHeight: r[i + 15], screenWidth: r[i + 16], screenHeight: r[i + 17],
-        browserLanguage: r[i + 18], tzOffset: r[i + 19],
-      });
-      i += 20;
-    }
+  const i = at;
+  if (r[i] === HIT) {
+    const q1 = r[i + 2];
+    onHit({
+      queryStrings: q1 === null ? [r[i + 1]] : [r[i + 1], q1],
+      now: r[i + 3],
+      clientAddress: r[i + 4],
+      rawReferer: r[i + 5] ?? undefined,
+      rawUserAgent: r[i + 6] ?? undefined,
+      globalVisitorId: r[i + 7],
+      seq: r[i + 8],
+    });
+    return i + 9;
   }
+  onEvent({
+    serverTS: r[i + 1], clientTS: r[i + 2], origAddress: r[i + 3], visitorId: r[i + 4], sessionId: r[i + 5], globalVisitorId: r[i + 6],
+    page: r[i + 7], referer: r[i + 8], ua: r[i + 9], type: r[i + 10], visitorParams: r[i + 11], sessionParams: r[i + 12],
+    eventParams: r[i + 13], browserWidth: r[i + 14], browserHeight: r[i + 15], screenWidth: r[i + 16], screenHeight: r[i + 17],
+    browserLanguage: r[i + 18], tzOffset: r[i + 19],
+  });
+  return i + 20;
 }

@@ -6,11 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import { eventFromHit } from '../event/pixel-hit.js';
+import { eventFromHit, type HitFields } from '../event/pixel-hit.js';
 import { Wt1Error } from '../errors.js';
-import { createEngine, findEngine } from './registry.js';
+import { columnsOf, createEngine, findEngine } from './registry.js';
+import { hitLine } from './hit-line.js';
 import { failureLogger } from '../queue/failure-log.js';
-import { decodeRecords, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
+import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
 
 const port = parentPort!;
 const data = workerData as StorageThreadData;
@@ -40,22 +41,28 @@ function onFailure(error: unknown): void {
   logFailure('storage', error);
 }
 
+// An engine that stores log lines takes a hit's line built straight from the raw hit (hit-line.ts).
+const writeLine = engine.writeLine?.bind(engine);
+const columns = columnsOf(data.config);
+
+// What the record being handled returned: the engine's backpressure promise, if any. Module-level
+// handlers (no closure per record) write each record as soon as it is decoded: nothing of a batch
+// is held, so the small young generation's scavenges find almost nothing alive.
+let pending: void | Promise<void>;
+const writeHit = (hit: HitFields): void => {
+  pending = writeLine ? writeLine(hitLine(hit, columns, data.hitIdPrefix)) : engine.write(eventFromHit(hit, data.hitIdPrefix));
+};
+const writeEvent = (event: TrackedEvent): void => {
+  pending = engine.write(event);
+};
+
 async function writeBatch(records: readonly unknown[]): Promise<void> {
-  const events: TrackedEvent[] = [];
-  decodeRecords(
-    records,
-    (hit) => {
-      try {
-        events.push(eventFromHit(hit, data.hitIdPrefix));
-      } catch (error) {
-        onFailure(error);
-      }
-    },
-    (event) => events.push(event),
-  );
-  for (const event of events) {
+  for (let i = 0; i < records.length; ) {
+    const at = i;
+    i = nextRecord(records, at); // first: a record that throws is counted and skipped
+    pending = undefined;
     try {
-      const pending = engine.write(event);
+      decodeRecord(records, at, writeHit, writeEvent);
       if (pending !== undefined) await pending;
       written++;
     } catch (error) {
