@@ -145,6 +145,7 @@ export class NatsStorage implements StorageEngine {
   private readonly encoder = new TextEncoder();
   private counters = { accepted: 0, savedEvents: 0, duplicates: 0, dropped: 0, lost: 0, publishErrors: 0, retries: 0, reconnects: 0 };
 
+  /** The NATS client library, loaded by `open`. */
   private nats!: typeof import('nats');
 
   constructor(private readonly params: NatsParams, private readonly context: EngineContext) {
