@@ -1,8 +1,7 @@
 /**
  * `npm run bench:storage`: what the storage thread spends per event, piece by piece, in one thread
- * with nothing else running (no HTTP): building a pixel hit's line through the event
- * (`formatLine(eventFromHit())`, the request-thread path) and straight from the raw hit (`hitLine`,
- * the storage-thread path), encoding it to UTF-8, and compressing it at each gzip level.
+ * with nothing else running (no HTTP): building a pixel hit's line (`formatLine(eventFromHit())`),
+ * encoding it to UTF-8, and compressing it at each gzip level.
  *
  * The hits are made the way real traffic is: 300 visitors with their own random ids, three browsers,
  * varying pages and times. Compression depends on that: `npm run bench` sends one identical hit over
@@ -13,7 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { eventFromHit, type HitFields } from '../src/event/pixel-hit.js';
-import { hitLine } from '../src/storage/hit-line.js';
 import { formatLine, type LineColumns } from '../src/storage/line-format.js';
 
 const EVENTS = Number(process.env.STORAGE_BENCH_EVENTS ?? 20_000);
@@ -70,19 +68,19 @@ function measure(hits: readonly HitFields[], run: (hits: readonly HitFields[]) =
 function main(): void {
   const hits = realisticHits(EVENTS);
   let sink = 0;
-  const viaEvent = measure(hits, (hs) => { for (const h of hs) sink += formatLine(eventFromHit(h, PREFIX), columns).length; });
-  const direct = measure(hits, (hs) => { for (const h of hs) sink += hitLine(h, columns, PREFIX).length; });
+  const line = (h: HitFields): string => formatLine(eventFromHit(h, PREFIX), columns);
+  const built = measure(hits, (hs) => { for (const h of hs) sink += line(h).length; });
   // Encoding flattens the line (a rope of ~40 pieces) too: measured on fresh lines, with the build.
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   const encoded = measure(hits, (hs) => {
     let at = 0;
     for (const h of hs) {
       if (at > buffer.length - 64 * 1024) at = 0;
-      at += buffer.write(hitLine(h, columns, PREFIX), at, 'utf8');
+      at += buffer.write(line(h), at, 'utf8');
     }
     sink += at;
   });
-  const lines = hits.map((h) => hitLine(h, columns, PREFIX));
+  const lines = hits.map(line);
   const text = Buffer.from(lines.join(''), 'utf8');
 
   const out: string[] = [
@@ -90,8 +88,7 @@ function main(): void {
     '',
     '| step | µs per event |',
     '|---|---|',
-    `| hit -> event -> line (formatLine(eventFromHit())) | ${viaEvent.toFixed(2)} |`,
-    `| hit -> line (hitLine, the storage thread's path) | ${direct.toFixed(2)} |`,
+    `| hit -> event -> line (formatLine(eventFromHit())) | ${built.toFixed(2)} |`,
     `| hit -> line -> UTF-8 bytes in the gzip input buffer | ${encoded.toFixed(2)} |`,
     '',
     '| gzip level | µs per line | compression ratio |',

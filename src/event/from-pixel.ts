@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TrackedEvent } from './event.js';
-import { decodeComponent, encodeComponent, forEachRawPair, isCanonicallyEncoded } from './query-string.js';
+import { decodeComponent, encodeComponent, isCanonicallyEncoded } from './query-string.js';
 
 /** What the HTTP layer knows about the request, beyond its params. */
 export interface RequestFacts {
@@ -49,35 +49,65 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
   let spc: string | undefined, loc: string | undefined;
   // Custom params, re-encoded as `k=v&k2=v2` (encodePairs' form) as they come.
   let custom = '';
-  const onPair = (rawKey: string, rawValue: string): void => {
-    const key = decodeComponent(rawKey);
-    if (!key.startsWith('__wt1')) {
-      if (custom !== '') custom += '&';
-      // Already in the canonical encoding (nearly always): copied, not decoded and encoded again.
-      if (isCanonicallyEncoded(rawKey) && isCanonicallyEncoded(rawValue)) custom += rawKey + '=' + rawValue;
-      else custom += encodeComponent(key) + '=' + encodeComponent(decodeComponent(rawValue));
-      return;
+  for (let q = 0; q < queryStrings.length; q++) {
+    const qs = queryStrings[q];
+    const n = qs.length;
+    // The next `%` and `+` at or after the current pair: each is searched for once per query
+    // string, and only keys or values holding one are decoded.
+    let percent = qs.indexOf('%');
+    let plus = qs.indexOf('+');
+    for (let start = 0; start <= n; ) {
+      let end = qs.indexOf('&', start);
+      if (end === -1) end = n;
+      if (end > start) {
+        let eq = qs.indexOf('=', start);
+        if (eq > end) eq = -1;
+        const keyEnd = eq === -1 ? end : eq;
+        if (percent !== -1 && percent < start) percent = qs.indexOf('%', start);
+        if (plus !== -1 && plus < start) plus = qs.indexOf('+', start);
+        // Reserved keys are told apart by their characters: no substring, no string comparison.
+        let key: string | undefined;
+        let slot = CUSTOM;
+        if ((percent !== -1 && percent < keyEnd) || (plus !== -1 && plus < keyEnd)) {
+          key = decodeComponent(qs.slice(start, keyEnd));
+          if (key.startsWith('__wt1')) slot = slotOfKey(key, 0, key.length);
+        } else if (keyEnd - start >= 5 && qs.startsWith('__wt1', start)) {
+          slot = slotOfKey(qs, start, keyEnd);
+        }
+        if (slot === CUSTOM) {
+          if (custom !== '') custom += '&';
+          // Already in the canonical encoding (nearly always): copied, not decoded and encoded again.
+          if (isCanonicallyEncoded(qs, start, keyEnd) && (eq === -1 || isCanonicallyEncoded(qs, eq + 1, end))) {
+            custom += eq === -1 ? qs.slice(start, end) + '=' : qs.slice(start, end);
+          } else {
+            const rawValue = eq === -1 ? '' : qs.slice(eq + 1, end);
+            custom += encodeComponent(key ?? decodeComponent(qs.slice(start, keyEnd))) + '=' + encodeComponent(decodeComponent(rawValue));
+          }
+        } else if (slot !== UNKNOWN) {
+          let value = eq === -1 ? '' : qs.slice(eq + 1, end);
+          if ((percent !== -1 && percent < end) || (plus !== -1 && plus < end)) value = decodeComponent(value);
+          // First value wins; unknown __wt1* params are dropped so they never leak.
+          switch (slot) {
+            case TS: ts ??= value; break;
+            case TY: ty ??= value; break;
+            case REF: ref ??= value; break;
+            case TZO: tzo ??= value; break;
+            case LANG: lang ??= value; break;
+            case BW: bw ??= value; break;
+            case BH: bh ??= value; break;
+            case SW: sw ??= value; break;
+            case SH: sh ??= value; break;
+            case VIC: vic ??= value; break;
+            case SIC: sic ??= value; break;
+            case VPC: vpc ??= value; break;
+            case SPC: spc ??= value; break;
+            case LOC: loc ??= value; break;
+          }
+        }
+      }
+      start = end + 1;
     }
-    const value = decodeComponent(rawValue);
-    // First value wins; unknown __wt1* params are dropped.
-    switch (key) {
-      case '__wt1ts': ts ??= value; break;
-      case '__wt1ty': ty ??= value; break;
-      case '__wt1ref': ref ??= value; break;
-      case '__wt1tzo': tzo ??= value; break;
-      case '__wt1lang': lang ??= value; break;
-      case '__wt1bw': bw ??= value; break;
-      case '__wt1bh': bh ??= value; break;
-      case '__wt1sw': sw ??= value; break;
-      case '__wt1sh': sh ??= value; break;
-      case '__wt1vic': vic ??= value; break;
-      case '__wt1sic': sic ??= value; break;
-      case '__wt1vpc': vpc ??= value; break;
-      case '__wt1spc': spc ??= value; break;
-      case '__wt1loc': loc ??= value; break;
-    }
-  };
-  for (const qs of queryStrings) if (qs) forEachRawPair(qs, onPair);
+  }
   const visitorId = nonEmpty(vic), sessionId = nonEmpty(sic);
   const generated = (visitorId === undefined || sessionId === undefined) && facts.generatedIds ? facts.generatedIds() : undefined;
 
@@ -107,4 +137,25 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
+}
+
+const CUSTOM = -1, UNKNOWN = 0, TS = 1, TY = 2, REF = 3, TZO = 4, LANG = 5, BW = 6, BH = 7, SW = 8, SH = 9, VIC = 10, SIC = 11, VPC = 12, SPC = 13, LOC = 14;
+// The reserved keys by their 2 to 4 characters after `__wt1`, packed into one number.
+const SLOT_BY_SUFFIX = new Map<number, number>(
+  ([['ts', TS], ['ty', TY], ['ref', REF], ['tzo', TZO], ['lang', LANG], ['bw', BW], ['bh', BH], ['sw', SW], ['sh', SH],
+    ['vic', VIC], ['sic', SIC], ['vpc', VPC], ['spc', SPC], ['loc', LOC]] as const).map(([suffix, slot]) => [packSuffix(suffix, 0, suffix.length), slot]),
+);
+
+function packSuffix(s: string, from: number, to: number): number {
+  let code = 0;
+  for (let i = from; i < to; i++) code = code * 256 + (s.charCodeAt(i) & 0xff);
+  return code;
+}
+
+/** The slot of `s.slice(from, to)`, a key that starts with `__wt1`: UNKNOWN when it is no reserved key. */
+function slotOfKey(s: string, from: number, to: number): number {
+  const length = to - from - 5;
+  if (length < 2 || length > 4) return UNKNOWN;
+  for (let i = from + 5; i < to; i++) if (s.charCodeAt(i) > 0x7f) return UNKNOWN;
+  return SLOT_BY_SUFFIX.get(packSuffix(s, from + 5, to)) ?? UNKNOWN;
 }

@@ -77,18 +77,10 @@ export function nextHitSeq(): number {
 }
 
 function hitIds(prefix: string, seq: number): () => [visitorId: string, sessionId: string] {
-  return () => [hitVisitorId(prefix, seq), hitSessionId(prefix, seq)];
+  return () => [prefix + (2 * seq).toString(16).padStart(16, '0'), prefix + (2 * seq + 1).toString(16).padStart(16, '0')];
 }
 
-/** The visitor id generated for hit `seq` when it carries none. */
-export function hitVisitorId(prefix: string, seq: number): string {
-  return prefix + (2 * seq).toString(16).padStart(16, '0');
-}
-
-/** The session id generated for hit `seq` when it carries none. */
-export function hitSessionId(prefix: string, seq: number): string {
-  return prefix + (2 * seq + 1).toString(16).padStart(16, '0');
-}
+const BEYOND_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Node hands header values over as latin1 (one char per byte); browsers send UTF-8. Re-reads the
@@ -96,8 +88,5 @@ export function hitSessionId(prefix: string, seq: number): string {
  */
 export function headerText(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  for (let i = 0; i < value.length; i++) {
-    if (value.charCodeAt(i) > 127) return Buffer.from(value, 'latin1').toString('utf8');
-  }
-  return value;
+  return BEYOND_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
 }

@@ -13,13 +13,6 @@ export interface StorageEngine {
   /** Prepare to accept events (create folders, recover leftovers of a crash, connect). */
   open(): Promise<void>;
   write(event: TrackedEvent): void | Promise<void>;
-  /**
-   * Optional, for engines that store WT1 log lines (WT1-REFERENCE §7): the same as `write`, given
-   * the event's line ready-made (`formatLine`, with this engine's columns). The storage thread builds
-   * a pixel hit's line straight from the raw hit (src/storage/hit-line.ts), for a quarter less CPU
-   * than building the event first, and hands it over through this when the engine has it.
-   */
-  writeLine?(line: string): void | Promise<void>;
   /** Make everything written so far durable and visible now (close and publish the current file). */
   flush(): Promise<FlushResult>;
   /** Flush, then release every resource. Called once, after the last `write`. */

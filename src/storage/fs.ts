@@ -59,10 +59,6 @@ export class FsStorage implements StorageEngine {
     return this.log.write(event);
   }
 
-  writeLine(line: string): void | Promise<void> {
-    return this.log.writeLine(line);
-  }
-
   async flush(): Promise<FlushResult> {
     const name = await this.log.rotate();
     return { published: name ? [name] : [] };

@@ -103,8 +103,7 @@ export function formatLine(e: TrackedEvent, columns: LineColumns): string {
   return line + '\n';
 }
 
-/** The inlined columns (`\t`-prefixed) of `names`, read from a params query string. */
-export function inlinedColumns(params: string | null, names: readonly string[]): string {
+function inlinedColumns(params: string | null, names: readonly string[]): string {
   if (names.length === 0) return '';
   const values = params ? parseQueryString(params) : undefined;
   let out = '';

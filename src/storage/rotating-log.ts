@@ -129,17 +129,12 @@ export class RotatingLog {
   }
 
   write(event: TrackedEvent): void | Promise<void> {
-    return this.writeLine(formatLine(event, this.options.columns));
-  }
-
-  /** Writes one line of `formatLine`'s form (columns as given in the options). */
-  writeLine(line: string): void | Promise<void> {
     const now = this.options.now();
     if (this.current && this.isTooOld(this.current, now)) this.rotateInBackground();
     // Rotations close and publish in the background; only when several are behind does the queue wait.
-    if (this.closing.size > MAX_CLOSING) return this.rotating.then(() => this.writeLine(line), () => this.writeLine(line));
+    if (this.closing.size > MAX_CLOSING) return this.rotating.then(() => this.write(event), () => this.write(event));
     const file = this.current ?? this.openFile(now);
-    if (file instanceof Promise) return file.then(() => this.writeLine(line));
+    if (file instanceof Promise) return file.then(() => this.write(event));
     if (file.error) {
       // A failed file (disk full, folder removed...) takes no more lines: give it up so the next
       // event opens a fresh one, and count this event as failed.
@@ -148,7 +143,7 @@ export class RotatingLog {
     }
     let pending: void | Promise<void>;
     try {
-      pending = file.write(line);
+      pending = file.write(formatLine(event, this.options.columns));
     } catch (error) {
       this.abandon(file);
       throw error;

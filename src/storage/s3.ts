@@ -176,20 +176,11 @@ export class ObjectStorage implements StorageEngine {
   }
 
   write(event: TrackedEvent): void | Promise<void> {
-    this.checkSpool();
-    return this.log.write(event);
-  }
-
-  writeLine(line: string): void | Promise<void> {
-    this.checkSpool();
-    return this.log.writeLine(line);
-  }
-
-  private checkSpool(): void {
     if (this.spool.bytes >= this.params.maxSpoolBytes) {
       this.counters.dropped++;
       throw SPOOL_FULL;
     }
+    return this.log.write(event);
   }
 
   /** Closes the open file and tries its upload once; its key is returned when that worked. */

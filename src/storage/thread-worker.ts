@@ -8,8 +8,7 @@ import { pino } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
 import { eventFromHit, type HitFields } from '../event/pixel-hit.js';
 import { Wt1Error } from '../errors.js';
-import { columnsOf, createEngine, findEngine } from './registry.js';
-import { hitLine } from './hit-line.js';
+import { createEngine, findEngine } from './registry.js';
 import { failureLogger } from '../queue/failure-log.js';
 import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
 
@@ -41,16 +40,12 @@ function onFailure(error: unknown): void {
   logFailure('storage', error);
 }
 
-// An engine that stores log lines takes a hit's line built straight from the raw hit (hit-line.ts).
-const writeLine = engine.writeLine?.bind(engine);
-const columns = columnsOf(data.config);
-
 // What the record being handled returned: the engine's backpressure promise, if any. Module-level
 // handlers (no closure per record) write each record as soon as it is decoded: nothing of a batch
 // is held, so the small young generation's scavenges find almost nothing alive.
 let pending: void | Promise<void>;
 const writeHit = (hit: HitFields): void => {
-  pending = writeLine ? writeLine(hitLine(hit, columns, data.hitIdPrefix)) : engine.write(eventFromHit(hit, data.hitIdPrefix));
+  pending = engine.write(eventFromHit(hit, data.hitIdPrefix));
 };
 const writeEvent = (event: TrackedEvent): void => {
   pending = engine.write(event);
