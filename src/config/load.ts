@@ -200,6 +200,9 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
   problems.push(...TrustedProxies.validate(top.trustedProxies as string[]));
   const callback = checkCallbackUrl(top.optoutCallbackUrl as string);
   if (callback) problems.push(`optoutCallbackUrl: ${JSON.stringify(top.optoutCallbackUrl)} ${callback}`);
+  if (top.isolateRequestThread === true && (top.workers as number) > 1) {
+    problems.push(`isolateRequestThread: true needs workers=1 (workers is ${String(top.workers)}: each worker process would keep the same CPU for itself)`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -224,6 +227,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     flushInterval: top.flushInterval as number,
     shutdownTimeout: top.shutdownTimeout as number,
     storageThread: top.storageThread as boolean,
+    isolateRequestThread: top.isolateRequestThread as boolean,
     anonymizeIp: top.anonymizeIp as boolean,
     logLevel: top.logLevel as string,
     logFormat: top.logFormat as 'json' | 'pretty',

@@ -25,6 +25,7 @@ export const TOP_LEVEL_KEYS = {
   trustedProxies: { type: 'list', default: ['loopback', 'private'], origin: 'wt1', description: 'peers whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are trusted: loopback, private, none, or IPs / CIDRs' },
   adminToken: { type: 'string', default: '', origin: 'wt1', description: 'bearer token for /internal/* and /metrics; without one only loopback clients get in' },
   storageThread: { type: 'bool', default: true, origin: 'wt1', description: 'run the storage engine (parsing, formatting, compression) on its own thread, so the request thread only captures each hit' },
+  isolateRequestThread: { type: 'bool', default: false, origin: 'wt1', description: 'Linux, 2+ CPUs: keep one CPU for the request thread alone, the other threads of the process (storage thread, libuv pool, V8 helpers) on the rest; needs taskset (util-linux) and workers=1' },
   flushInterval: { type: 'number', default: 1, min: 0.01, max: 3600, origin: 'wt1', description: 'seconds between flushes of the open file (bounds the loss on a crash)' },
   shutdownTimeout: { type: 'number', default: 10, min: 0.1, max: 3600, origin: 'wt1', description: 'seconds a SIGTERM may take to drain queues and publish files' },
   anonymizeIp: { type: 'bool', default: false, origin: 'wt1', description: 'truncate IPv4 to /24 and IPv6 to /48 before any processor sees it' },
@@ -64,6 +65,7 @@ export interface Config {
   readonly flushInterval: number;
   readonly shutdownTimeout: number;
   readonly storageThread: boolean;
+  readonly isolateRequestThread: boolean;
   readonly anonymizeIp: boolean;
   readonly logLevel: string;
   readonly logFormat: 'json' | 'pretty';

@@ -17,6 +17,7 @@ import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
+import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
@@ -48,8 +49,19 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
   const engineDescriptor = findEngine(config.storage.engine);
   if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
+  /** `isolateRequestThread`: applied at start (engines open, before listening) and for a storage thread restarted after a crash. */
+  const isolate = async (): Promise<void> => {
+    try {
+      logger.info(await isolateRequestThread(), 'request thread isolated: the other threads of the process run on the other CPUs');
+    } catch (error) {
+      // Only a tuning: the collector runs on without it, saying why.
+      const fields = error instanceof IsolationUnavailable ? { reason: error.message } : { err: error };
+      logger.warn(fields, 'isolateRequestThread: not applied, every thread runs on every CPU');
+    }
+  };
   if (onThread) {
-    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger });
+    const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
+    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger, onThreadStarted });
     dispatcher.addStorage('storage', engineDescriptor.name, thread, thread);
   } else {
     dispatcher.addStorage('storage', engineDescriptor.name, createEngine(engineDescriptor, config, { logger, instanceId, now }));
@@ -129,6 +141,9 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
           throw new Wt1Error('WT1_ERR_STORAGE_IO', `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`, { cause: error });
         }
       }
+      // Now that the engine is open, the threads to move exist; done before listening, so that a
+      // collector that answers is already placed.
+      if (config.isolateRequestThread) await isolate();
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);

@@ -49,7 +49,13 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   constructor(
     readonly capacity: number,
-    private readonly options: { readonly config: Config; readonly instanceId: string; readonly logger: Logger },
+    private readonly options: {
+      readonly config: Config;
+      readonly instanceId: string;
+      readonly logger: Logger;
+      /** Called when a thread started after a crash has opened its engine (isolateRequestThread). */
+      readonly onThreadStarted?: () => void;
+    },
   ) {}
 
   offer(item: Trackable): boolean {
@@ -205,7 +211,10 @@ export class StorageThread implements EventQueue, StorageEngine {
       if (this.closing) return;
       this.startThread();
       this.call('open').then(
-        () => this.send(),
+        () => {
+          this.send();
+          this.options.onThreadStarted?.();
+        },
         (error: unknown) => this.options.logger.error({ err: error }, 'the new storage thread cannot open the engine'),
       );
     }, RESTART_DELAY_MS).unref();

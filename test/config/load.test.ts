@@ -153,6 +153,17 @@ test('a missing required key names the key', () => {
   assert.deepEqual(problems, ['storage.params.bucketName is required (the bucket)']);
 });
 
+test('isolateRequestThread: off by default, from the file or WT1_ISOLATE_REQUEST_THREAD, refused with workers > 1', () => {
+  assert.equal(validate({}).isolateRequestThread, false);
+  assert.equal(validate({ isolateRequestThread: 'true' }).isolateRequestThread, true);
+  assert.equal(loadConfig({ env: { WT1_ISOLATE_REQUEST_THREAD: 'true' } }).isolateRequestThread, true);
+  assert.deepEqual(problemsOf({ isolateRequestThread: 'true', workers: '2' }), [
+    'isolateRequestThread: true needs workers=1 (workers is 2: each worker process would keep the same CPU for itself)',
+  ]);
+  assert.equal(validate({ isolateRequestThread: 'false', workers: '2' }).workers, 2);
+  assert.match(problemsOf({ isolateRequestThread: 'sometimes' })[0], /^isolateRequestThread: /);
+});
+
 test('a bad trustedProxies entry names the entry', () => {
   const [p] = problemsOf({ trustedProxies: 'loopback,10.0.0.0/33,proxy.example' });
   assert.match(p, /^trustedProxies: "10\.0\.0\.0\/33" has a bad prefix length/);

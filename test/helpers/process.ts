@@ -30,13 +30,18 @@ export interface Wt1Process {
 /**
  * Runs `bin/wt1 serve ...args` as a real child process, as a user would, and waits until it
  * answers /isAlive. The port is chosen here unless args set one. With `portFromEnv` the port and
- * address go in the `PORT` and `HOST` variables, as a PaaS sets them, instead of flags.
+ * address go in the `PORT` and `HOST` variables, as a PaaS sets them, instead of flags. `wrapper`
+ * runs it under another command, e.g. ['taskset', '-c', '0'].
  */
-export async function spawnWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; port?: number; portFromEnv?: boolean } = {}): Promise<Wt1Process> {
+export async function spawnWt1(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; port?: number; portFromEnv?: boolean; wrapper?: string[] } = {},
+): Promise<Wt1Process> {
   const port = options.port ?? (await freePort());
   const where = options.portFromEnv ? [] : ['--port', String(port), '--host', '127.0.0.1'];
   const placeEnv = options.portFromEnv ? { PORT: String(port), HOST: '127.0.0.1' } : {};
-  const child = spawn(process.execPath, [WT1_BIN, 'serve', ...where, ...args], {
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, WT1_BIN, 'serve', ...where, ...args];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd,
     env: { ...process.env, ...placeEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
