@@ -20,4 +20,6 @@ export interface LoadOptions {
   seconds: number;
   connections: number;
   headers: Record<string, string>;
+  /** Run the load generator on this CPU only (taskset), when it is a child process. */
+  cpu?: number;
 }

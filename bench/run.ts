@@ -10,11 +10,18 @@
  * answered request (all its threads, from /proc) is printed too: unlike req/s, it hardly depends on
  * what else the machine runs; so is the load generator's, to see what it leaves the server.
  *
+ * CPU placement (BENCH_ISOLATE=1, the default, on Linux with 2+ CPUs, wrk and taskset): the load
+ * generator runs on the last CPU, as if the visitors were elsewhere, and the collector runs with
+ * `isolateRequestThread=true` (its threads other than the request thread on the CPUs after the
+ * first). The three targets get the same load generator placement. BENCH_ISOLATE=0 pins nothing
+ * and runs the collector with the default configuration; docs/benchmarks.md has both results.
+ *
  * Options (environment): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3),
- * BENCH_CONNECTIONS (default 32), BENCH_LOADGEN (wrk or autocannon; default wrk when installed).
+ * BENCH_CONNECTIONS (default 32), BENCH_LOADGEN (wrk or autocannon; default wrk when installed),
+ * BENCH_ISOLATE (1 or 0, default 1).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +31,12 @@ import { freePort } from '../test/helpers/process.js';
 import { cpuMicros, peakRssMb } from './proc.js';
 import { chooseLoadGenerator } from './loadgen.js';
 import type { LoadResult } from './load-result.js';
+import { allowedCpus } from '../src/server/request-thread-isolation.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ISOLATE = process.env.BENCH_ISOLATE ?? '1';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A hit as the snippet sends it: the reserved params plus a few custom ones. */
@@ -51,10 +60,39 @@ async function waitForLine(child: ChildProcess): Promise<string> {
   throw new Error('the process ended before printing its port');
 }
 
-async function startCollector(root: string): Promise<{ child: ChildProcess; port: number; url: string }> {
+/**
+ * Where the load generator runs (a CPU, or undefined: anywhere) and whether the collector isolates
+ * its request thread; `why` says what was chosen, or why not.
+ */
+function cpuPlacement(loadgen: string): { loadgenCpu?: number; isolate: boolean; why: string } {
+  if (ISOLATE === '0') return { isolate: false, why: 'none (BENCH_ISOLATE=0): default collector configuration, load generator anywhere' };
+  if (ISOLATE !== '1') throw new Error(`BENCH_ISOLATE=${ISOLATE}: expected 1 or 0`);
+  const unavailable = (reason: string) => ({ isolate: false, why: `none (${reason}): default collector configuration, load generator anywhere` });
+  if (loadgen !== 'wrk') return unavailable('autocannon runs in the bench process');
+  let cpus: number[];
+  try {
+    cpus = allowedCpus();
+  } catch (error) {
+    return unavailable((error as Error).message);
+  }
+  if (cpus.length < 2) return unavailable('1 CPU');
+  if (spawnSync('taskset', ['-V']).error) return unavailable('taskset not found: apt-get install util-linux');
+  const loadgenCpu = cpus.at(-1)!;
+  return { loadgenCpu, isolate: true, why: `load generator on CPU ${loadgenCpu}; collector with isolateRequestThread=true (request thread keeps CPU ${cpus[0]}); BENCH_ISOLATE=0 for neither` };
+}
+
+/** "request thread on 0-1, 11 other threads on 1", read from /proc. */
+function threadPlacement(pid: number): string {
+  const cpusOf = (tid: string): string => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? '?';
+  const others = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) if (tid !== String(pid)) others.set(cpusOf(tid), (others.get(cpusOf(tid)) ?? 0) + 1);
+  return `request thread on CPU ${cpusOf(String(pid))}, ${[...others].map(([cpus, n]) => `${n} other threads on CPU ${cpus}`).join(', ')}`;
+}
+
+async function startCollector(root: string, isolate: boolean): Promise<{ child: ChildProcess; port: number; url: string }> {
   const port = await freePort();
   const config = path.join(root, 'config.properties');
-  writeFileSync(config, `storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=${path.join(root, 'data')}\nlogLevel=warn\nshutdownTimeout=120\n`);
+  writeFileSync(config, `storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=${path.join(root, 'data')}\nlogLevel=warn\nshutdownTimeout=120\nisolateRequestThread=${isolate}\n`);
   const child = spawn(process.execPath, [path.join(repo, 'bin/wt1'), 'serve', '--config', config, '--port', String(port), '--host', '127.0.0.1'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -82,9 +120,10 @@ async function main(): Promise<void> {
     return;
   }
   if (loadgen.notice) process.stdout.write(`${loadgen.notice}\n`);
-  const load = (url: string, seconds: number): Promise<LoadResult> => loadgen.run({ url, seconds, connections: CONNECTIONS, headers: HEADERS });
+  const placement = cpuPlacement(loadgen.name);
+  const load = (url: string, seconds: number): Promise<LoadResult> => loadgen.run({ url, seconds, connections: CONNECTIONS, headers: HEADERS, cpu: placement.loadgenCpu });
   const root = mkdtempSync(path.join(tmpdir(), 'wt1-bench-'));
-  const collector = await startCollector(root);
+  const collector = await startCollector(root, placement.isolate);
   const bare = await startBare();
   const targets = {
     pixel: `${collector.url}/public/p.gif?${PIXEL_QUERY}`,
@@ -101,10 +140,12 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`wt1 bench: ${ROUNDS} rounds x ${SECONDS} s per target, ${CONNECTIONS} connections, loopback\n`);
     process.stdout.write(`load generator: ${loadgen.name}${loadgen.name === 'wrk' ? ' -t1' : ' (in the bench process)'}, ${loadgen.version}\n`);
+    process.stdout.write(`CPU placement: ${placement.why}\n`);
     for (const name of Object.keys(targets) as Name[]) { // warm-up (JIT, file opening)
       const r = await load(targets[name], 2);
       if (name === 'pixel') { pixelAnswered += r.ok; pixelNon2xx += r.non2xx; }
     }
+    if (process.platform === 'linux') process.stdout.write(`collector threads: ${threadPlacement(collector.child.pid!)}\n`);
     for (let round = 0; round < ROUNDS; round++) {
       const order = (['bare', 'nothing', 'pixel'] as Name[]).map((_, i, a) => a[(i + round) % a.length]);
       for (const name of order) {

@@ -60,7 +60,9 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   for (const [name, value] of Object.entries(opts.headers)) args.push('-H', `${name}: ${value}`);
   args.push(opts.url);
   const cpuBefore = endedChildrenCpuMicros();
-  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = opts.cpu === undefined
+    ? spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('taskset', ['-c', String(opts.cpu), 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }); // taskset execs wrk
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
