@@ -21,7 +21,7 @@
  * BENCH_ISOLATE (1 or 0, default 1).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,9 +80,9 @@ function cpuPlacement(loadgen: string): { loadgenCpu?: number; isolate: boolean;
   return { loadgenCpu, isolate: true, why: `load generator on CPU ${loadgenCpu}; collector with isolateRequestThread=true (request thread keeps CPU ${cpus[0]}); BENCH_ISOLATE=0 for neither` };
 }
 
-/** "request thread on 0-1, 11 other threads on 1", read from /proc. */
+/** "request thread on CPU 0,1, 11 other threads on CPU 1", read from /proc. */
 function threadPlacement(pid: number): string {
-  const cpusOf = (tid: string): string => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? '?';
+  const cpusOf = (tid: string): string => allowedCpus(`/proc/${pid}/task/${tid}/status`).join(',');
   const others = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) if (tid !== String(pid)) others.set(cpusOf(tid), (others.get(cpusOf(tid)) ?? 0) + 1);
   return `request thread on CPU ${cpusOf(String(pid))}, ${[...others].map(([cpus, n]) => `${n} other threads on CPU ${cpus}`).join(', ')}`;

@@ -39,7 +39,7 @@ export function parseCpuList(list: string): number[] {
   return cpus;
 }
 
-/** The CPUs a thread may run on, from /proc (Linux). */
+/** The CPUs a thread may run on, from its /proc status file (Linux; by default this process's first thread). */
 export function allowedCpus(statusFile = '/proc/self/status'): number[] {
   let status: string;
   try {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { allowedCpus, IsolationUnavailable, parseCpuList } from '../../src/server/request-thread-isolation.js';
@@ -17,7 +17,7 @@ function requireTaskset(): void {
 
 /** CPU list of every thread of a process, the first (the request thread) first. */
 function threadCpus(pid: number): { requestThread: number[]; others: number[][] } {
-  const cpusOf = (tid: string): number[] => parseCpuList(/^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1]);
+  const cpusOf = (tid: string): number[] => allowedCpus(`/proc/${pid}/task/${tid}/status`);
   const tids = readdirSync(`/proc/${pid}/task`);
   return { requestThread: cpusOf(String(pid)), others: tids.filter((t) => t !== String(pid)).map(cpusOf) };
 }
@@ -141,7 +141,7 @@ test('isolateRequestThread=true: a storage thread started after a crash is moved
     for (const other of placed.others) assert.deepEqual(other, cpus.slice(1));
     // Started by the request thread, the new storage thread would have inherited every CPU.
     assert.ok(started.length >= 1, 'a new storage thread was started');
-    for (const tid of started) assert.deepEqual(parseCpuList(/^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1]), cpus.slice(1));
+    for (const tid of started) assert.deepEqual(allowedCpus(`/proc/self/task/${tid}/status`), cpus.slice(1));
   } finally {
     await server.stop();
     spawnSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(process.pid)]);
