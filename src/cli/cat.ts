@@ -131,7 +131,7 @@ export async function cat(argv: string[]): Promise<number> {
     }
     progress?.clear();
     if (new Set(starts.map((s) => s.header)).size > 1) say(`note: the files have ${new Set(starts.map((s) => s.header)).size} different headers; the output has the union of their columns`);
-    if (formatter.malformedLines > 0) say(`${formatter.malformedLines} lines had a number of fields different from their header and were skipped`);
+    if (formatter.malformedLines > 0) say(`${formatter.malformedLines} lines did not match their header (number of fields, or a quoted column without its quotes) and were skipped`);
     if (stats.outOfOrderLines > 0) say(`${stats.outOfOrderLines} lines were out of server_ts order in their file (a clock stepped back?) and are written late`);
     return failedSources + stats.unreadableFiles + formatter.malformedLines > 0 ? 1 : 0;
   } finally {

@@ -1,4 +1,4 @@
-import { formatTimestamp, unescapeField } from '../storage/line-format.js';
+import { formatTimestamp, quotedColumns, unescapeField } from '../storage/line-format.js';
 
 /** What `wt1 cat` keeps. Times are server_ts keys (`yyyy-MM-ddTHH:mm:ss.SSS`, UTC). */
 export interface LineFilter {
@@ -16,21 +16,24 @@ export function needsFields(filter: LineFilter): boolean {
   return filter.visitors !== undefined || filter.sessions !== undefined || filter.types !== undefined;
 }
 
-/** Column positions of the filtered fields in one file's header. */
+/** Column positions of the filtered fields in one file's header, and whether each column is quoted. */
 export interface FilterColumns {
   readonly visitor: number;
   readonly session: number;
   readonly type: number;
+  readonly quoted: readonly boolean[];
 }
 
 export function filterColumns(columns: readonly string[]): FilterColumns {
-  return { visitor: columns.indexOf('visitor_id'), session: columns.indexOf('session_id'), type: columns.indexOf('type') };
+  return { visitor: columns.indexOf('visitor_id'), session: columns.indexOf('session_id'), type: columns.indexOf('type'), quoted: quotedColumns(columns) };
 }
 
+/** Throws (from unescapeField) on a quoted field without its quotes: the caller counts the line as malformed. */
 export function keepFields(filter: LineFilter, fields: readonly string[], at: FilterColumns): boolean {
-  if (filter.visitors && !filter.visitors.has(unescapeField(fields[at.visitor] ?? 'null') ?? '')) return false;
-  if (filter.sessions && !filter.sessions.has(unescapeField(fields[at.session] ?? 'null') ?? '')) return false;
-  if (filter.types && !filter.types.has(unescapeField(fields[at.type] ?? 'null') ?? '')) return false;
+  const value = (i: number): string => unescapeField(fields[i] ?? 'null', at.quoted[i]) ?? '';
+  if (filter.visitors && !filter.visitors.has(value(at.visitor))) return false;
+  if (filter.sessions && !filter.sessions.has(value(at.session))) return false;
+  if (filter.types && !filter.types.has(value(at.type))) return false;
   return true;
 }
 

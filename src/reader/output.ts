@@ -59,17 +59,24 @@ export class LineFormatter {
       this.malformedLines++;
       return '';
     }
-    if (!keepFields(filter, fields, plan.filterAt)) return '';
-    if (this.format === 'tsv') {
-      if (plan.identity) return line + '\n';
-      const out = new Array<string>(this.columns.length).fill('');
-      plan.positions.forEach((p, i) => { out[p] = fields[i]; });
-      return out.join('\t') + '\n';
+    try {
+      if (!keepFields(filter, fields, plan.filterAt)) return '';
+      if (this.format === 'tsv') {
+        if (plan.identity) return line + '\n';
+        const out = new Array<string>(this.columns.length).fill('');
+        plan.positions.forEach((p, i) => { out[p] = fields[i]; });
+        return out.join('\t') + '\n';
+      }
+      const quoted = plan.filterAt.quoted;
+      const row: Record<string, string | null> = {};
+      for (const column of this.columns) row[column] = null;
+      plan.positions.forEach((p, i) => { row[this.columns[p]] = unescapeField(fields[i], quoted[i]); });
+      return JSON.stringify(row) + '\n';
+    } catch {
+      // A quoted column's field without its quotes: not a line wt1 wrote.
+      this.malformedLines++;
+      return '';
     }
-    const row: Record<string, string | null> = {};
-    for (const column of this.columns) row[column] = null;
-    plan.positions.forEach((p, i) => { row[this.columns[p]] = unescapeField(fields[i]); });
-    return JSON.stringify(row) + '\n';
   }
 
   private plan(header: string): HeaderPlan {
