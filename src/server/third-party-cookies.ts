@@ -116,9 +116,10 @@ function privacySignals(ctx: AppContext, req: IncomingMessage, res: ServerRespon
  * The global visitor id of a request, refreshing the cookies on `res` (WT1's getThirdPartyCookie).
  * Returns null when third-party cookies are off, or when there is no id and `generate` is false;
  * the empty string when the visitor opted out or sent DNT / GPC; else the id. A new id is derived
- * from `seed` (a first-party visitor id of 8+ characters) when given, random otherwise.
+ * from `seed()` (a first-party visitor id of 8+ characters) when it gives one, random otherwise;
+ * `seed` is called only then, so a returning visitor's hit does not look for it.
  */
-export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: ServerResponse, generate: boolean, seed?: string): string | null {
+export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: ServerResponse, generate: boolean, seed?: () => string | undefined): string | null {
   if (!ctx.config.thirdPartyCookies) return null;
   const cookies = readThirdPartyCookies(req.headers.cookie);
   const jar = new CookieJar(res, ctx.now(), isHttps(ctx, req));
@@ -136,7 +137,8 @@ export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: S
   let id = cookies.globalId;
   if (id === undefined) {
     if (!generate) return null;
-    id = seed !== undefined && seed.length >= MIN_SEED_LENGTH ? globalIdFromSeed(seed) : randomGlobalId();
+    const firstParty = seed?.();
+    id = firstParty !== undefined && firstParty.length >= MIN_SEED_LENGTH ? globalIdFromSeed(firstParty) : randomGlobalId();
   }
   jar.set(GLOBAL_ID_COOKIE, id, GLOBAL_ID_LIFETIME_SECONDS);
   return id;
@@ -187,5 +189,5 @@ export function firstPartyVisitorId(queryStrings: readonly string[]): string | u
  * first hits of one visitor agree.
  */
 export function pixelGlobalVisitorId(ctx: AppContext, req: IncomingMessage, res: ServerResponse, queryStrings: readonly string[] = []): string | null {
-  return thirdPartyGlobalId(ctx, req, res, true, firstPartyVisitorId(queryStrings));
+  return thirdPartyGlobalId(ctx, req, res, true, () => firstPartyVisitorId(queryStrings));
 }
