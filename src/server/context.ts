@@ -29,8 +29,8 @@ export interface AppContext {
 
 /**
  * The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`.
- * Loopback addresses are kept whole: they identify no visitor, and the admin guard must still tell
- * `::1` (which /48 truncation would turn into `0:0:0::`).
+ * Loopback addresses are kept whole: they identify no visitor, and truncated (`::1` to `0:0:0::`)
+ * they would read as something else.
  */
 export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
   const h = req.headers;
