@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AppContext } from './context.js';
-import { fail } from './respond.js';
+import { allowReadOnly, fail } from './respond.js';
 import { splitUrl } from './router.js';
 
 export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise<void> {
@@ -19,7 +19,7 @@ export async function startMetricsServer(ctx: AppContext): Promise<Server> {
     req.resume();
     const { path } = splitUrl(req.url ?? '/');
     if (path !== '/metrics') return fail(res, 'WT1_ERR_NOT_FOUND', 'the metrics port answers GET /metrics only');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /metrics`, { Allow: 'GET' });
+    if (!allowReadOnly(req, res, '/metrics')) return;
     sendMetrics(ctx, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'metrics rendering failed');
       if (!res.headersSent) fail(res, 'WT1_ERR_STORAGE_IO', 'internal error');

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Wt1Error, type ErrorCode } from '../errors.js';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -29,4 +29,14 @@ export function sendError(res: ServerResponse, error: Wt1Error, headers: Record<
 
 export function fail(res: ServerResponse, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
   sendError(res, new Wt1Error(code, detail), headers);
+}
+
+/**
+ * For endpoints that only answer GET and HEAD: true when the method is one of them; otherwise
+ * answers 405 with `Allow: GET, HEAD` and returns false.
+ */
+export function allowReadOnly(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, { Allow: 'GET, HEAD' });
+  return false;
 }

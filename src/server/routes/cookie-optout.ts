@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
 import type { Router, RouteRequest } from '../router.js';
 import { setThirdPartyOptout, thirdPartyGlobalId } from '../third-party-cookies.js';
-import { fail, sendText } from '../respond.js';
+import { allowReadOnly, fail, sendText } from '../respond.js';
 
 type CookieStatus = 'cookie' | 'nocookie' | 'optedout';
 
@@ -30,10 +30,7 @@ export function registerCookieOptout(router: Router, ctx: AppContext): void {
       fail(res, 'WT1_ERR_BAD_REQUEST', 'third-party cookies are off (thirdPartyCookies=false)', { 'Cache-Control': 'no-store' });
       return false;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'GET' });
-      return false;
-    }
+    if (!allowReadOnly(req, res, route.path)) return false;
     return true;
   };
 

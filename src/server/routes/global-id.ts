@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
 import { parseQueryString } from '../../event/query-string.js';
 import { thirdPartyGlobalId } from '../third-party-cookies.js';
-import { fail, sendJson } from '../respond.js';
+import { allowReadOnly, fail, sendJson } from '../respond.js';
 
 /**
  * A JavaScript callback name we agree to call: an identifier or a dotted path of identifiers
@@ -23,9 +23,7 @@ export function isSafeCallbackName(name: string): boolean {
  */
 export function registerGlobalId(router: Router, ctx: AppContext): void {
   router.on('/public/globalId', (req, res, route) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /public/globalId`, { Allow: 'GET' });
-    }
+    if (!allowReadOnly(req, res, '/public/globalId')) return;
     const fun = route.query ? parseQueryString(route.query).get('fun') : undefined;
     if (fun !== undefined && !isSafeCallbackName(fun)) {
       return fail(res, 'WT1_ERR_BAD_REQUEST', `fun must be a JavaScript identifier or dotted path of at most ${MAX_CALLBACK_LENGTH} characters`);

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
 import { checkAdmin } from '../admin-guard.js';
-import { fail, sendJson } from '../respond.js';
+import { allowReadOnly, fail, sendJson } from '../respond.js';
 
 const PREFIX = '/internal/handlers/';
 
@@ -31,9 +31,7 @@ export function registerHandlers(router: Router, ctx: AppContext): void {
     const handler = processor.handler;
     if (handler.http) return handler.http(req, res, subPath);
     req.resume();
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'GET' });
-    }
+    if (!allowReadOnly(req, res, route.path)) return;
     sendJson(res, 200, handler.snapshot?.() ?? null);
   });
 }

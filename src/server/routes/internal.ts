@@ -1,14 +1,14 @@
 import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
 import { checkAdmin } from '../admin-guard.js';
-import { fail, sendJson } from '../respond.js';
+import { allowReadOnly, fail, sendJson } from '../respond.js';
 import { liveSnapshot } from '../live-snapshot.js';
 
 /** /internal/live (JSON) and /internal/flush (POST), behind the admin protection. */
 export function registerInternal(router: Router, ctx: AppContext): void {
   router.on('/internal/live', (req, res) => {
     if (!checkAdmin(ctx, req, res)) return;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /internal/live`, { Allow: 'GET' });
+    if (!allowReadOnly(req, res, '/internal/live')) return;
     sendJson(res, 200, liveSnapshot(ctx));
   });
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
-import type { Router } from '../router.js';
+import type { Router, RouteRequest } from '../router.js';
 import { checkAdmin } from '../admin-guard.js';
-import { fail } from '../respond.js';
+import { allowReadOnly } from '../respond.js';
 import { loadLivePageAssets, type LivePageAsset } from '../live-page/assets.js';
 
 /**
@@ -32,10 +32,10 @@ const SECURITY_HEADERS = {
  */
 export function registerLivePage(router: Router, ctx: AppContext): void {
   const assets = loadLivePageAssets();
-  const serve = (asset: LivePageAsset) => (req: IncomingMessage, res: ServerResponse): void => {
+  const serve = (asset: LivePageAsset) => (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
     req.resume();
     if (!ctx.config.adminToken && !checkAdmin(ctx, req, res)) return;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, { Allow: 'GET' });
+    if (!allowReadOnly(req, res, route.path)) return;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.contentType, 'Content-Length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   };

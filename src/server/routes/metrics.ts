@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Router } from '../router.js';
 import { checkAdmin } from '../admin-guard.js';
-import { fail } from '../respond.js';
+import { allowReadOnly } from '../respond.js';
 import { sendMetrics } from '../metrics-server.js';
 
 /**
@@ -12,7 +12,7 @@ export function registerMetrics(router: Router, ctx: AppContext): void {
   if (ctx.config.metricsPort > 0) return;
   router.on('/metrics', async (req, res) => {
     if (!checkAdmin(ctx, req, res)) return;
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /metrics`, { Allow: 'GET' });
+    if (!allowReadOnly(req, res, '/metrics')) return;
     req.resume();
     await sendMetrics(ctx, res);
   });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { AppContext } from '../context.js';
 import type { Router, RouteRequest } from '../router.js';
-import { fail } from '../respond.js';
+import { allowReadOnly, fail } from '../respond.js';
 
 /** The bundle written by scripts/build-snippet.mjs (dist/snippet/track.js, beside dist/src/). */
 export const SNIPPET_FILE = fileURLToPath(new URL('../../../snippet/track.js', import.meta.url));
@@ -71,9 +71,7 @@ export function registerSnippet(router: Router, ctx: AppContext): void {
 
   const serve = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
     req.resume();
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'GET, HEAD' });
-    }
+    if (!allowReadOnly(req, res, route.path)) return;
     if (!snippet) return fail(res, 'WT1_ERR_NOT_FOUND', 'the browser snippet is not built (run npm run build)');
     const versioned = new URLSearchParams(route.query).get('v') === snippet.version;
     const headers: Record<string, string | number> = {
