@@ -24,6 +24,9 @@ const logFailure = failureLogger(logger);
 
 let written = 0;
 let failed = 0;
+/** Events are written only between a successful open and close (a new thread whose open failed gets some). */
+let engineOpen = false;
+const NOT_OPEN = new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage engine is not open');
 
 const status = (): StorageStatus => {
   let ready: boolean;
@@ -57,6 +60,7 @@ async function writeBatch(records: readonly unknown[]): Promise<void> {
     i = nextRecord(records, at); // first: a record that throws is counted and skipped
     pending = undefined;
     try {
+      if (!engineOpen) throw NOT_OPEN;
       decodeRecord(records, at, writeHit, writeEvent);
       if (pending !== undefined) await pending;
       written++;
@@ -71,10 +75,13 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
   let value: unknown;
   let error: ThreadError | undefined;
   try {
-    if (method === 'open') await engine.open();
-    else if (method === 'flush') value = await engine.flush();
+    if (method === 'open') {
+      await engine.open();
+      engineOpen = true;
+    } else if (method === 'flush') value = await engine.flush();
     else if (method === 'close') {
       clearInterval(statusTimer);
+      engineOpen = false;
       await engine.close();
     }
     // 'barrier': every message before it has been handled, nothing to do.

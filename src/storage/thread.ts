@@ -116,8 +116,17 @@ export class StorageThread implements EventQueue, StorageEngine {
     if (this.closing) return;
     const closed = this.call('close');
     this.closing = true; // no more offers: the call above already took the last batch
-    await closed;
-    await this.worker?.terminate();
+    try {
+      await closed;
+    } catch (error) {
+      // No thread took the batch (it died, or a new one was not started yet): those events are lost.
+      this.failedBefore += this.batched;
+      this.records = [];
+      this.batched = 0;
+      throw error;
+    } finally {
+      await this.worker?.terminate();
+    }
   }
 
   stats(): Readonly<Record<string, number>> {
@@ -156,7 +165,9 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   private call(method: 'open' | 'flush' | 'barrier' | 'close'): Promise<unknown> {
     if (this.worker === undefined) return Promise.reject(new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage thread is not running'));
-    this.send(); // events offered before the call are handled before it
+    // Events offered before the call are handled before it; but a new thread must open its engine
+    // before it gets any (the restart sends them once open has answered).
+    if (method !== 'open') this.send();
     const id = this.nextCallId++;
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
@@ -192,11 +203,12 @@ export class StorageThread implements EventQueue, StorageEngine {
   }
 
   /**
-   * The thread ended. Expected after close; otherwise it crashed: the events it held are lost and
-   * counted as failed, pending calls fail, and a new thread starts (its open recovers the files).
+   * The thread ended. Expected once close has answered; otherwise it crashed: the events it held
+   * are lost and counted as failed, pending calls (a close too) fail, and unless closing, a new
+   * thread starts (its open recovers the files).
    */
   private onExit(worker: Worker, code: number): void {
-    if (this.closing || worker !== this.worker) return;
+    if (worker !== this.worker || (this.closing && this.calls.size === 0)) return;
     const lost = this.sent - this.status.written - this.status.failed;
     this.writtenBefore += this.status.written;
     this.failedBefore += this.status.failed + lost;
@@ -205,20 +217,27 @@ export class StorageThread implements EventQueue, StorageEngine {
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };
     for (const call of this.calls.values()) call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
     this.calls.clear();
-    this.options.logger.error({ exitCode: code, lostEvents: lost }, 'the storage thread exited: its queued events are counted as failed; starting a new one');
-    if (!this.opened) return;
-    setTimeout(() => {
-      if (this.closing) return;
-      this.startThread();
-      this.call('open').then(
-        () => {
-          this.send();
-          this.options.onThreadStarted?.();
-        },
-        (error: unknown) => this.options.logger.error({ err: error }, 'the new storage thread cannot open the engine'),
-      );
-    }, RESTART_DELAY_MS).unref();
+    const restart = this.opened && !this.closing;
+    this.options.logger.error({ exitCode: code, lostEvents: lost }, `the storage thread exited: its queued events are counted as failed${restart ? '; starting a new one' : ''}`);
+    if (restart) setTimeout(this.restart, RESTART_DELAY_MS).unref();
   }
+
+  /** Starts a new thread after a crash; if its engine cannot open, that thread ends and this runs again. */
+  private readonly restart = (): void => {
+    if (this.closing) return;
+    this.startThread();
+    const worker = this.worker!;
+    this.call('open').then(
+      () => {
+        this.send();
+        this.options.onThreadStarted?.();
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error }, 'the new storage thread cannot open the engine');
+        void worker.terminate(); // onExit: counted, then another try
+      },
+    );
+  };
 }
 
 function rebuildError(error: ThreadError): Error {

@@ -139,6 +139,58 @@ test('storage thread: if it dies, a new one takes over, recovers the open file a
   removeDir(root);
 });
 
+
+test('storage thread: hits offered while a dead thread is being replaced are written by the new one once its engine is open', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const root = tempDir();
+  const server = await startTestServer({ 'storage.params.rootDir': root, flushInterval: 0.05 }, { logger });
+  try {
+    const storage = storageOf(server);
+    for (let i = 0; i < 3; i++) await hit(server, `before=${i}`);
+    await storage.barrier();
+    await new Promise((r) => setTimeout(r, 300)); // flushed: the new thread's open recovers them
+    await (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    // No thread for the next second: these wait in the batch, then go to the new thread after its open.
+    for (let i = 0; i < 3; i++) await hit(server, `during=${i}`);
+    assert.equal(storage.ready(), false, 'sent while no thread was running');
+    const deadline = Date.now() + 10_000;
+    while (!storage.ready()) {
+      if (Date.now() > deadline) assert.fail('no new storage thread within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 3; i++) await hit(server, `after=${i}`);
+    await storage.barrier();
+    const c = storage.counters();
+    assert.deepEqual({ received: c.received, written: c.written, queued: c.queued, dropped: c.dropped, failed: c.failed }, { received: 9, written: 9, queued: 0, dropped: 0, failed: 0 });
+  } finally {
+    await server.stop();
+  }
+  const params = readAllRows(root).map((r) => r.event_params).sort();
+  assert.deepEqual(params, ['after=0', 'after=1', 'after=2', 'before=0', 'before=1', 'before=2', 'during=0', 'during=1', 'during=2']);
+  removeDir(root);
+});
+
+test('storage thread: if it dies during close, close fails (it does not hang) and the counters still add up', async () => {
+  const logger = pino({ level: 'silent' });
+  const root = tempDir();
+  const server = await startTestServer({ 'storage.params.rootDir': root }, { logger });
+  const storage = storageOf(server);
+  for (let i = 0; i < 3; i++) await hit(server, `n=${i}`);
+  // The thread is ending when close is asked: the close message is never handled.
+  void (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  const outcome = await Promise.race([
+    storage.close().then(() => 'closed', (error: Error) => error.message),
+    new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000).unref()),
+  ]);
+  assert.match(outcome, /the storage thread exited/);
+  const c = storage.counters();
+  assert.equal(c.received, 3);
+  assert.equal(c.queued, 0);
+  assert.equal(c.received, c.written + c.queued + c.dropped + c.failed);
+  await server.stop().catch(() => {}); // the HTTP side; the engine has failed already
+  removeDir(root);
+});
 test('storage thread: an engine that cannot open fails the start with a clear error, and nothing hangs', async () => {
   const root = tempDir();
   const notADir = path.join(root, 'file');
