@@ -2,7 +2,7 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions, safeInstanceId } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
 
 /**
@@ -41,7 +41,7 @@ export class FsStorage implements StorageEngine {
 
   constructor(params: FsParams, private readonly context: EngineContext) {
     this.root = path.resolve(params.rootDir);
-    this.instanceId = params.instanceId || context.config.instanceId;
+    this.instanceId = safeInstanceId(params.instanceId || context.config.instanceId); // `a/b` must not make a folder
     this.log = new RotatingLog(rotationOptions(this.root, params, context, (file) => this.publish(file.path, this.context.now())));
   }
 

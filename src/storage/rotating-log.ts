@@ -22,6 +22,11 @@ export function publishedName(ms: number, instanceId: string, n: number): string
   return path.join(hourFolder(ms), base);
 }
 
+/** Characters kept in an instance id used in file names and object keys; others (`/` first) become `-`. */
+export function safeInstanceId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
 /** Host name made safe for a file name. */
 export function safeHostname(): string {
   return hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';

@@ -4,9 +4,9 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { SpecTable } from '../config/spec.js';
-import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions, safeInstanceId } from './rotating-log.js';
 import { recoverLeftovers } from './recovery.js';
-import { Spool, safeInstanceId, type SpoolFile } from './spool.js';
+import { Spool, type SpoolFile } from './spool.js';
 import { S3Uploader, normalizePrefix, type S3Sdk } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
 

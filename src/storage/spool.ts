@@ -19,10 +19,6 @@ export interface SpoolFile {
   readonly id: string;
 }
 
-/** Characters kept in an instance id used in file names and object keys; others become `-`. */
-export function safeInstanceId(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '-');
-}
 
 // TIME.LINES.HOST.PID.ID.INSTANCE.log.gz (HOST has no dot, ID is hex, INSTANCE may hold dots)
 const OUTBOX_NAME = /^(\d+)\.(\d+)\.([A-Za-z0-9-]+)\.(\d+)\.([0-9a-f]+)\.(.+)\.log\.gz$/;

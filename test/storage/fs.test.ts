@@ -139,6 +139,19 @@ test('instanceId goes into file names', async () => {
   removeDir(server.root);
 });
 
+test('an instanceId with / or other unsafe characters stays inside the hour folder: they become -', async () => {
+  const server = await startTestServer({ instanceId: '../up/a b' });
+  try {
+    await hit(server.url, '__wt1vic=x');
+  } finally {
+    await server.stop();
+  }
+  const files = publishedFiles(server.root);
+  assert.equal(files.length, 1);
+  assert.match(path.relative(server.root, files[0]), /^tracker\/\d{4}\/\d\d\/\d\d\/\d\d\/\d\d-\d\d-..-up-a-b\.log\.gz$/);
+  removeDir(server.root);
+});
+
 test('the open file is readable up to a recent point every flushInterval (crash bound)', async () => {
   const server = await startTestServer({ flushInterval: 0.05 });
   try {
