@@ -272,10 +272,21 @@ export class NatsStorage implements StorageEngine {
     }
   }
 
-  /** Publishes buffered messages while fewer than maxInFlight await their acknowledgement. */
+  /**
+   * Publishes buffered messages while fewer than maxInFlight await their acknowledgement; then, if
+   * nothing is left (all settled, or the last one refused for good), wakes flush / close.
+   */
   private pump(): void {
     const nc = this.nc;
-    if (!nc || this.paused || this.closed) return;
+    if (nc && !this.paused && !this.closed) this.publishBuffered(nc);
+    if (this.buffer.length === 0 && this.awaiting.size === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private publishBuffered(nc: NatsConnection): void {
     const now = Date.now();
     while (!this.paused && this.awaiting.size < this.params.maxInFlight) {
       const message = this.buffer.shift();
@@ -324,7 +335,7 @@ export class NatsStorage implements StorageEngine {
         }
       }
     }
-    this.afterSettle();
+    this.pump();
   }
 
   /** Messages unacknowledged after publishTimeout are published again (oldest first: the map keeps send order). */
@@ -342,7 +353,7 @@ export class NatsStorage implements StorageEngine {
     for (let i = late.length - 1; i >= 0; i--) this.buffer.unshift(late[i]);
     this.counters.retries += late.length;
     this.onPublishError(undefined, new PublishError(`${late.length} message(s) unacknowledged after ${this.params.publishTimeout} s`, false), false);
-    this.afterSettle();
+    this.pump();
   }
 
   /** Counts a failed attempt; a retryable message goes back to the front and publishing pauses a little. */
@@ -378,15 +389,6 @@ export class NatsStorage implements StorageEngine {
     this.resumeTimer = undefined;
     this.paused = false;
     this.pump();
-  }
-
-  private afterSettle(): void {
-    this.pump();
-    if (this.buffer.length === 0 && this.awaiting.size === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
   }
 
   private waitIdle(timeoutMs: number): Promise<void> {

@@ -187,6 +187,33 @@ test('nats: with no stream capturing the subject yet, messages are retried until
   }
 });
 
+test('nats: a message over the server max_payload is lost and counted, and flush does not wait for it', async () => {
+  const nats = await startNatsServer();
+  const config = validateConfig(new Map<string, RawValue>([
+    ['storage.class', 'nats'], ['storage.params.servers', nats.url], ['storage.params.subject', 'big.hits'],
+    ['storage.params.stream', 'BIG'], ['storage.params.publishTimeout', '60'],
+  ]));
+  const engine = createEngine(natsEngine, config, { logger: silentLogger(), instanceId: 'edge-1', now: Date.now });
+  try {
+    await engine.open();
+    engine.write(sampleEvent({ visitorId: 'small' }));
+    await engine.flush();
+    engine.write(sampleEvent({ visitorId: 'huge', page: 'x'.repeat(1_200_000) })); // the default max_payload is 1 MiB
+    // The last message to settle is refused by the client: flush used to wait the whole publishTimeout (60 s).
+    const outcome = await Promise.race([
+      engine.flush().then(() => 'flushed'),
+      new Promise<string>((r) => setTimeout(() => r('still waiting after 20 s'), 20_000).unref()),
+    ]);
+    assert.equal(outcome, 'flushed');
+    const stats = engine.stats();
+    assert.deepEqual({ accepted: stats.accepted, savedEvents: stats.savedEvents, lost: stats.lost, pending: stats.pending }, { accepted: 2, savedEvents: 1, lost: 1, pending: 0 });
+    assert.deepEqual((await readStream(nats, 'BIG')).map((m) => m.json.visitorId), ['small']);
+  } finally {
+    await engine.close();
+    await nats.stop();
+  }
+});
+
 test('nats: no broker at start stops wt1 serve with a clear error', async () => {
   const port = await freePort();
   const { code, stderr } = await runWt1(['serve', '--port', '0', '--host', '127.0.0.1'], {
