@@ -95,14 +95,14 @@ export function rotationOptions(
   };
 }
 
+/** Rotations allowed to run behind the writes before the queue waits for them (bounds open files). */
+const MAX_CLOSING = 4;
+
 /**
  * The behaviour shared by the file-based engines: one open gzip file at a time, rotated on size and
  * age (age also on a timer, so an idle file does not stay open), sync-flushed every `flushInterval`,
  * never published empty.
  */
-/** Rotations allowed to run behind the writes before the queue waits for them (bounds open files). */
-const MAX_CLOSING = 4;
-
 export class RotatingLog {
   private current: GzipLogFile | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -120,7 +120,7 @@ export class RotatingLog {
     this.timer.unref();
   }
 
-  /** Totals of published files plus the open and closing ones (savedEvents counts lines handed to a file). */
+  /** Totals of the files done with plus the open and closing ones (savedEvents counts lines handed to a file). */
   stats(): Record<string, number> {
     const open = [this.current, ...this.closing];
     const sum = (f: (x: GzipLogFile) => number): number => open.reduce((a, x) => a + (x ? f(x) : 0), 0);
@@ -166,6 +166,7 @@ export class RotatingLog {
 
   private abandon(file: GzipLogFile): void {
     if (this.current === file) this.current = undefined;
+    this.retire(file);
     file.destroy();
     this.options.logger.error({ err: file.error, file: file.path }, 'log file failed; its complete lines are recovered at the next start');
   }
@@ -178,7 +179,10 @@ export class RotatingLog {
     if (!file) return this.rotating.then(() => undefined, () => undefined);
     // Rotations run one after the other (names in order); one that failed must not stop the next ones.
     this.closing.add(file);
-    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file)).finally(() => this.closing.delete(file));
+    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file)).finally(() => {
+      this.closing.delete(file);
+      this.retire(file);
+    });
     return this.rotating;
   }
 
@@ -195,10 +199,17 @@ export class RotatingLog {
     }
     const name = await this.options.publish(closed);
     this.counters.createdFiles++;
-    this.counters.savedEvents += closed.lines;
-    this.counters.savedEventsInputSize += closed.inputBytes;
-    this.counters.savedEventsGZippedSize += closed.gzippedBytes;
     return name;
+  }
+
+  /**
+   * A file leaves the open and closing ones (published, or failed: its lines are recovered at the
+   * next start): its lines stay counted, so the totals never go backwards.
+   */
+  private retire(file: GzipLogFile): void {
+    this.counters.savedEvents += file.lines;
+    this.counters.savedEventsInputSize += file.inputBytes;
+    this.counters.savedEventsGZippedSize += file.gzippedBytes;
   }
 
   private isTooOld(file: GzipLogFile, now: number): boolean {
