@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { WriteStream } from 'node:tty';
-import { Wt1Error } from '../errors.js';
-import { readConfigFile } from '../config/load.js';
+import { ConfigError, Wt1Error } from '../errors.js';
+import { configFromEnv, knownKeyNames, readConfigFile } from '../config/load.js';
+import { readKeys, type RawValue } from '../config/spec.js';
 import { LocalSource } from '../reader/local-source.js';
-import type { S3Settings } from '../reader/s3-source.js';
+import { s3Engine, type S3Connection } from '../storage/s3.js';
 import type { LogFileRef, LogSource } from '../reader/source.js';
 import { mergeFiles, scanFileStarts, type MergeReport, type MergeStats } from '../reader/merge.js';
 import { LineFormatter, OutputClosed, OutputSink, unionColumns, type OutputFormat } from '../reader/output.js';
@@ -24,13 +25,15 @@ Options:
   --type TYPE               only this event type, e.g. page (repeatable)
   --from TIME, --to TIME    server_ts from (inclusive) / to (exclusive); UTC unless a zone is
                             given: 2026-11-27, 2026-11-27T06:05, 2026-11-27T06:05:04.123Z, epoch ms
-  --config FILE             read the S3 settings (storage.params.endpoint, region, forcePathStyle,
+  -c, --config FILE         read the S3 settings (storage.params.endpoint, region, forcePathStyle,
                             accessKey, secretKey) from a wt1 config file
   --s3-endpoint URL         S3-compatible endpoint (else WT1_STORAGE__PARAMS__ENDPOINT)
-  --s3-region REGION        region (else WT1_STORAGE__PARAMS__REGION, AWS_REGION, us-east-1)
+  --s3-region REGION        region (else WT1_STORAGE__PARAMS__REGION, AWS_REGION,
+                            AWS_DEFAULT_REGION, us-east-1)
   --s3-force-path-style     path-style URLs (else WT1_STORAGE__PARAMS__FORCE_PATH_STYLE=true)
   Credentials: WT1_STORAGE__PARAMS__ACCESS_KEY / __SECRET_KEY, else the AWS chain
   (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles).
+  -h, --help                this text
 
 Files with different headers: the output has every column of every file (first seen first); a
 line lacking a column gets an empty field (TSV) or null (JSON).
@@ -140,23 +143,25 @@ export async function cat(argv: string[]): Promise<number> {
   }
 }
 
-/** S3 settings: flags, then WT1_STORAGE__PARAMS__* (as for the S3 engine), then the config file. */
+/** The storage.params keys `wt1 cat` reads to reach an S3 source. */
+const S3_CONNECTION_KEYS = ['endpoint', 'region', 'forcePathStyle', 'accessKey', 'secretKey'] as const;
+
+/**
+ * S3 settings: flags, then WT1_STORAGE__PARAMS__*, then the config file; read and checked as the
+ * S3 engine's params are (same variable names, same booleans).
+ */
 export function s3Settings(
   values: { config?: string; 's3-endpoint'?: string; 's3-region'?: string; 's3-force-path-style'?: boolean },
   env: NodeJS.ProcessEnv,
-): S3Settings {
-  const file = values.config ? readConfigFile(values.config) : new Map<string, unknown>();
-  const fromFile = (key: string): string | undefined => {
-    const v = file.get(`storage.params.${key}`);
-    return v === undefined || v === null ? undefined : String(v);
-  };
-  const pick = (flag: string | undefined, envName: string, key: string): string | undefined => flag ?? env[`WT1_STORAGE__PARAMS__${envName}`] ?? fromFile(key);
-  const pathStyle = values['s3-force-path-style'] ? 'true' : pick(undefined, 'FORCE_PATH_STYLE', 'forcePathStyle');
-  return {
-    endpoint: pick(values['s3-endpoint'], 'ENDPOINT', 'endpoint'),
-    region: pick(values['s3-region'], 'REGION', 'region') ?? env.AWS_REGION,
-    forcePathStyle: pathStyle === undefined ? undefined : /^(true|1|yes)$/i.test(pathStyle),
-    accessKey: pick(undefined, 'ACCESS_KEY', 'accessKey'),
-    secretKey: pick(undefined, 'SECRET_KEY', 'secretKey'),
-  };
+): S3Connection {
+  const raw = new Map<string, RawValue>(values.config ? readConfigFile(values.config) : []);
+  for (const [k, v] of configFromEnv(env, knownKeyNames())) raw.set(k, v);
+  if (values['s3-endpoint'] !== undefined) raw.set('storage.params.endpoint', values['s3-endpoint']);
+  if (values['s3-region'] !== undefined) raw.set('storage.params.region', values['s3-region']);
+  if (values['s3-force-path-style']) raw.set('storage.params.forcePathStyle', true);
+  const specs = Object.fromEntries(S3_CONNECTION_KEYS.map((k) => [k, s3Engine.params[k]]));
+  const problems: string[] = [];
+  const settings = readKeys('storage.params.', raw, specs, problems) as S3Connection;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
 }

@@ -1,16 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
+import { s3ClientConfig, type S3Connection } from '../storage/s3.js';
 import { isPublishedLogName, timeFromPath, type LogFileRef, type LogSource } from './source.js';
-
-/** How to reach the S3-compatible service (the same settings as the S3 engine's params). */
-export interface S3Settings {
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly forcePathStyle?: boolean;
-  /** Without keys, the standard AWS credential chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
-  readonly accessKey?: string;
-  readonly secretKey?: string;
-}
 
 /** Splits `s3://bucket/prefix` into bucket and key prefix (`prefix/`, or empty for the whole bucket). */
 export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
@@ -20,14 +11,8 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } | un
   return { bucket: m[1], prefix };
 }
 
-export function createS3Client(settings: S3Settings): S3Client {
-  const options: S3ClientConfig = {
-    region: settings.region || 'us-east-1',
-    forcePathStyle: settings.forcePathStyle ?? false,
-  };
-  if (settings.endpoint) options.endpoint = settings.endpoint;
-  if (settings.accessKey && settings.secretKey) options.credentials = { accessKeyId: settings.accessKey, secretAccessKey: settings.secretKey };
-  return new S3Client(options);
+export function createS3Client(settings: S3Connection): S3Client {
+  return new S3Client(s3ClientConfig(settings, 3)); // the SDK's default retries: no spool to retry from here
 }
 
 /** The published files under `s3://bucket/prefix` (as the S3 engine uploads them: `PREFIX/tracker/...`). */

@@ -83,21 +83,31 @@ function checkKeys(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey'>): voi
   }
 }
 
-function createS3Client(sdk: S3Sdk, p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey' | 'endpoint' | 'region' | 'forcePathStyle'>): S3Client {
+/** How to reach an S3-protocol service: the engine's params, and what `wt1 cat` reads them from. */
+export interface S3Connection {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly forcePathStyle?: boolean;
+  /** Without keys, the standard AWS credential chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
+  readonly accessKey?: string;
+  readonly secretKey?: string;
+}
+
+/** The S3 client settings of the engine and of `wt1 cat`, so that both reach a bucket the same way. */
+export function s3ClientConfig(p: S3Connection, maxAttempts: number): S3ClientConfig {
   const config: S3ClientConfig = {
     region: p.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    forcePathStyle: p.forcePathStyle,
+    forcePathStyle: p.forcePathStyle ?? false,
     followRegionRedirects: !p.endpoint,
     // Whole-file uploads with Content-MD5; flexible checksums would send aws-chunked bodies,
     // which several S3-protocol servers store as is.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // Retries are ours (with backoff, across restarts); one attempt per call here.
-    maxAttempts: 1,
+    maxAttempts,
   };
   if (p.endpoint) config.endpoint = p.endpoint;
-  if (p.accessKey) config.credentials = { accessKeyId: p.accessKey, secretAccessKey: p.secretKey };
-  return new sdk.S3Client(config);
+  if (p.accessKey && p.secretKey) config.credentials = { accessKeyId: p.accessKey, secretAccessKey: p.secretKey };
+  return config;
 }
 
 /** Thrown by `write` while the spool is full: the queue counts the event as failed. */
@@ -142,7 +152,8 @@ export class ObjectStorage implements StorageEngine {
 
   async open(): Promise<void> {
     const sdk = await import('@aws-sdk/client-s3');
-    const client = (this.client = createS3Client(sdk, this.params));
+    // Retries are ours (with backoff, across restarts): one attempt per call here.
+    const client = (this.client = new sdk.S3Client(s3ClientConfig(this.params, 1)));
     this.uploader = new S3Uploader(sdk, client, this.params.bucketName, normalizePrefix(this.params.prefix), {
       conditionalPut: this.params.conditionalPut === 'if-none-match',
     });

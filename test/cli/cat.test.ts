@@ -7,6 +7,7 @@ import { runWt1, spawnWt1, WT1_BIN, type Wt1Process } from '../helpers/process.j
 import { tempDir, removeDir } from '../helpers/server.js';
 import { publishedFiles, temporaryFiles, readLogFile } from '../helpers/files.js';
 import { logRecords } from '../helpers/load.js';
+import { s3Settings } from '../../src/cli/cat.js';
 
 /**
  * Three instances write one visitor's visit in turns: a and b are stopped cleanly, c is killed with
@@ -207,5 +208,21 @@ test('a progress bar is drawn on stderr only when it is a terminal and there are
     assert.match(onTerminal.stdout, /\r\x1b\[K/, 'the bar is erased at the end');
   } finally {
     removeDir(many);
+  }
+});
+
+test('wt1 cat S3 settings: flags over WT1_STORAGE__PARAMS__* over the config file, read like the S3 engine params', () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'config.properties');
+    writeFileSync(file, 'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.endpoint=http://from-file:9000\nstorage.params.region=eu-west-3\nstorage.params.accessKey=AK\nstorage.params.secretKey=SK\n');
+    assert.deepEqual(s3Settings({ config: file }, {}), { endpoint: 'http://from-file:9000', region: 'eu-west-3', forcePathStyle: false, accessKey: 'AK', secretKey: 'SK' });
+    // Variable names as for `wt1 serve` (case and _ ignored in a segment); booleans as in the config.
+    const env = { WT1_STORAGE__PARAMS__ENDPOINT: 'http://from-env:9000', WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'on' };
+    assert.deepEqual(s3Settings({ config: file }, env), { endpoint: 'http://from-env:9000', region: 'eu-west-3', forcePathStyle: true, accessKey: 'AK', secretKey: 'SK' });
+    assert.equal(s3Settings({ config: file, 's3-endpoint': 'http://flag:9000' }, env).endpoint, 'http://flag:9000');
+    assert.throws(() => s3Settings({}, { WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'yess' }), /storage\.params\.forcePathStyle: "yess"/);
+  } finally {
+    removeDir(dir);
   }
 });
