@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { findFiles } from '../storage/recovery.js';
 import { isPublishedLogName, timeFromPath, type LogFileRef, type LogSource } from './source.js';
 
 /**
@@ -14,16 +15,7 @@ export class LocalSource implements LogSource {
   async list(): Promise<LogFileRef[]> {
     const info = await stat(this.name);
     if (info.isFile()) return [fileRef(this.name)];
-    const out: LogFileRef[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile() && isPublishedLogName(entry.name)) out.push(fileRef(full));
-      }
-    };
-    await walk(this.name);
-    return out;
+    return (await findFiles(this.name, isPublishedLogName)).map(fileRef);
   }
 }
 
