@@ -50,8 +50,8 @@ export class LineFormatter {
   /** The output for one line (with its newline), or '' when filtered out. */
   render(line: string, key: string, header: string): string {
     const filter = this.filter;
+    // `toKey` is mergeFiles' (it stops at the first line there); `fromKey` is applied here.
     if (filter.fromKey !== undefined && key < filter.fromKey) return '';
-    if (filter.toKey !== undefined && key >= filter.toKey) return '';
     const plan = this.plans.get(header) ?? this.plan(header);
     if (!this.fieldsNeeded && plan.identity) return line + '\n';
     const fields = line.split('\t');
