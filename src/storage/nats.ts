@@ -6,6 +6,7 @@ import type { TrackedEvent } from '../event/event.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from './rotating-log.js';
+import { FailureStreak } from './failure-streak.js';
 
 export const natsEngine: EngineDescriptor = {
   name: 'nats',
@@ -133,8 +134,7 @@ export class NatsStorage implements StorageEngine {
   private paused = false;
   private resumeTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
-  private failuresInARow = 0;
-  private lastFailureLog = 0;
+  private readonly failures = new FailureStreak();
   private closing = false;
   /** Set once close gave up on the rest: late answers no longer change the counters. */
   private closed = false;
@@ -329,10 +329,8 @@ export class NatsStorage implements StorageEngine {
       } else {
         this.counters.savedEvents++;
         if (ack.duplicate) this.counters.duplicates++;
-        if (this.failuresInARow > 0) {
-          this.context.logger.info({ failedAttempts: this.failuresInARow }, 'NATS publishing resumed');
-          this.failuresInARow = 0;
-        }
+        const failedAttempts = this.failures.succeed();
+        if (failedAttempts > 0) this.context.logger.info({ failedAttempts }, 'NATS publishing resumed');
       }
     }
     this.pump();
@@ -359,10 +357,7 @@ export class NatsStorage implements StorageEngine {
   /** Counts a failed attempt; a retryable message goes back to the front and publishing pauses a little. */
   private onPublishError(message: Message | undefined, error: unknown, permanent: boolean): void {
     this.counters.publishErrors++;
-    this.failuresInARow++;
-    const now = Date.now();
-    if (this.failuresInARow === 1 || now - this.lastFailureLog > 60_000) {
-      this.lastFailureLog = now;
+    if (this.failures.fail()) {
       this.context.logger.warn({ err: error, pending: this.buffer.length + this.awaiting.size + (message ? 1 : 0) }, permanent
         ? 'NATS refused a message; it is lost'
         : 'NATS publish failed; the message is published again');
@@ -375,7 +370,7 @@ export class NatsStorage implements StorageEngine {
       this.counters.retries++;
       this.buffer.unshift(message);
     }
-    this.pauseFor(Math.min(this.params.reconnectWait * 1000, 50 * 2 ** Math.min(10, this.failuresInARow - 1)));
+    this.pauseFor(Math.min(this.params.reconnectWait * 1000, 50 * 2 ** Math.min(10, this.failures.inARow - 1)));
   }
 
   private pauseFor(ms: number): void {

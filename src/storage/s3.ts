@@ -9,6 +9,7 @@ import { recoverLeftovers } from './recovery.js';
 import { Spool, type SpoolFile } from './spool.js';
 import { S3Uploader, normalizePrefix, type S3Sdk } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
+import { FailureStreak } from './failure-streak.js';
 
 /** Params shared by the S3 and GCS engines; the two differ only in defaults. */
 function objectStorageParams(defaults: { endpoint: string; region: string; conditionalPut: string }): SpecTable {
@@ -133,8 +134,7 @@ export class ObjectStorage implements StorageEngine {
   private loop: Promise<void> | undefined;
   private running = false;
   private wakeUp: (() => void) | undefined;
-  private failuresInARow = 0;
-  private lastFailureLog = 0;
+  private readonly failures = new FailureStreak();
   private closing = false;
   private readonly shutdown = new AbortController();
   private counters = {
@@ -317,20 +317,14 @@ export class ObjectStorage implements StorageEngine {
     this.counters.uploadedFiles++;
     this.counters.uploadedEvents += file.lines;
     this.counters.uploadedBytes += file.bytes;
-    if (this.failuresInARow > 0) {
-      this.context.logger.info({ failedAttempts: this.failuresInARow, key }, 'uploads resumed');
-      this.failuresInARow = 0;
-    }
+    const failedAttempts = this.failures.succeed();
+    if (failedAttempts > 0) this.context.logger.info({ failedAttempts, key }, 'uploads resumed');
   }
 
   private onFailure(file: SpoolFile, error: unknown): void {
     this.counters.uploadFailures++;
-    this.failuresInARow++;
-    const now = Date.now();
-    // First failure of a run, then at most one line a minute.
-    if (this.failuresInARow === 1 || now - this.lastFailureLog > 60_000) {
-      this.lastFailureLog = now;
-      this.context.logger.warn({ err: error, file: file.path, failuresInARow: this.failuresInARow, spoolFiles: this.spool.fileCount }, 'upload failed; the file stays in the spool and is retried');
+    if (this.failures.fail()) {
+      this.context.logger.warn({ err: error, file: file.path, failuresInARow: this.failures.inARow, spoolFiles: this.spool.fileCount }, 'upload failed; the file stays in the spool and is retried');
     }
   }
 
@@ -343,7 +337,7 @@ export class ObjectStorage implements StorageEngine {
 
   /** Exponential backoff with jitter: between half and all of min * 2^(failures-1), capped. */
   private backoff(): number {
-    const base = Math.min(this.params.retryMaxDelay, this.params.retryMinDelay * 2 ** Math.min(30, this.failuresInARow - 1));
+    const base = Math.min(this.params.retryMaxDelay, this.params.retryMinDelay * 2 ** Math.min(30, this.failures.inARow - 1));
     return base * 1000 * (0.5 + Math.random() / 2);
   }
 
