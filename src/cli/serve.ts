@@ -6,7 +6,7 @@ import { createCollector } from '../server/app.js';
 import { Wt1Error } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { RawValue } from '../config/spec.js';
-import { withoutSlot, workerSlot } from '../cluster/worker-identity.js';
+import { withoutSlot, workerOverrides, workerSlot } from '../cluster/worker-identity.js';
 
 export const SERVE_USAGE = `Usage: wt1 serve [--config FILE] [--port N] [--host ADDR] [--workers N]
 
@@ -45,7 +45,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (slot !== undefined) {
     // A worker forked by the primary below: same config, its own instance id.
     const { runWorker } = await import('../cluster/worker.js');
-    return runWorker(slot, (workerKeys) => loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerKeys } }), config);
+    return runWorker(slot, loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerOverrides(config, slot) } }));
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   if (config.workers > 1) {

@@ -1,18 +1,15 @@
 import type { Config } from '../config/schema.js';
-import type { RawValue } from '../config/spec.js';
 import { createLogger } from '../log.js';
 import { runCollector } from '../cli/serve.js';
 import { isPrimaryMessage, type WorkerMessage } from './messages.js';
-import { workerOverrides } from './worker-identity.js';
 
 /**
  * One worker of `wt1 serve --workers N`: a complete collector (queues, engine, files) under the
- * instance id of its slot. Opening the engine recovers the `_` files of dead writers of this host,
+ * instance id of its slot (`config` is loaded with workerOverrides). Opening the engine recovers the `_` files of dead writers of this host,
  * so the replacement of a crashed worker publishes what its predecessor had flushed.
  * Stops in order when the primary asks, or when the primary itself is gone.
  */
-export async function runWorker(slot: number, reload: (keys: Record<string, RawValue>) => Config, base: Config): Promise<number> {
-  const config = reload(workerOverrides(base, slot));
+export async function runWorker(slot: number, config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat }).child({ worker: slot });
   const code = await runCollector(config, logger, {
     onListening(port) {
