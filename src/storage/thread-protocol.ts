@@ -46,6 +46,9 @@ export const STATUS_INTERVAL_MS = 500;
 
 const HIT = 0;
 const EVENT = 1;
+/** Values per record, its kind included (encodeRecord pushes them, decodeRecord reads them). */
+const HIT_LENGTH = 9;
+const EVENT_LENGTH = 20;
 
 /** Appends one event or hit to a batch of records. */
 export function encodeRecord(out: unknown[], item: Trackable): void {
@@ -68,7 +71,7 @@ export function decodeRecords(records: readonly unknown[], onHit: (hit: HitField
 
 /** The index of the record after the one at `at`. */
 export function nextRecord(records: readonly unknown[], at: number): number {
-  return at + (records[at] === HIT ? 9 : 20);
+  return at + (records[at] === HIT ? HIT_LENGTH : EVENT_LENGTH);
 }
 
 /** Calls `onHit` or `onEvent` for the record at index `at` of a batch; returns the next record's index. */
@@ -86,7 +89,7 @@ export function decodeRecord(records: readonly unknown[], at: number, onHit: (hi
       globalVisitorId: r[i + 7],
       seq: r[i + 8],
     });
-    return i + 9;
+    return i + HIT_LENGTH;
   }
   onEvent({
     serverTS: r[i + 1], clientTS: r[i + 2], origAddress: r[i + 3], visitorId: r[i + 4], sessionId: r[i + 5], globalVisitorId: r[i + 6],
@@ -94,5 +97,5 @@ export function decodeRecord(records: readonly unknown[], at: number, onHit: (hi
     eventParams: r[i + 13], browserWidth: r[i + 14], browserHeight: r[i + 15], screenWidth: r[i + 16], screenHeight: r[i + 17],
     browserLanguage: r[i + 18], tzOffset: r[i + 19],
   });
-  return i + 20;
+  return i + EVENT_LENGTH;
 }
