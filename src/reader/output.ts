@@ -13,12 +13,13 @@ export function unionColumns(headers: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const header of headers) {
-    for (const column of columnsOf(header)) if (!seen.has(column)) { seen.add(column); out.push(column); }
+    for (const column of headerColumns(header)) if (!seen.has(column)) { seen.add(column); out.push(column); }
   }
   return out;
 }
 
-export function columnsOf(header: string): string[] {
+/** The column names of a header line (`#` then tab-separated names). */
+function headerColumns(header: string): string[] {
   return header.replace(/^#/, '').split('\t');
 }
 
@@ -80,7 +81,7 @@ export class LineFormatter {
   }
 
   private plan(header: string): HeaderPlan {
-    const columns = columnsOf(header);
+    const columns = headerColumns(header);
     const positions = columns.map((c) => this.columns.indexOf(c));
     const identity = columns.length === this.columns.length && positions.every((p, i) => p === i);
     const plan = { columns, identity, positions, filterAt: filterColumns(columns) };
