@@ -103,6 +103,20 @@ test('storage thread: a full queue drops and counts, and received = written + qu
   removeDir(root);
 });
 
+/** Ends the storage thread as a crash would. */
+function killThread(storage: StorageThread): Promise<number> {
+  return (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+}
+
+/** Waits (bounded) until the thread started after a crash has opened its engine. */
+async function newThreadReady(storage: StorageThread): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!storage.ready()) {
+    if (Date.now() > deadline) assert.fail('no new storage thread within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('storage thread: if it dies, a new one takes over, recovers the open file and logs through the request thread', async () => {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
@@ -113,12 +127,8 @@ test('storage thread: if it dies, a new one takes over, recovers the open file a
     for (let i = 0; i < 5; i++) await hit(server, `before=${i}`);
     await storage.barrier();
     await new Promise((r) => setTimeout(r, 300)); // a few flushIntervals: the lines are in the open `_` file
-    await (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    const deadline = Date.now() + 10_000;
-    while (!storage.ready()) {
-      if (Date.now() > deadline) assert.fail('no new storage thread within 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await killThread(storage);
+    await newThreadReady(storage);
     for (let i = 0; i < 3; i++) await hit(server, `after=${i}`);
     await storage.barrier();
     const c = storage.counters();
@@ -139,26 +149,19 @@ test('storage thread: if it dies, a new one takes over, recovers the open file a
   removeDir(root);
 });
 
-
 test('storage thread: hits offered while a dead thread is being replaced are written by the new one once its engine is open', async () => {
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
   const root = tempDir();
-  const server = await startTestServer({ 'storage.params.rootDir': root, flushInterval: 0.05 }, { logger });
+  const server = await startTestServer({ 'storage.params.rootDir': root, flushInterval: 0.05 }, { logger: pino({ level: 'silent' }) });
   try {
     const storage = storageOf(server);
     for (let i = 0; i < 3; i++) await hit(server, `before=${i}`);
     await storage.barrier();
     await new Promise((r) => setTimeout(r, 300)); // flushed: the new thread's open recovers them
-    await (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await killThread(storage);
     // No thread for the next second: these wait in the batch, then go to the new thread after its open.
     for (let i = 0; i < 3; i++) await hit(server, `during=${i}`);
     assert.equal(storage.ready(), false, 'sent while no thread was running');
-    const deadline = Date.now() + 10_000;
-    while (!storage.ready()) {
-      if (Date.now() > deadline) assert.fail('no new storage thread within 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await newThreadReady(storage);
     for (let i = 0; i < 3; i++) await hit(server, `after=${i}`);
     await storage.barrier();
     const c = storage.counters();
@@ -178,7 +181,7 @@ test('storage thread: if it dies during close, close fails (it does not hang) an
   const storage = storageOf(server);
   for (let i = 0; i < 3; i++) await hit(server, `n=${i}`);
   // The thread is ending when close is asked: the close message is never handled.
-  void (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  void killThread(storage);
   const outcome = await Promise.race([
     storage.close().then(() => 'closed', (error: Error) => error.message),
     new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000).unref()),
