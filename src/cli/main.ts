@@ -15,6 +15,14 @@ ${SERVE_USAGE}`;
 /** Subcommands: a file each under src/cli/, one entry here. */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, cat };
 
+/** A config with more problems than this is probably not a config file: the rest are counted. */
+const MAX_PROBLEMS_SHOWN = 20;
+
+/** Control characters from a config file or a path, shown escaped rather than sent to the terminal. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
 /** Runs the CLI; resolves with the process exit code. Errors are printed as one clear line each. */
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,11 +43,14 @@ export async function runCli(argv: string[]): Promise<number> {
     return await run(rest);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`wt1: invalid configuration [${error.code}]:${error.problems.length === 1 ? ' ' : '\n  - '}${error.problems.join('\n  - ')}\n`);
+      const shown = error.problems.slice(0, MAX_PROBLEMS_SHOWN).map(printable);
+      const more = error.problems.length - shown.length;
+      if (more > 0) shown.push(`... and ${more} more`);
+      process.stderr.write(`wt1: invalid configuration [${error.code}]:${shown.length === 1 ? ' ' : '\n  - '}${shown.join('\n  - ')}\n`);
       return 2;
     }
     if (error instanceof Wt1Error) {
-      process.stderr.write(`wt1: ${error.message} [${error.code}]\n`);
+      process.stderr.write(`wt1: ${printable(error.message)} [${error.code}]\n`);
       return 2;
     }
     if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -19,15 +19,35 @@ export interface LoadOptions {
   readonly overrides?: Readonly<Record<string, RawValue>>;
 }
 
-/** Reads a config file: Java properties (the WT1 format) or JSON of the same keys (flat or nested). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a config file: Java properties (the WT1 format) or JSON of the same keys (flat or nested).
+ * Properties are read as UTF-8 when they are valid UTF-8, else as ISO-8859-1, the encoding
+ * java.util.Properties.load(InputStream) used for WT1's own file. JSON must be UTF-8.
+ */
 export function readConfigFile(file: string): Map<string, RawValue> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new Wt1Error('WT1_ERR_CONFIG_FILE', `${file}: ${(e as Error).message}`);
   }
+  // A binary file (a wrong path) would otherwise come back as pages of unknown "keys".
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    throw new Wt1Error('WT1_ERR_CONFIG_FILE', `${file}: not a text file (a NUL byte at offset ${nul}); expected Java properties or JSON`);
+  }
+  let text: string;
+  let utf8 = true;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    utf8 = false;
+    text = bytes.toString('latin1');
+  }
   if (file.endsWith('.json') || /^\s*\{/.test(text)) {
+    if (!utf8) throw new Wt1Error('WT1_ERR_CONFIG_FILE', `${file}: invalid JSON: not valid UTF-8`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -200,6 +200,47 @@ test('malformed files give WT1_ERR_CONFIG_FILE with the file and the reason', ()
   }
 });
 
+test('a properties file is UTF-8 when it is valid UTF-8, else ISO-8859-1 as Java read it; JSON must be UTF-8; a binary file is refused', () => {
+  const dir = tempDir();
+  try {
+    const utf8 = path.join(dir, 'utf8.properties');
+    writeFileSync(utf8, 'p3pHeader=CP="caf\u00e9"\n', 'utf8');
+    assert.equal(readConfigFile(utf8).get('p3pHeader'), 'CP="caf\u00e9"');
+    // The same text as WT1's Java editor saved it: é is the single byte 0xE9.
+    const latin1 = path.join(dir, 'latin1.properties');
+    writeFileSync(latin1, Buffer.from('p3pHeader=CP="caf\u00e9"\n', 'latin1'));
+    assert.equal(readConfigFile(latin1).get('p3pHeader'), 'CP="caf\u00e9"');
+    const badJson = path.join(dir, 'latin1.json');
+    writeFileSync(badJson, Buffer.from('{"p3pHeader": "caf\u00e9"}', 'latin1'));
+    assert.throws(() => readConfigFile(badJson), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /latin1\.json: invalid JSON: not valid UTF-8/.test(e.message));
+    const bomJson = path.join(dir, 'bom.json');
+    writeFileSync(bomJson, '\ufeff{"port": 81}');
+    assert.equal(readConfigFile(bomJson).get('port'), 81);
+    const binary = path.join(dir, 'config.properties');
+    writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x3d, 0x0a]));
+    assert.throws(() => readConfigFile(binary), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /config\.properties: not a text file \(a NUL byte at offset 6\)/.test(e.message));
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('bin/wt1 serve shows control characters of a bad config escaped, and at most 20 problems', async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'noisy.properties');
+    const keys = Array.from({ length: 25 }, (_, i) => `bogus${i}\u001b[2J=1`).join('\n');
+    writeFileSync(file, keys + '\n');
+    const r = await runWt1(['serve', '--config', file, '--port', '0'], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.doesNotMatch(r.stderr, /\u001b/);
+    assert.match(r.stderr, /- bogus0\\x1b\[2J: unknown configuration key\n/);
+    assert.equal((r.stderr.match(/unknown configuration key/g) ?? []).length, 20);
+    assert.match(r.stderr, /- \.\.\. and 5 more\n$/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('bin/wt1 serve with a bad config prints one clear message and exits with code 2', async () => {
   const dir = tempDir();
   try {
