@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { constants as zc, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 
@@ -33,12 +34,16 @@ export class GzipLogFile {
   private gzipped = 0;
   private failure: Error | undefined;
 
-  constructor(readonly path: string, header: string, readonly openedAt: number, level = DEFAULT_GZIP_LEVEL) {
+  /**
+   * `handle`: the file already opened by the caller, so that a failed open is known before any line
+   * is taken; without one the stream opens `path` itself and an open error shows on the next write.
+   */
+  constructor(readonly path: string, header: string, readonly openedAt: number, level = DEFAULT_GZIP_LEVEL, handle?: FileHandle) {
     // A deep input buffer: gzip compresses on the thread pool while the queue keeps formatting
     // lines; the queue waits only when gzip is a megabyte behind (the default 16 KiB would make
     // every 64 KiB chunk wait).
     this.gzip = createGzip({ level, highWaterMark: 1024 * 1024 } as ZlibOptions);
-    this.out = createWriteStream(path, { flags: 'wx' });
+    this.out = createWriteStream(path, handle ? { fd: handle } : { flags: 'wx' });
     this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
     this.gzip.pipe(this.out);
     const fail = (e: Error): void => { this.failure ??= e; };

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -138,8 +138,8 @@ export class RotatingLog {
     if (this.current && this.isTooOld(this.current, now)) this.rotateInBackground();
     // Rotations close and publish in the background; only when several are behind does the queue wait.
     if (this.closing.size > MAX_CLOSING) return this.rotating.then(() => this.write(event), () => this.write(event));
-    const file = this.current ?? this.openFile(now);
-    if (file instanceof Promise) return file.then(() => this.write(event));
+    const file = this.current;
+    if (!file) return this.openFile(now).then(() => this.write(event));
     if (file.error) {
       // A failed file (disk full, folder removed...) takes no more lines: give it up so the next
       // event opens a fresh one, and count this event as failed.
@@ -217,15 +217,30 @@ export class RotatingLog {
     return interval > 0 && now - file.openedAt >= interval * 1000;
   }
 
-  private openFile(now: number): GzipLogFile | Promise<void> {
-    const relative = temporaryName(now);
-    const full = path.join(this.options.workDir, relative);
+  /**
+   * Opens the next file before it takes a line: an open that fails (folder not writable, disk full)
+   * fails the event that needed it, instead of the lines written meanwhile being lost as "written".
+   */
+  private async openFile(now: number): Promise<void> {
+    const full = path.join(this.options.workDir, temporaryName(now));
+    const handle = await this.openHandle(full);
+    this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel, handle);
+  }
+
+  private async openHandle(full: string): Promise<FileHandle> {
     const dir = path.dirname(full);
     if (this.knownDir !== dir) {
-      return mkdir(dir, { recursive: true }).then(() => { this.knownDir = dir; });
+      await mkdir(dir, { recursive: true });
+      this.knownDir = dir;
     }
-    this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel);
-    return this.current;
+    try {
+      return await open(full, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder was removed under us (a clean-up job, an operator): create it again, once.
+      await mkdir(dir, { recursive: true });
+      return await open(full, 'wx');
+    }
   }
   private knownDir: string | undefined;
   /** Files handed to `rotate` and not yet published (counted in stats meanwhile). */
