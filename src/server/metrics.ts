@@ -11,6 +11,7 @@ const NAMED_STATS: Readonly<Record<string, { name: string; help: string }>> = {
   savedEvents: { name: 'wt1_storage_saved_events_total', help: 'Events handed to a file by the storage engine (WT1 savedEvents).' },
   savedEventsInputSize: { name: 'wt1_storage_input_bytes_total', help: 'Uncompressed bytes written by the storage engine (WT1 savedEventsInputSize).' },
   savedEventsGZippedSize: { name: 'wt1_storage_gzipped_bytes_total', help: 'Compressed bytes written by the storage engine (WT1 savedEventsGZippedSize).' },
+  lostEvents: { name: 'wt1_storage_lost_events_total', help: 'Events handed to a file that failed (disk full, I/O error) before they reached the disk.' },
 };
 
 type ProcessorLabels = 'processor' | 'kind';

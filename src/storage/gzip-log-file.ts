@@ -110,6 +110,13 @@ export class GzipLogFile {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Lines known to be in the file (up to the last successful `syncFlush`, or all once `finish`ed):
+   * when the file fails, those are recovered at the next start and the others are lost.
+   */
+  get durableLines(): number { return this.durable; }
+  private durable = 0;
+
   /** Whether lines were written since the last `syncFlush` (an idle file needs no flush). */
   get dirty(): boolean { return this.input !== this.flushedInput; }
   private flushedInput = 0;
@@ -121,14 +128,24 @@ export class GzipLogFile {
   async syncFlush(): Promise<void> {
     if (this.failure) throw this.failure;
     const input = this.input;
+    const lines = this.lineCount;
     await this.push();
     await new Promise<void>((resolve) => this.gzip.flush(zc.Z_SYNC_FLUSH, () => resolve()));
     // The flushed block travels gzip -> pipe -> WriteStream: let the pipe hand it over, then an
     // empty write's callback tells when every earlier write has reached the file.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!this.out.destroyed && !this.out.writableEnded) await new Promise<void>((resolve) => this.out.write(EMPTY, () => resolve()));
+    if (!this.out.destroyed && !this.out.writableEnded) {
+      // A failed earlier write reaches this callback before the stream's 'error' event: take it here,
+      // or the flush would pass for one that put nothing on disk.
+      await new Promise<void>((resolve) => this.out.write(EMPTY, (error) => {
+        if (error) this.failure ??= error;
+        resolve();
+      }));
+    }
+    this.failure ??= this.out.errored ?? this.gzip.errored ?? undefined;
     if (this.failure) throw this.failure;
     this.flushedInput = input;
+    this.durable = lines;
   }
 
   /** The first write or stream error, if any: the file can take no more lines. */
@@ -142,6 +159,7 @@ export class GzipLogFile {
     this.gzip.end();
     await closed;
     if (this.failure) throw this.failure;
+    this.durable = this.lineCount;
     return { path: this.path, lines: this.lineCount, inputBytes: this.input, gzippedBytes: this.gzipped, openedAt: this.openedAt };
   }
 

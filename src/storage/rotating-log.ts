@@ -108,7 +108,7 @@ export class RotatingLog {
   private timer: NodeJS.Timeout | undefined;
   private rotating: Promise<string | undefined> = Promise.resolve(undefined);
   private readonly header: string;
-  private counters = { createdFiles: 0, savedEvents: 0, savedEventsInputSize: 0, savedEventsGZippedSize: 0 };
+  private counters = { createdFiles: 0, savedEvents: 0, savedEventsInputSize: 0, savedEventsGZippedSize: 0, lostEvents: 0 };
 
   constructor(private readonly options: RotationOptions) {
     this.header = headerLine(options.columns);
@@ -120,7 +120,11 @@ export class RotatingLog {
     this.timer.unref();
   }
 
-  /** Totals of the files done with plus the open and closing ones (savedEvents counts lines handed to a file). */
+  /**
+   * Totals of the files done with plus the open and closing ones. savedEvents counts lines handed
+   * to a file; lostEvents, those of them that a failed file (disk full, I/O error) lost before they
+   * reached the disk. The lines on disk are savedEvents - lostEvents.
+   */
   stats(): Record<string, number> {
     const open = [this.current, ...this.closing];
     const sum = (f: (x: GzipLogFile) => number): number => open.reduce((a, x) => a + (x ? f(x) : 0), 0);
@@ -130,6 +134,7 @@ export class RotatingLog {
       savedEventsInputSize: this.counters.savedEventsInputSize + sum((x) => x.inputBytes),
       savedEventsGZippedSize: this.counters.savedEventsGZippedSize + sum((x) => x.gzippedBytes),
       openFileEvents: this.current?.lines ?? 0,
+      lostEvents: this.counters.lostEvents,
     };
   }
 
@@ -160,15 +165,18 @@ export class RotatingLog {
   /** Starts closing the open file without waiting for it: the next event goes to a new file at once. */
   private rotateInBackground(): void {
     this.rotate().catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'closing or publishing a log file failed; its lines are recovered at the next start');
+      this.options.logger.error({ err: error }, 'closing or publishing a log file failed; its lines on disk are recovered at the next start (the others are counted in lostEvents)');
     });
   }
 
   private abandon(file: GzipLogFile): void {
     if (this.current === file) this.current = undefined;
-    this.retire(file);
+    const lost = this.retire(file);
     file.destroy();
-    this.options.logger.error({ err: file.error, file: file.path }, 'log file failed; its complete lines are recovered at the next start');
+    this.options.logger.error(
+      { err: file.error, file: file.path, lostEvents: lost, recoverableEvents: file.durableLines },
+      'log file failed; its lines not yet on disk are lost (counted in lostEvents), the others are recovered at the next start',
+    );
   }
 
   /** Closes and publishes the open file, if it holds any event. */
@@ -203,13 +211,17 @@ export class RotatingLog {
   }
 
   /**
-   * A file leaves the open and closing ones (published, or failed: its lines are recovered at the
-   * next start): its lines stay counted, so the totals never go backwards.
+   * A file leaves the open and closing ones (published, or failed: its lines on disk are recovered
+   * at the next start): its lines stay counted, so the totals never go backwards, and those it
+   * never got to the disk are counted lost. Returns that number.
    */
-  private retire(file: GzipLogFile): void {
+  private retire(file: GzipLogFile): number {
+    const lost = file.lines - file.durableLines;
     this.counters.savedEvents += file.lines;
     this.counters.savedEventsInputSize += file.inputBytes;
     this.counters.savedEventsGZippedSize += file.gzippedBytes;
+    this.counters.lostEvents += lost;
+    return lost;
   }
 
   private isTooOld(file: GzipLogFile, now: number): boolean {
@@ -227,7 +239,8 @@ export class RotatingLog {
     this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel, handle);
   }
 
-  private async openHandle(full: string): Promise<FileHandle> {
+  /** Protected for the tests, which hand out a file that fails (/dev/full). */
+  protected async openHandle(full: string): Promise<FileHandle> {
     const dir = path.dirname(full);
     if (this.knownDir !== dir) {
       await mkdir(dir, { recursive: true });

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RotatingLog, type RotationOptions } from '../../src/storage/rotating-log.js';
+import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
 import { silentLogger } from '../../src/log.js';
 import { sampleEvent } from '../helpers/events.js';
 import { removeDir, tempDir } from '../helpers/server.js';
@@ -67,6 +70,81 @@ test('rotating log: an hour folder removed under it (a clean-up job) is created 
     assert.equal(log.stats().savedEvents, 6);
   } finally {
     await log.close();
+    removeDir(dir);
+  }
+});
+
+test('gzip log file: durableLines follows the last successful sync flush, and every line once finished', async () => {
+  const dir = tempDir();
+  try {
+    const file = new GzipLogFile(path.join(dir, 'a.log.gz'), '#header\n', Date.now());
+    await file.write('one\n');
+    await file.write('two\n');
+    assert.equal(file.durableLines, 0);
+    await file.syncFlush();
+    assert.equal(file.durableLines, 2);
+    await file.write('three\n');
+    assert.equal(file.durableLines, 2, 'a line after the flush is not on disk yet');
+    await file.finish();
+    assert.equal(file.durableLines, 3);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('gzip log file: a sync flush whose bytes could not be written (disk full) fails, every time', async () => {
+  // The failed write reaches the flush before the stream's 'error' event: it must not pass for one.
+  for (let i = 0; i < 20; i++) {
+    const file = new GzipLogFile('/dev/full', '#header\n', Date.now(), 3, await open('/dev/full', 'w'));
+    await file.write('one\n');
+    await assert.rejects(file.syncFlush(), /ENOSPC/, `attempt ${i}`);
+    assert.equal(file.durableLines, 0);
+    file.destroy();
+  }
+});
+
+/** A rotating log whose files all go to /dev/full: every write to the disk fails with ENOSPC. */
+class DiskFullLog extends RotatingLog {
+  protected override openHandle(): Promise<FileHandle> {
+    return open('/dev/full', 'w');
+  }
+}
+
+test('rotating log: the lines a failed file (disk full) never got to the disk are counted in lostEvents, and logged', async () => {
+  const dir = tempDir();
+  const logged: Array<Record<string, unknown>> = [];
+  const logger = silentLogger();
+  logger.error = ((fields: Record<string, unknown>) => { logged.push(fields); }) as typeof logger.error;
+  const log = new DiskFullLog({
+    workDir: dir,
+    columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
+    newFileTriggerSize: 1 << 20,
+    newFileTriggerInterval: 0,
+    gzipLevel: 3,
+    flushInterval: 0.01,
+    now: Date.now,
+    logger,
+    publish: async () => assert.fail('a file that could not be written is never published'),
+  });
+  try {
+    for (let i = 0; i < 3; i++) await log.write(sampleEvent({ visitorId: `v${i}` }));
+    assert.equal(log.stats().lostEvents, 0, 'nothing is known lost while the file is open');
+    await assert.rejects(log.rotate(), /ENOSPC/);
+    assert.equal(log.stats().savedEvents, 3);
+    assert.equal(log.stats().lostEvents, 3);
+    // The next file fails at its first periodic flush: the event that finds it failed is refused
+    // (counted failed by the queue), the line it had is lost and logged.
+    await log.write(sampleEvent({ visitorId: 'v3' }));
+    log.start();
+    for (let i = 0; logged.length === 0; i++) {
+      assert.ok(i < 400, 'the periodic flush never failed');
+      await sleep(5);
+    }
+    assert.throws(() => log.write(sampleEvent({ visitorId: 'v4' })), /ENOSPC/);
+    assert.equal(log.stats().lostEvents, 4);
+    assert.equal(logged.at(-1)?.lostEvents, 1);
+  } finally {
+    await log.close().catch(() => {});
     removeDir(dir);
   }
 });
