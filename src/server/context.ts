@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
-import { anonymizeAddress, isLoopback, TrustedProxies } from '../event/client-address.js';
+import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
@@ -28,9 +28,8 @@ export interface AppContext {
 }
 
 /**
- * The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`.
- * Loopback addresses are kept whole: they identify no visitor, and truncated (`::1` to `0:0:0::`)
- * they would read as something else.
+ * The client's address, after the trusted-proxy rule, IPv4-mapped shown as IPv4, and `anonymizeIp`
+ * (every address, loopback too: the admin guard reads the socket's own address, not this one).
  */
 export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
   const h = req.headers;
@@ -39,7 +38,7 @@ export function clientAddressOf(ctx: AppContext, req: IncomingMessage): string {
     h['x-forwarded-for'] as string | undefined,
     h['x-real-ip'] as string | undefined,
   );
-  return ctx.config.anonymizeIp && !isLoopback(address) ? anonymizeAddress(address) : address;
+  return ctx.config.anonymizeIp ? anonymizeAddress(address) : address;
 }
 
 /** Whether the request came over TLS (directly, or per X-Forwarded-Proto from a trusted proxy). */
