@@ -220,6 +220,10 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
   problems.push(...TrustedProxies.validate(top.trustedProxies as string[]));
   const callback = checkCallbackUrl(top.optoutCallbackUrl as string);
   if (callback) problems.push(`optoutCallbackUrl: ${JSON.stringify(top.optoutCallbackUrl)} ${callback}`);
+  // Sent as the P3P header: a character Node refuses in a header would fail every cookie answer.
+  if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(top.p3pHeader as string)) {
+    problems.push(`p3pHeader: ${JSON.stringify(top.p3pHeader)} must be a valid header value (no line breaks or other control characters, no characters past U+00FF)`);
+  }
   if (top.isolateRequestThread === true && (top.workers as number) > 1) {
     problems.push(`isolateRequestThread: true needs workers=1 (workers is ${String(top.workers)}: each worker process would keep the same CPU for itself)`);
   }

@@ -112,7 +112,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   const onRouteError = (error: unknown, res: ServerResponse): void => {
     if (error instanceof Wt1Error && error.status) return fail(res, error.code, error.message.slice(error.message.indexOf(':') + 2));
     logger.error({ err: error }, 'request failed');
-    if (!res.headersSent) fail(res, 'WT1_ERR_STORAGE_IO', 'internal error');
+    if (!res.headersSent) fail(res, 'WT1_ERR_INTERNAL', 'the request failed; the cause is in the collector\'s log');
     else res.destroy();
   };
 

@@ -22,7 +22,7 @@ export async function startMetricsServer(ctx: AppContext): Promise<Server> {
     if (!allowReadOnly(req, res, '/metrics')) return;
     sendMetrics(ctx, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'metrics rendering failed');
-      if (!res.headersSent) fail(res, 'WT1_ERR_STORAGE_IO', 'internal error');
+      if (!res.headersSent) fail(res, 'WT1_ERR_INTERNAL', 'the request failed; the cause is in the collector\'s log');
       else res.destroy();
     });
   });

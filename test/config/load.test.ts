@@ -164,6 +164,15 @@ test('isolateRequestThread: off by default, from the file or WT1_ISOLATE_REQUEST
   assert.match(problemsOf({ isolateRequestThread: 'sometimes' })[0], /^isolateRequestThread: /);
 });
 
+test('p3pHeader must be a valid header value: a line break would fail every cookie answer', () => {
+  assert.equal(validate({ p3pHeader: 'CP="NOI DSP COR NID"' }).p3pHeader, 'CP="NOI DSP COR NID"');
+  for (const bad of ['CP="NOI"\r\nX-Injected: 1', 'CP\u0000', 'CP=\u2028']) {
+    const problems = problemsOf({ p3pHeader: bad });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /^p3pHeader: ".*" must be a valid header value/s);
+  }
+});
+
 test('a bad trustedProxies entry names the entry', () => {
   const [p] = problemsOf({ trustedProxies: 'loopback,10.0.0.0/33,proxy.example' });
   assert.match(p, /^trustedProxies: "10\.0\.0\.0\/33" has a bad prefix length/);
