@@ -9,6 +9,7 @@ import { warn } from './warn.js';
 const memory: Record<string, string> = {};
 let domain = '';
 let broken = false;
+const legacyExpired: Record<string, 1> = {};
 
 export function setCookieDomain(value: string): void {
   if (/[;,\s]/.test(value)) throw 'bad cookie domain';
@@ -16,18 +17,26 @@ export function setCookieDomain(value: string): void {
 }
 
 export function readCookie(name: string): string | null {
+  let cookies: string[] | undefined;
   if (!broken) {
     try {
-      for (const cookie of document.cookie.split('; ')) {
-        const eq = cookie.indexOf('=');
-        if (cookie.slice(0, eq) === name) return decodeURIComponent(cookie.slice(eq + 1));
-      }
-      return null;
+      cookies = document.cookie.split('; ');
     } catch (error) {
       cookieApiFailed(error);
     }
   }
-  return name in memory ? memory[name] : null;
+  if (!cookies) return name in memory ? memory[name] : null;
+  for (const cookie of cookies) {
+    const eq = cookie.indexOf('=');
+    if (cookie.slice(0, eq) === name) {
+      try {
+        return decodeURIComponent(cookie.slice(eq + 1));
+      } catch {
+        return null; // a value another script mangled: as if missing, and replaced at the next write
+      }
+    }
+  }
+  return null;
 }
 
 /** Writes (or, with `null`, deletes) a cookie living `seconds` from now. */
@@ -36,6 +45,12 @@ export function writeCookie(name: string, value: string | null, seconds: number)
   else memory[name] = value;
   if (broken) return;
   try {
+    // The original snippet wrote `domain=<host>` cookies; listed first, they would hide ours for
+    // up to two years: expire them (a no-op when there are none).
+    if (!domain && !legacyExpired[name]) {
+      document.cookie = name + '=; max-age=0; path=/; domain=' + location.hostname;
+      legacyExpired[name] = 1;
+    }
     document.cookie = name + '=' + (value === null ? '' : encodeURIComponent(value)) +
       '; max-age=' + (value === null ? 0 : seconds) + '; path=/' + (domain && '; domain=' + domain) +
       '; SameSite=Lax' + (location.protocol === 'https:' ? '; Secure' : '');

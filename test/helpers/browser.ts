@@ -61,6 +61,8 @@ export interface LaunchOptions {
   readonly userAgent?: string;
   /** Browser language (`--lang`), for the same reason as `userAgent`. */
   readonly lang?: string;
+  /** Host names resolved to 127.0.0.1, for pages that need a real domain (domain cookies). */
+  readonly loopbackHosts?: readonly string[];
 }
 
 /**
@@ -72,6 +74,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   const args = [...CHROMIUM_ARGS];
   if (options.userAgent) args.push(`--user-agent=${options.userAgent}`);
   if (options.lang) args.push(`--lang=${options.lang}`, `--accept-lang=${options.lang}`);
+  if (options.loopbackHosts?.length) args.push(`--host-resolver-rules=${options.loopbackHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
   return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
 }
 

@@ -78,6 +78,18 @@ test('cookies left by the original snippet are read back', () => {
   assert.equal(hit.__wt1vpc, 'old=value+one&x=1&y=2');
 });
 
+test('a cookie value another script mangled (a bad %-escape) reads as missing and is replaced; cookies keep working', () => {
+  const page = fakePage();
+  page.jar.set('__wt1vpc', 'a%3D%E9');
+  page.push(['setVisitorParam', 'b', '2'], ['trackEvent']);
+  const sessionWrites = page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length;
+  page.push(['trackEvent']);
+  assert.deepEqual(page.warnings, []);
+  assert.deepEqual(page.images.map(hitParams).map((h) => h.__wt1vpc), ['b=2', 'b=2']);
+  assert.equal(page.jar.get('__wt1vpc'), encodeURIComponent('b=2'));
+  assert.equal(page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length, sessionWrites + 1, 'the session still slides');
+});
+
 test('visitor and session params: set, delete, clear', () => {
   const page = fakePage();
   page.push(
