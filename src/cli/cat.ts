@@ -126,7 +126,7 @@ export async function cat(argv: string[]): Promise<number> {
     const sink = new OutputSink(process.stdout);
     if (starts.length > 0) await sink.write(formatter.header());
     try {
-      await mergeFiles(starts, (line, key, header) => sink.write(formatter.render(line, key, header)), report, stats, { toKey: filter.toKey, filesTotal: refs.length });
+      await mergeFiles(starts, (line, key, header, file) => sink.write(formatter.render(line, key, header, file)), report, stats, { toKey: filter.toKey, filesTotal: refs.length });
       await sink.flush();
     } catch (error) {
       if (!(error instanceof OutputClosed)) throw error;
@@ -134,7 +134,9 @@ export async function cat(argv: string[]): Promise<number> {
     }
     progress?.clear();
     if (new Set(starts.map((s) => s.header)).size > 1) say(`note: the files have ${new Set(starts.map((s) => s.header)).size} different headers; the output has the union of their columns`);
-    if (formatter.malformedLines > 0) say(`${formatter.malformedLines} lines did not match their header (number of fields, or a quoted column without its quotes) and were skipped`);
+    for (const [file, lines] of formatter.malformedByFile) {
+      say(`${file}: ${lines === 1 ? '1 line does' : `${lines} lines do`} not match the header (number of fields, or a quoted column without its quotes); skipped`);
+    }
     if (stats.outOfOrderLines > 0) say(`${stats.outOfOrderLines} lines were out of server_ts order in their file (a clock stepped back?) and are written late`);
     return failedSources + stats.unreadableFiles + formatter.malformedLines > 0 ? 1 : 0;
   } finally {

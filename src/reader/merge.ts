@@ -59,6 +59,10 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
           let header = headers.get(cursor.header!);
           if (header === undefined) headers.set(header = own(cursor.header!), header);
           starts.push({ ref, header, firstKey: own(cursor.headKey), order: 0 });
+        } else if (cursor.problem) {
+          // A header and then damage (truncated inside the first line): nothing to merge, but said.
+          stats.unreadableFiles++;
+          report.problem(ref.name, `${cursor.problem} (after 0 lines)`);
         }
         cursor.close();
       } else {
@@ -88,7 +92,7 @@ interface Open {
  */
 export async function mergeFiles(
   starts: readonly FileStart[],
-  emit: (line: string, key: string, header: string) => void | Promise<void>,
+  emit: (line: string, key: string, header: string, file: string) => void | Promise<void>,
   report: MergeReport,
   stats: MergeStats,
   options: { toKey?: string; filesTotal?: number } = {},
@@ -126,7 +130,7 @@ export async function mergeFiles(
       if (key < lastKey) stats.outOfOrderLines++;
       else lastKey = key;
       stats.lines++;
-      const pending = emit(top.cursor.head!, key, top.start.header);
+      const pending = emit(top.cursor.head!, key, top.start.header, top.start.ref.name);
       if (pending) await pending;
       await top.cursor.advance();
       if (top.cursor.head !== undefined) heap.push(top);

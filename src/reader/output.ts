@@ -36,8 +36,8 @@ interface HeaderPlan {
 export class LineFormatter {
   private readonly plans = new Map<string, HeaderPlan>();
   private readonly fieldsNeeded: boolean;
-  /** Lines whose number of fields differs from their file's header (skipped). */
-  malformedLines = 0;
+  /** Per file, the lines whose number of fields differs from its header, or with a quoted column unquoted (skipped). */
+  readonly malformedByFile = new Map<string, number>();
 
   constructor(readonly columns: readonly string[], readonly format: OutputFormat, private readonly filter: LineFilter) {
     this.fieldsNeeded = needsFields(filter) || format === 'jsonl';
@@ -48,18 +48,23 @@ export class LineFormatter {
     return this.format === 'tsv' ? '#' + this.columns.join('\t') + '\n' : '';
   }
 
-  /** The output for one line (with its newline), or '' when filtered out. */
-  render(line: string, key: string, header: string): string {
+  /** Lines skipped as malformed, all files together. */
+  get malformedLines(): number {
+    let n = 0;
+    for (const count of this.malformedByFile.values()) n += count;
+    return n;
+  }
+
+  /** The output for one line of `file` (with its newline), or '' when filtered out or malformed. */
+  render(line: string, key: string, header: string, file = ''): string {
     const filter = this.filter;
     // `toKey` is mergeFiles' (it stops at the first line there); `fromKey` is applied here.
     if (filter.fromKey !== undefined && key < filter.fromKey) return '';
     const plan = this.plans.get(header) ?? this.plan(header);
-    if (!this.fieldsNeeded && plan.identity) return line + '\n';
+    // Copied as it is, but only with the header's number of fields, like every other path.
+    if (!this.fieldsNeeded && plan.identity) return fieldCount(line) === plan.columns.length ? line + '\n' : this.malformed(file);
     const fields = line.split('\t');
-    if (fields.length !== plan.columns.length) {
-      this.malformedLines++;
-      return '';
-    }
+    if (fields.length !== plan.columns.length) return this.malformed(file);
     try {
       if (!keepFields(filter, fields, plan.filterAt)) return '';
       if (this.format === 'tsv') {
@@ -75,9 +80,13 @@ export class LineFormatter {
       return JSON.stringify(row) + '\n';
     } catch {
       // A quoted column's field without its quotes: not a line wt1 wrote.
-      this.malformedLines++;
-      return '';
+      return this.malformed(file);
     }
+  }
+
+  private malformed(file: string): '' {
+    this.malformedByFile.set(file, (this.malformedByFile.get(file) ?? 0) + 1);
+    return '';
   }
 
   private plan(header: string): HeaderPlan {
@@ -88,6 +97,13 @@ export class LineFormatter {
     this.plans.set(header, plan);
     return plan;
   }
+}
+
+/** Tab-separated fields of a line, counted without splitting it. */
+function fieldCount(line: string): number {
+  let n = 1;
+  for (let i = line.indexOf('\t'); i !== -1; i = line.indexOf('\t', i + 1)) n++;
+  return n;
 }
 
 /** Thrown by OutputSink.write once the reader of the output went away (`wt1 cat ... | head`). */

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { runWt1, spawnWt1, WT1_BIN, type Wt1Process } from '../helpers/process.js';
 import { tempDir, removeDir } from '../helpers/server.js';
@@ -154,11 +155,19 @@ test('corrupt and truncated files are reported on stderr, the rest is still writ
   writeFileSync(path.join(day, '00-00-trunc.log.gz'), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
   writeFileSync(path.join(day, '00-01-garbage.log.gz'), 'this is not gzip');
   copyFileSync(source, path.join(day, '_00-02.host.1.ab.log.gz')); // a temporary: skipped
+  const [header, firstLine] = gunzipSync(bytes).toString('utf8').split('\n');
+  // Damaged inside its first line: nothing of it can be written, but it must be said.
+  writeFileSync(path.join(day, '00-03-torn.log.gz'), gzipSync(`${header}\n${firstLine.slice(0, 30)}`));
+  // A line with fewer fields than the header, in a file read without filters (copied as it is otherwise).
+  writeFileSync(path.join(day, '00-04-short.log.gz'), gzipSync(`${header}\n${firstLine}\n2026-01-01T00:04:00.000\tshort\tline\n`));
   try {
     const { code, stdout, stderr } = await runWt1(['cat', roots.b, broken]);
     assert.equal(code, 1);
     assert.match(stderr, /00-00-trunc\.log\.gz: the gzip data is truncated/);
     assert.match(stderr, /00-01-garbage\.log\.gz: .*(gzip|header)/);
+    assert.match(stderr, /00-03-torn\.log\.gz: /);
+    assert.match(stderr, /00-04-short\.log\.gz: 1 line does not match the header/);
+    assert.doesNotMatch(stdout, /\tshort\tline/);
     assert.doesNotMatch(stderr, /_00-02/);
     const { rows } = tsvRows(stdout);
     const expectedB = readLogFile(publishedFiles(roots.b)[0]).lines.length;

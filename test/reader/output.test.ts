@@ -31,8 +31,15 @@ test('lines of files with other headers are mapped onto the union of columns (TS
   assert.equal(tsv.header(), '#server_ts\tvisitor_id\ttype\tplan\n');
   assert.equal(tsv.render('T1\tv\t"page"', 'T1', a), 'T1\tv\t"page"\t\n');
   assert.equal(tsv.render('T2\tv\t"page"\t"gold"', 'T2', b), 'T2\tv\t"page"\t"gold"\n');
-  assert.equal(tsv.render('T3\tv', 'T3', a), '', 'a line with too few fields is skipped');
+  assert.equal(tsv.render('T3\tv', 'T3', a, 'f1'), '', 'a line with too few fields is skipped');
   assert.equal(tsv.malformedLines, 1);
+
+  // Without filters, a file with the output's own columns is copied line by line: the count still holds.
+  const copy = new LineFormatter(unionColumns([a]), 'tsv', {});
+  assert.equal(copy.render('T1\tv\t"page"', 'T1', a, 'f1'), 'T1\tv\t"page"\n');
+  assert.equal(copy.render('T2\tv', 'T2', a, 'f1'), '');
+  assert.equal(copy.render('T3\tv\t"page"\textra', 'T3', a, 'f2'), '');
+  assert.deepEqual([...copy.malformedByFile], [['f1', 1], ['f2', 1]]);
 
   const json = new LineFormatter(columns, 'jsonl', { types: new Set(['page']) });
   assert.equal(json.header(), '');
