@@ -1,7 +1,7 @@
 import { EventBuffer } from './buffer.js';
 import { encodeParams, type Params } from './params.js';
 import { consoleLogger, type ClientLogger } from './logger.js';
-import { sendMessage, type TransportOptions } from './transport.js';
+import { sendMessage, type MessageSource, type TransportOptions } from './transport.js';
 
 /** Who the events are about: the message-level fields of `POST /public/events`. */
 export interface Identity {
@@ -67,7 +67,7 @@ export interface ClientStats {
   readonly failed: number;
   /** Retried attempts. */
   readonly retries: number;
-  /** Events waiting to be sent. */
+  /** Events held: waiting to be sent, or in a batch being sent or retried. */
   readonly buffered: number;
 }
 
@@ -83,6 +83,10 @@ interface Buffered {
   readonly key: string;
   readonly identity: WireIdentity;
   readonly event: WireEvent;
+  /** Taken out of the batch being retried to make room for a newer event (counted in `dropped`). */
+  dropped?: boolean;
+  /** In a request right now: it cannot be dropped until the answer (it may be delivered). */
+  sending?: boolean;
 }
 
 type WireIdentity = Partial<Record<'visitorId' | 'sessionId' | 'vparams' | 'sparams' | 'ua' | 'clientLang', string>>;
@@ -116,6 +120,9 @@ export function createClient(options: ClientOptions): Wt1Client {
 
 class BatchingClient implements Wt1Client {
   private readonly buffer: EventBuffer<Buffered>;
+  private readonly maxBufferSize: number;
+  /** The batch being sent (with its retries): its events count against maxBufferSize too. */
+  private inFlight: Buffered[] = [];
   private readonly batchSize: number;
   private readonly flushInterval: number;
   private readonly transport: TransportOptions;
@@ -124,12 +131,13 @@ class BatchingClient implements Wt1Client {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private closed = false;
-  private counts = { tracked: 0, sent: 0, droppedAfterClose: 0, rejected: 0, failed: 0, retries: 0 };
+  private counts = { tracked: 0, sent: 0, droppedAfterClose: 0, droppedHeld: 0, rejected: 0, failed: 0, retries: 0 };
 
   constructor(options: ClientOptions) {
     this.batchSize = positiveInt(options.batchSize ?? 100, 'batchSize');
     this.flushInterval = positiveInt(options.flushInterval ?? 1000, 'flushInterval');
-    this.buffer = new EventBuffer(positiveInt(options.maxBufferSize ?? 10_000, 'maxBufferSize'));
+    this.maxBufferSize = positiveInt(options.maxBufferSize ?? 10_000, 'maxBufferSize');
+    this.buffer = new EventBuffer(this.maxBufferSize);
     this.logger = options.logger ?? consoleLogger;
     this.defaults = options;
     this.transport = {
@@ -154,9 +162,11 @@ class BatchingClient implements Wt1Client {
     const event: WireEvent = { type: input.type ?? 'event', clientTS: input.clientTS ?? Date.now() };
     if (input.page !== undefined) event.page = input.page;
     if (input.referer !== undefined) event.referer = input.referer;
-    const params = encodeParams(input.params);
+    const params = encodeParams(input.params, 'params');
     if (params !== undefined) event.params = params;
     this.counts.tracked++;
+    // The bound counts the batch being sent or retried too: past it the oldest event goes.
+    if (this.buffer.length + this.inFlightHeld() >= this.maxBufferSize) this.makeRoom();
     this.buffer.push({ key: identityKey(identity), identity, event });
     if (this.buffer.length >= this.batchSize) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.flushInterval);
@@ -180,12 +190,38 @@ class BatchingClient implements Wt1Client {
     return {
       tracked: c.tracked,
       sent: c.sent,
-      dropped: this.buffer.dropped + c.droppedAfterClose,
+      dropped: this.buffer.dropped + c.droppedHeld + c.droppedAfterClose,
       rejected: c.rejected,
       failed: c.failed,
       retries: c.retries,
-      buffered: this.buffer.length,
+      buffered: this.buffer.length + this.inFlightHeld(),
     };
+  }
+
+  /** Events of the batch being sent that are neither dropped nor done with. */
+  private inFlightHeld(): number {
+    let n = 0;
+    for (const item of this.inFlight) if (!item.dropped) n++;
+    return n;
+  }
+
+  /**
+   * Drops the oldest event held: from the batch being retried (between two attempts), else the
+   * oldest waiting one, since the events of a request under way may yet be delivered. A full buffer
+   * drops its own oldest as it takes the new one.
+   */
+  private makeRoom(): void {
+    for (const item of this.inFlight) {
+      if (item.dropped) continue;
+      if (item.sending) break;
+      item.dropped = true;
+      this.counts.droppedHeld++;
+      return;
+    }
+    if (this.buffer.length > 0 && this.buffer.length < this.maxBufferSize) {
+      this.buffer.take(1);
+      this.counts.droppedHeld++;
+    }
   }
 
   /** Starts sending now, unless a send loop already runs (it takes what is buffered when it gets there). */
@@ -201,19 +237,42 @@ class BatchingClient implements Wt1Client {
   private async pump(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.take(this.batchSize);
-      const messages = new Map<string, { identity: WireIdentity; events: WireEvent[] }>();
+      this.inFlight = batch;
+      const messages = new Map<string, Buffered[]>();
       for (const item of batch) {
         let m = messages.get(item.key);
-        if (!m) messages.set(item.key, (m = { identity: item.identity, events: [] }));
-        m.events.push(item.event);
+        if (!m) messages.set(item.key, (m = []));
+        m.push(item);
       }
-      for (const m of messages.values()) {
-        const outcome = await sendMessage({ ...m.identity, events: m.events }, m.events.length, this.transport);
-        this.counts.retries += outcome.retries;
-        this.counts[outcome.kind] += m.events.length;
+      try {
+        for (const items of messages.values()) {
+          const outcome = await sendMessage(messageOf(items), this.transport);
+          this.counts.retries += outcome.retries;
+          this.counts[outcome.kind] += outcome.events;
+          // Done with (sent, refused or given up): no longer held, and never dropped afterwards.
+          this.inFlight = this.inFlight.filter((item) => !items.includes(item));
+        }
+      } finally {
+        this.inFlight = [];
       }
     }
   }
+}
+
+/** One identity's events of a batch, rebuilt before each attempt without the events dropped meanwhile. */
+function messageOf(items: readonly Buffered[]): MessageSource {
+  let sending: Buffered[] = [];
+  return {
+    attempt() {
+      sending = items.filter((item) => !item.dropped);
+      if (sending.length === 0) return undefined;
+      for (const item of sending) item.sending = true;
+      return { message: { ...sending[0].identity, events: sending.map((item) => item.event) }, events: sending.length };
+    },
+    attemptDone() {
+      for (const item of sending) item.sending = false;
+    },
+  };
 }
 
 const STRING_FIELDS = ['type', 'page', 'referer', 'visitorId', 'sessionId', 'ua', 'clientLang'] as const;
@@ -239,8 +298,8 @@ function wireIdentity(defaults: Identity, input: Identity): WireIdentity {
   const out: WireIdentity = {};
   const visitorId = input.visitorId ?? defaults.visitorId;
   const sessionId = input.sessionId ?? defaults.sessionId;
-  const vparams = encodeParams(input.vparams ?? defaults.vparams);
-  const sparams = encodeParams(input.sparams ?? defaults.sparams);
+  const vparams = encodeParams(input.vparams ?? defaults.vparams, 'vparams');
+  const sparams = encodeParams(input.sparams ?? defaults.sparams, 'sparams');
   const ua = input.ua ?? defaults.ua;
   const clientLang = input.clientLang ?? defaults.clientLang;
   if (visitorId !== undefined) out.visitorId = visitorId;

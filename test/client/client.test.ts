@@ -145,6 +145,41 @@ test('the buffer is bounded: the oldest events are dropped and counted, close() 
   removeDir(server.root);
 });
 
+test('the bound counts the batch being retried: past it the oldest events go, from that batch first', async () => {
+  const received: string[][] = [];
+  let available = false;
+  const fake = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (!available) { res.writeHead(503).end('down'); return; }
+    received.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events: Array<{ params: string }> }).events.map((e) => e.params));
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"accepted":0}');
+  });
+  fake.listen(0, '127.0.0.1');
+  await once(fake, 'listening');
+  const logger = recordingLogger();
+  const client = createClient({
+    url: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`,
+    maxBufferSize: 5, batchSize: 3, flushInterval: 60_000, initialRetryDelay: 400, maxRetryDelay: 400, logger,
+  });
+  try {
+    for (let i = 0; i < 3; i++) client.track({ params: { e: i } }); // a full batch: sent at once, refused (503)
+    for (let i = 0; logger.warnings.length === 0; i++) {
+      assert.ok(i < 200, 'the first attempt never failed');
+      await sleep(5);
+    }
+    for (let i = 3; i < 10; i++) client.track({ params: { e: i } }); // while the batch waits for its retry
+    assert.equal(client.stats().buffered, 5, 'never more than maxBufferSize held, the batch in flight included');
+    assert.equal(client.stats().dropped, 5);
+    available = true;
+    const stats = await client.close();
+    assert.deepEqual(stats, { tracked: 10, sent: 5, dropped: 5, rejected: 0, failed: 0, retries: 0, buffered: 0 });
+  } finally {
+    fake.close();
+  }
+  assert.deepEqual(received.flat(), ['e=5', 'e=6', 'e=7', 'e=8', 'e=9'], 'the newest five arrive, the oldest were dropped');
+});
+
 test('a batch is given up after maxRetries when the collector stays unreachable', async () => {
   const logger = recordingLogger();
   const client = createClient({ url: `http://127.0.0.1:${await freePort()}`, maxRetries: 2, initialRetryDelay: 5, logger });
@@ -161,6 +196,11 @@ test('track() refuses a field of the wrong type at once, so one bad event cannot
   assert.throws(() => bad({ clientTS: '1700000000000' }), /clientTS must be a finite number/);
   assert.throws(() => bad({ page: 42 }), /page must be a string, not number/);
   assert.throws(() => bad({ params: ['a'] }), /params must be an object or a query string/);
+  // The server refuses these values, and with them the whole batch: refused here instead.
+  assert.throws(() => bad({ params: { a: { b: 1 } } }), /params\.a must be a string, a finite number or a boolean, not an object/);
+  assert.throws(() => bad({ params: { a: [1, 2] } }), /params\.a must be .* not an array/);
+  assert.throws(() => bad({ params: { a: Infinity } }), /params\.a must be .* not Infinity/);
+  assert.throws(() => bad({ vparams: { plan: { tier: 1 } } }), /vparams\.plan must be/);
   assert.throws(() => bad(null), /takes an object/);
   assert.equal(client.stats().tracked, 0);
   assert.equal(client.stats().buffered, 0);
