@@ -72,6 +72,11 @@ export class FsStorage implements StorageEngine {
     return { ...this.log.stats(), ...this.recovered };
   }
 
+  /** False while files cannot be written (disk full, folder not writable): /ready answers 503. */
+  ready(): boolean {
+    return this.log.ready();
+  }
+
   /**
    * Links the temporary file to the first free final name (link never replaces an existing file,
    * unlike rename), then removes the temporary name. Within one second the search starts after the

@@ -95,6 +95,8 @@ export function rotationOptions(
   };
 }
 
+const WRITE_CHECK_BYTES = Buffer.alloc(64 * 1024);
+
 /** Rotations allowed to run behind the writes before the queue waits for them (bounds open files). */
 const MAX_CLOSING = 4;
 
@@ -169,7 +171,17 @@ export class RotatingLog {
     });
   }
 
+  /**
+   * False from a file that failed (disk full, folder not writable) until bytes reach the disk again:
+   * a later sync flush or close, or the write check made every flushInterval while no file is open.
+   */
+  ready(): boolean {
+    return !this.failing;
+  }
+  private failing = false;
+
   private abandon(file: GzipLogFile): void {
+    this.failing = true;
     if (this.current === file) this.current = undefined;
     const lost = this.retire(file);
     file.destroy();
@@ -200,7 +212,14 @@ export class RotatingLog {
   }
 
   private async finishAndPublish(file: GzipLogFile): Promise<string | undefined> {
-    const closed = await file.finish();
+    let closed: ClosedLogFile;
+    try {
+      closed = await file.finish();
+    } catch (error) {
+      this.failing = true;
+      throw error;
+    }
+    this.failing = false;
     if (closed.lines === 0) {
       await rm(closed.path, { force: true });
       return undefined;
@@ -235,24 +254,53 @@ export class RotatingLog {
    */
   private async openFile(now: number): Promise<void> {
     const full = path.join(this.options.workDir, temporaryName(now));
-    const handle = await this.openHandle(full);
+    let handle: FileHandle;
+    try {
+      handle = await this.openHandle(full);
+    } catch (error) {
+      this.failing = true;
+      throw error;
+    }
     this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel, handle);
   }
 
+  /**
+   * While failing with no file open, whether a file can be created and written in the hour folder
+   * now (64 KiB, about what a flush writes), so that readiness comes back without waiting for an
+   * event that a load balancer no longer sends.
+   */
+  private async checkWritable(): Promise<void> {
+    const full = path.join(this.options.workDir, path.dirname(temporaryName(this.options.now())), `.wt1-write-check.${process.pid}`);
+    try {
+      const handle = await this.openHandle(full, 'w');
+      try {
+        await handle.write(WRITE_CHECK_BYTES);
+      } finally {
+        await handle.close();
+      }
+      this.failing = false;
+      this.options.logger.info({ folder: path.dirname(full) }, 'log files can be written again');
+    } catch {
+      // still failing: checked again at the next tick
+    } finally {
+      await rm(full, { force: true }).catch(() => {});
+    }
+  }
+
   /** Protected for the tests, which hand out a file that fails (/dev/full). */
-  protected async openHandle(full: string): Promise<FileHandle> {
+  protected async openHandle(full: string, flags = 'wx'): Promise<FileHandle> {
     const dir = path.dirname(full);
     if (this.knownDir !== dir) {
       await mkdir(dir, { recursive: true });
       this.knownDir = dir;
     }
     try {
-      return await open(full, 'wx');
+      return await open(full, flags);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // The folder was removed under us (a clean-up job, an operator): create it again, once.
       await mkdir(dir, { recursive: true });
-      return await open(full, 'wx');
+      return await open(full, flags);
     }
   }
   private knownDir: string | undefined;
@@ -261,12 +309,23 @@ export class RotatingLog {
 
   private async tick(): Promise<void> {
     const file = this.current;
-    if (!file) return;
+    if (!file) {
+      if (this.failing && !this.checking) {
+        this.checking = true;
+        await this.checkWritable().finally(() => { this.checking = false; });
+      }
+      return;
+    }
     try {
       if (this.isTooOld(file, this.options.now())) await this.rotate();
-      else if (file.dirty) await file.syncFlush();
+      else if (file.dirty) {
+        await file.syncFlush();
+        this.failing = false;
+      }
     } catch (error) {
+      this.failing = true;
       this.options.logger.error({ err: error, file: file.path }, 'periodic flush failed');
     }
   }
+  private checking = false;
 }

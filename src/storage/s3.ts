@@ -234,7 +234,7 @@ export class ObjectStorage implements StorageEngine {
   }
 
   ready(): boolean {
-    return this.spool.bytes < this.params.maxSpoolBytes;
+    return this.spool.bytes < this.params.maxSpoolBytes && this.log.ready();
   }
 
   stats(): Readonly<Record<string, number>> {

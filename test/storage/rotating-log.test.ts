@@ -103,16 +103,18 @@ test('gzip log file: a sync flush whose bytes could not be written (disk full) f
   }
 });
 
-/** A rotating log whose files all go to /dev/full: every write to the disk fails with ENOSPC. */
+/** A rotating log whose files all go to /dev/full (every write fails with ENOSPC) while `full`. */
 class DiskFullLog extends RotatingLog {
-  protected override openHandle(): Promise<FileHandle> {
-    return open('/dev/full', 'w');
+  full = true;
+  protected override openHandle(file: string, flags?: string): Promise<FileHandle> {
+    return this.full ? open('/dev/full', 'w') : super.openHandle(file, flags);
   }
 }
 
 test('rotating log: the lines a failed file (disk full) never got to the disk are counted in lostEvents, and logged', async () => {
   const dir = tempDir();
   const logged: Array<Record<string, unknown>> = [];
+  const published: string[] = [];
   const logger = silentLogger();
   logger.error = ((fields: Record<string, unknown>) => { logged.push(fields); }) as typeof logger.error;
   const log = new DiskFullLog({
@@ -124,7 +126,10 @@ test('rotating log: the lines a failed file (disk full) never got to the disk ar
     flushInterval: 0.01,
     now: Date.now,
     logger,
-    publish: async () => assert.fail('a file that could not be written is never published'),
+    publish: async (file) => {
+      published.push(file.path);
+      return file.path;
+    },
   });
   try {
     for (let i = 0; i < 3; i++) await log.write(sampleEvent({ visitorId: `v${i}` }));
@@ -143,6 +148,17 @@ test('rotating log: the lines a failed file (disk full) never got to the disk ar
     assert.throws(() => log.write(sampleEvent({ visitorId: 'v4' })), /ENOSPC/);
     assert.equal(log.stats().lostEvents, 4);
     assert.equal(logged.at(-1)?.lostEvents, 1);
+    assert.equal(log.ready(), false, 'not ready while files cannot be written (/ready answers 503)');
+    // Space is back: with no file open and no event coming, the periodic write check sees it.
+    log.full = false;
+    for (let i = 0; !log.ready(); i++) {
+      assert.ok(i < 400, 'readiness never came back');
+      await sleep(5);
+    }
+    await log.write(sampleEvent({ visitorId: 'v5' }));
+    await log.rotate();
+    assert.equal(published.length, 1, 'only the file written after the space came back is published');
+    assert.deepEqual(gunzipSync(readFileSync(published[0])).toString('utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]), ['v5']);
   } finally {
     await log.close().catch(() => {});
     removeDir(dir);
