@@ -61,9 +61,9 @@ export function formatTimestamp(ms: number): string {
     if (second === cachedSecondA) return cachedPrefixA + MILLIS[milli];
     if (second === cachedSecondB) return cachedPrefixB + MILLIS[milli];
   }
-  const d = new Date(Number.isFinite(ms) ? ms : 0);
-  if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000';
-  const iso = d.toISOString().slice(0, 23);
+  // Outside years 0000-9999 (a hostile __wt1ts) the column's shape cannot hold it: written as missing.
+  if (!(ms >= FIRST_FOUR_DIGIT_MS && ms <= LAST_FOUR_DIGIT_MS)) return '1970-01-01T00:00:00.000';
+  const iso = new Date(ms).toISOString().slice(0, 23);
   if (Number.isInteger(ms) && iso.length === 23) {
     cachedSecondB = cachedSecondA;
     cachedPrefixB = cachedPrefixA;
@@ -72,6 +72,9 @@ export function formatTimestamp(ms: number): string {
   }
   return iso;
 }
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+const FIRST_FOUR_DIGIT_MS = -62_167_219_200_000;
+const LAST_FOUR_DIGIT_MS = 253_402_300_799_999;
 let cachedSecondA = Number.NaN;
 let cachedPrefixA = '';
 let cachedSecondB = Number.NaN;

@@ -36,6 +36,13 @@ test('timestamps: UTC yyyy-MM-ddTHH:mm:ss.SSS, epoch for garbage', () => {
   assert.equal(formatTimestamp(0), '1970-01-01T00:00:00.000');
   assert.equal(formatTimestamp(Number.NaN), '1970-01-01T00:00:00.000');
   assert.equal(formatTimestamp(1e300), '1970-01-01T00:00:00.000');
+  // Years with more or fewer than four digits do not fit the column's shape: written as missing.
+  assert.equal(formatTimestamp(253402300799999), '9999-12-31T23:59:59.999');
+  assert.equal(formatTimestamp(-62167219200000), '0000-01-01T00:00:00.000');
+  assert.equal(formatTimestamp(-1), '1969-12-31T23:59:59.999');
+  for (const ms of [253402300800000, 8639999999999999, -62167219200001, -62198755200000]) {
+    assert.equal(formatTimestamp(ms), '1970-01-01T00:00:00.000', String(ms));
+  }
 });
 
 test('escaping: backslash, tab, newline, CR everywhere; " only inside quotes', () => {
