@@ -139,6 +139,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
   if (engine) {
     engineName = engine.name;
     storageParams = readKeys('storage.params.', raw, engine.params, problems);
+    problems.push(...(engine.validate?.(storageParams) ?? []));
   } else if (UNSUPPORTED_WT1_ENGINES[storageClass]) {
     problems.push(`storage.class: "${storageClass}" is not provided: ${UNSUPPORTED_WT1_ENGINES[storageClass]}`);
   } else {

@@ -46,5 +46,10 @@ export interface EngineDescriptor {
   readonly wt1ClassNames: readonly string[];
   /** Params read from `storage.params.*`. */
   readonly params: SpecTable;
+  /**
+   * Problems between params that each parse alone (e.g. one key of a pair missing), as
+   * `storage.params.KEY: what` lines; checked when the config is loaded, with the other problems.
+   */
+  validate?(params: Readonly<Record<string, unknown>>): string[];
   create(params: Readonly<Record<string, unknown>>, context: EngineContext): StorageEngine;
 }

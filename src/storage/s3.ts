@@ -59,6 +59,7 @@ export const s3Engine: EngineDescriptor = {
   name: 's3',
   wt1ClassNames: ['com.dataiku.wt1.storage.S3StorageProcessor'],
   params: objectStorageParams({ endpoint: '', region: '', conditionalPut: 'if-none-match' }),
+  validate: checkKeys,
   create: createObjectStorage,
 };
 
@@ -70,6 +71,7 @@ export const gcsEngine: EngineDescriptor = {
   name: 'gcs',
   wt1ClassNames: ['com.dataiku.wt1.storage.GCSGAEStorageProcessor'],
   params: objectStorageParams({ endpoint: 'https://storage.googleapis.com', region: 'auto', conditionalPut: 'x-goog-if-generation-match' }),
+  validate: checkKeys,
   create: createObjectStorage,
 };
 
@@ -77,11 +79,11 @@ function createObjectStorage(params: Readonly<Record<string, unknown>>, context:
   return new ObjectStorage(params as unknown as ObjectStorageParams, context);
 }
 
-/** Checked when the engine is created, before the SDK is loaded (in `open`). */
-function checkKeys(p: Pick<ObjectStorageParams, 'accessKey' | 'secretKey'>): void {
-  if (Boolean(p.accessKey) !== Boolean(p.secretKey)) {
-    throw new Wt1Error('WT1_ERR_CONFIG_INVALID', 'storage.params.accessKey and storage.params.secretKey go together: set both, or neither to use the AWS credential chain');
-  }
+/** Checked with the rest of the config, so that it is reported like any config problem. */
+function checkKeys(params: Readonly<Record<string, unknown>>): string[] {
+  return Boolean(params.accessKey) === Boolean(params.secretKey)
+    ? []
+    : ['storage.params.accessKey and storage.params.secretKey go together: set both, or neither to use the AWS credential chain'];
 }
 
 /** How to reach an S3-protocol service: the engine's params, and what `wt1 cat` reads them from. */
@@ -146,7 +148,6 @@ export class ObjectStorage implements StorageEngine {
     this.dir = path.resolve(params.tmpFolder);
     const instanceId = safeInstanceId(params.instanceId || context.instanceId);
     this.spool = new Spool(this.dir, instanceId, context.logger);
-    checkKeys(params);
     this.log = new RotatingLog(rotationOptions(this.dir, params, context, async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path));
   }
 

@@ -257,6 +257,8 @@ test('bin/wt1 serve with a bad config prints one clear message and exits with co
       ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', /invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n {2}- storage\.class: "com\.dataiku\.wt1\.storage\.KafkaStorageProcessor" is not provided/],
       ['bad.json', '{"port": ', /bad\.json: invalid JSON.*\[WT1_ERR_CONFIG_FILE\]/],
       ['bad-escape.properties', 'k=\\u00Z0', /line 1: malformed \\uXXXX escape.*\[WT1_ERR_CONFIG_FILE\]/],
+      // Checked with the config, not when the engine starts on the storage thread.
+      ['half-key.properties', 'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.accessKey=x\n', /\[WT1_ERR_CONFIG_INVALID\]: storage\.params\.accessKey and storage\.params\.secretKey go together/],
     ];
     for (const [name, text, expected] of cases) {
       const file = path.join(dir, name);
