@@ -36,6 +36,12 @@ export function lenientInt(value: string | undefined): number {
   return Number.isSafeInteger(n) ? n : 0;
 }
 
+/** A size, a Java `int` in WT1: past 32 bits it failed to parse there, and gives 0 here too. */
+export function lenientInt32(value: string | undefined): number {
+  const n = lenientInt(value);
+  return n > 2147483647 || n < -2147483648 ? 0 : n;
+}
+
 /**
  * Builds the event of one pixel hit from its query string(s) (GET query, or POST form body, or
  * both). Reserved `__wt1*` params fill the event's fields, first value wins; every other param is
@@ -126,10 +132,10 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
     visitorParams: vpc ?? null,
     sessionParams: spc ?? null,
     eventParams: custom,
-    browserWidth: lenientInt(bw),
-    browserHeight: lenientInt(bh),
-    screenWidth: lenientInt(sw),
-    screenHeight: lenientInt(sh),
+    browserWidth: lenientInt32(bw),
+    browserHeight: lenientInt32(bh),
+    screenWidth: lenientInt32(sw),
+    screenHeight: lenientInt32(sh),
     browserLanguage: lang ?? null,
     tzOffset: tzo ?? null,
   };

@@ -16,7 +16,8 @@ export function checkAdmin(ctx: AppContext, req: IncomingMessage, res: ServerRes
   const token = ctx.config.adminToken;
   if (token) {
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme name is case-insensitive (RFC 7235): `bearer` and `BEARER` are the same.
+    const given = /^bearer /i.test(header) ? header.slice(7).trim() : '';
     if (given && sameSecret(given, token)) return true;
     fail(res, 'WT1_ERR_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <adminToken>', { 'WWW-Authenticate': 'Bearer realm="wt1"' });
     return false;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { eventFromPixel, generateId, lenientInt, type RequestFacts } from '../../src/event/from-pixel.js';
+import { eventFromPixel, generateId, lenientInt, lenientInt32, type RequestFacts } from '../../src/event/from-pixel.js';
 import { headerText } from '../../src/event/pixel-hit.js';
 import { decodeComponent, encodeComponent, encodePairs, forEachPair, forEachRawPair } from '../../src/event/query-string.js';
 
@@ -13,6 +13,13 @@ test('lenient integers: sign and digits only, anything else gives 0', () => {
   assert.equal(lenientInt('+5'), 5);
   for (const bad of [undefined, '', 'abc', '12px', '1.5', ' 12', '0x10', '1e3', '99999999999999999999', 'NaN']) assert.equal(lenientInt(bad), 0, String(bad));
   assert.equal(lenientInt('1700000000123'), 1700000000123);
+  // Sizes were Java ints: past 32 bits WT1 failed to parse them and wrote 0.
+  assert.equal(lenientInt32('2147483647'), 2147483647);
+  assert.equal(lenientInt32('-2147483648'), -2147483648);
+  assert.equal(lenientInt32('2147483648'), 0);
+  assert.equal(lenientInt32('253402300800000'), 0);
+  assert.equal(eventFromPixel(['__wt1bw=253402300800000&__wt1bh=768'], facts).browserWidth, 0);
+  assert.equal(eventFromPixel(['__wt1bw=253402300800000&__wt1bh=768'], facts).browserHeight, 768);
 });
 
 test('generated ids are Z + 32 hex digits, all different', () => {

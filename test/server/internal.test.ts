@@ -118,6 +118,11 @@ test('admin protection with adminToken: Bearer token required (401), even from l
     const ok = await fetch(`${server.url}/internal/live`, { headers: { Authorization: 'Bearer s3cret-token', 'X-Forwarded-For': '203.0.113.9' } });
     assert.equal(ok.status, 200, 'the token lets a remote operator in');
     await ok.json();
+    for (const scheme of ['bearer', 'BEARER']) {
+      const anyCase = await fetch(`${server.url}/internal/live`, { headers: { Authorization: `${scheme} s3cret-token` } });
+      assert.equal(anyCase.status, 200, `the scheme name is case-insensitive: ${scheme}`);
+      await anyCase.json();
+    }
     const flush = await fetch(`${server.url}/internal/flush`, { method: 'POST', headers: { Authorization: 'Bearer s3cret-token' } });
     assert.equal(flush.status, 200);
     await flush.json();
