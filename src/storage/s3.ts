@@ -98,6 +98,11 @@ export interface S3Connection {
 
 /** The S3 client settings of the engine and of `wt1 cat`, so that both reach a bucket the same way. */
 export function s3ClientConfig(p: S3Connection, maxAttempts: number): S3ClientConfig {
+  // Under Node 20 the SDK warns on stderr at each start that its releases after January 2027 need
+  // Node 22: wt1 pins its SDK version (package-lock.json), so that notice is for wt1's maintainers,
+  // not for operators (and it would be the only line on `wt1 cat`'s stderr). Set the variable to
+  // false to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config: S3ClientConfig = {
     region: p.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
     forcePathStyle: p.forcePathStyle ?? false,
