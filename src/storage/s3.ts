@@ -213,7 +213,7 @@ export class ObjectStorage implements StorageEngine {
       waiters.push(resolve);
       this.attemptWaiters.set(file, waiters);
     });
-    this.kick();
+    this.kick(true);
     const key = await outcome;
     return { published: key ? [key] : [] };
   }
@@ -227,7 +227,7 @@ export class ObjectStorage implements StorageEngine {
     this.closing = true;
     const budget = setTimeout(() => this.shutdown.abort(), this.context.config.shutdownTimeout * 800);
     try {
-      this.kick();
+      this.kick(true);
       await this.loop;
     } finally {
       clearTimeout(budget);
@@ -266,9 +266,13 @@ export class ObjectStorage implements StorageEngine {
     this.byPath.set(file.path, file);
   }
 
-  /** Starts the upload loop, or cuts its backoff wait short. */
-  private kick(): void {
-    if (this.wakeUp) { this.wakeUp(); return; }
+  /**
+   * Starts the upload loop if it is not running. `now` (a flush, the shutdown) also cuts its backoff
+   * wait short; a file closed during an outage just waits its turn, or every rotation would be one
+   * more failed attempt and push the backoff to retryMaxDelay within a few files.
+   */
+  private kick(now = false): void {
+    if (this.wakeUp) { if (now) this.wakeUp(); return; }
     if (this.running) return;
     this.running = true;
     this.loop = this.run().catch((error: unknown) => {

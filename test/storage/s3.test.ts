@@ -145,6 +145,36 @@ test('s3: with the server down for a while nothing is lost and uploads resume', 
   }
 });
 
+test('s3: in an outage, files closed one after another wait out the backoff instead of each making a failed attempt', async () => {
+  const server = await startS3Server();
+  const spool = tempDir('wt1-spool-');
+  const engine = createEngine(s3Keys(server, spool, {
+    'storage.params.newFileTriggerSize': '500', 'storage.params.retryMinDelay': '5', 'storage.params.retryMaxDelay': '60',
+  }));
+  const write = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i++) await engine.write(sampleEvent({ visitorId: `v${i}` }));
+  };
+  try {
+    await engine.open();
+    await server.pause();
+    await write(0, 10);
+    await waitFor('the first failed attempt', () => engine.stats().uploadFailures >= 1);
+    const failuresBefore = engine.stats().uploadFailures;
+    await write(10, 60); // many more files close while the loop waits its 2.5-5 s backoff
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(engine.stats().spoolFiles >= 10, `files wait in the spool (${engine.stats().spoolFiles})`);
+    assert.equal(engine.stats().uploadFailures, failuresBefore, 'no attempt per closed file: the backoff holds');
+    await server.restart();
+    await engine.flush(); // an explicit flush does cut the wait short
+    await waitFor('an empty spool', () => engine.stats().spoolFiles === 0);
+    assert.equal(engine.stats().uploadedEvents, 60);
+  } finally {
+    await engine.close();
+    await server.stop();
+    removeDir(spool);
+  }
+});
+
 test('s3: files left in the spool (closed, or torn by a crash) are uploaded by the next start', async () => {
   const server = await startS3Server();
   const spool = tempDir('wt1-spool-');
