@@ -318,7 +318,8 @@ function identityKey(identity: WireIdentity): string {
 /** `https://t.example.com` and `https://t.example.com/wt1/` become `.../public/events`; a full endpoint URL is kept. */
 export function endpointOf(url: string): string {
   const parsed = new URL(url);
-  if (!parsed.pathname.endsWith('/public/events')) parsed.pathname = parsed.pathname.replace(/\/+$/, '') + '/public/events';
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith('/public/events') ? path : path + '/public/events';
   return parsed.toString();
 }
 

@@ -93,6 +93,7 @@ function params(value: unknown, where: string, limits: MessageLimits): string | 
   for (const [key, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`${where}.${key} must be a string, a number or a boolean`);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw bad(`${where}.${key} must be a finite number`); // 1e400 parses as Infinity
     pairs.push([key, String(v)]);
   }
   return optionalString(encodePairs(pairs), where, limits);

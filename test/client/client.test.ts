@@ -21,6 +21,8 @@ test('endpointOf accepts a base URL, a context path or the full endpoint', () =>
   assert.equal(endpointOf('http://127.0.0.1:8080'), 'http://127.0.0.1:8080/public/events');
   assert.equal(endpointOf('https://t.example/wt1/'), 'https://t.example/wt1/public/events');
   assert.equal(endpointOf('https://t.example/public/events'), 'https://t.example/public/events');
+  assert.equal(endpointOf('https://t.example/public/events/'), 'https://t.example/public/events');
+  assert.equal(endpointOf('https://t.example/wt1/public/events//'), 'https://t.example/wt1/public/events');
 });
 
 test('every event tracked before close() lands exactly once when the server is stopped and restarted mid-stream', async () => {

@@ -64,6 +64,7 @@ test('each malformed message is refused with a reason naming the field and the e
     [{ events: [{ page: ['x'] }] }, 'Bad request: events[0].page must be a string'],
     [{ events: [{ params: 5 }] }, 'Bad request: events[0].params must be a string (a query string) or an object'],
     [{ events: [{ params: { a: { b: 1 } } }] }, 'Bad request: events[0].params.a must be a string, a number or a boolean'],
+    [JSON.parse('{"events":[{"params":{"a":1e400}}]}'), 'Bad request: events[0].params.a must be a finite number'],
   ];
   for (const [body, message] of cases) {
     assert.deepEqual(refusal(body), { code: 'WT1_ERR_BAD_REQUEST', message }, JSON.stringify(body));
