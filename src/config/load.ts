@@ -235,6 +235,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     storage: { engine: engineName, className: storageClass, params: Object.freeze(storageParams) },
     handlers: Object.freeze(handlers),
     maxQueueSize: top.maxQueueSize as number,
+    maxQueueBytes: top.maxQueueBytes as number,
     sessionExpiration: top.sessionExpiration as number,
     thirdPartyCookies: top.thirdPartyCookies as boolean,
     optoutCallbackUrl: top.optoutCallbackUrl as string,

@@ -9,6 +9,7 @@ export const TOP_LEVEL_KEYS = {
   // --- keys of the original WT1 ---
   'storage.class': { type: 'string', default: 'fs', origin: 'WT1', description: 'storage engine: a WT1 class name or a short name (fs, s3, gcs, nats)' },
   maxQueueSize: { type: 'int', default: 5000, min: 1, max: 10_000_000, origin: 'WT1', description: 'capacity of each processor queue, in events' },
+  maxQueueBytes: { type: 'int', default: 16 * 1024 * 1024, min: 0, origin: 'wt1', description: 'capacity of each processor queue, in bytes of event text (0: no byte bound); bounds memory when hits are large' },
   sessionExpiration: { type: 'int', default: 1800, min: 1, origin: 'WT1', description: 'session lifetime after the last event, in seconds' },
   thirdPartyCookies: { type: 'bool', default: false, origin: 'WT1', description: 'set the global visitor id cookie __wt1tpvic on the tracker domain' },
   optoutCallbackUrl: { type: 'string', default: '', origin: 'WT1', description: 'where /public/cookie/status redirects, with ?status=...' },
@@ -48,6 +49,7 @@ export interface Config {
   readonly storage: { readonly engine: string; readonly className: string; readonly params: Readonly<Record<string, unknown>> };
   readonly handlers: readonly HandlerConfig[];
   readonly maxQueueSize: number;
+  readonly maxQueueBytes: number;
   readonly sessionExpiration: number;
   readonly thirdPartyCookies: boolean;
   readonly optoutCallbackUrl: string;

@@ -33,6 +33,21 @@ export class PixelHit implements HitFields {
 /** What every processor is offered: an event, or a pixel hit still to be parsed. */
 export type Trackable = TrackedEvent | PixelHit;
 
+/**
+ * About how much memory an item holds while it waits in a queue (its text: one byte a character,
+ * plus a fixed overhead), for `maxQueueBytes`. Hits are measured raw, events by their fields.
+ */
+export function itemBytes(item: Trackable): number {
+  if (item instanceof PixelHit) {
+    let n = 64 + (item.rawReferer?.length ?? 0) + (item.rawUserAgent?.length ?? 0);
+    for (const q of item.queryStrings) n += q.length;
+    return n;
+  }
+  return 128 + item.visitorId.length + item.sessionId.length + (item.page?.length ?? 0) + (item.referer?.length ?? 0) +
+    (item.ua?.length ?? 0) + (item.type?.length ?? 0) + (item.visitorParams?.length ?? 0) + (item.sessionParams?.length ?? 0) +
+    (item.eventParams?.length ?? 0) + (item.browserLanguage?.length ?? 0) + (item.tzOffset?.length ?? 0);
+}
+
 export function eventOf(item: Trackable): TrackedEvent {
   return item instanceof PixelHit ? item.event() : item;
 }

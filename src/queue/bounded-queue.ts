@@ -1,5 +1,5 @@
 import type { TrackedEvent } from '../event/event.js';
-import { eventOf, type Trackable } from '../event/pixel-hit.js';
+import { eventOf, itemBytes, type Trackable } from '../event/pixel-hit.js';
 
 /** What a queue feeds: a storage engine or a handler. Called one event at a time, in order. */
 export interface Consumer {
@@ -36,7 +36,8 @@ type Item = TrackedEvent | Barrier;
 
 /**
  * A bounded FIFO in front of one consumer. `offer` never waits: when `capacity` events are already
- * waiting (counting the one being processed), the event is dropped and counted. The consumer runs
+ * waiting (counting the one being processed), or their text would pass `maxBytes`, the event is
+ * dropped and counted. The consumer runs
  * asynchronously, one event at a time; one that throws counts that event as failed and goes on.
  */
 export class BoundedQueue implements EventQueue {
@@ -51,12 +52,16 @@ export class BoundedQueue implements EventQueue {
   private written = 0;
   private dropped = 0;
   private failed = 0;
+  /** Text of the events waiting or in progress (itemBytes), held under `maxBytes` when it is set. */
+  private bytes = 0;
 
   constructor(
     readonly name: string,
     private readonly consumer: Consumer,
     readonly capacity: number,
     private readonly onError: (error: unknown, event: TrackedEvent) => void = () => {},
+    /** `maxQueueBytes`: 0 for no byte bound. */
+    private readonly maxBytes = 0,
   ) {
     // Room for barriers beyond the event capacity; the ring grows if ever needed.
     this.ring = new Array(capacity + 16);
@@ -65,11 +70,22 @@ export class BoundedQueue implements EventQueue {
   /** Offers one event; returns false when it was dropped because the queue is full. */
   offer(item: Trackable): boolean {
     this.received++;
-    if (this.events + this.inFlight >= this.capacity) {
+    const waiting = this.events + this.inFlight;
+    if (waiting >= this.capacity) {
       this.dropped++;
       return false;
     }
-    this.push(eventOf(item));
+    const event = eventOf(item);
+    if (this.maxBytes > 0) {
+      const size = itemBytes(event);
+      // One event larger than the whole bound still goes through an empty queue.
+      if (waiting > 0 && this.bytes + size > this.maxBytes) {
+        this.dropped++;
+        return false;
+      }
+      this.bytes += size;
+    }
+    this.push(event);
     this.events++;
     this.schedule();
     return true;
@@ -143,6 +159,7 @@ export class BoundedQueue implements EventQueue {
         this.onError(error, item);
       }
       this.inFlight = 0;
+      if (this.maxBytes > 0) this.bytes -= itemBytes(item);
     }
     this.running = false;
   }

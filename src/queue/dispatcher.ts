@@ -24,7 +24,7 @@ export class Dispatcher {
   private lastHead = 0;
   private readonly onFailure: (processor: string, error: unknown) => void;
 
-  constructor(logger: Logger, private readonly capacity: number) {
+  constructor(logger: Logger, private readonly capacity: number, private readonly maxBytes = 0) {
     this.onFailure = failureLogger(logger);
   }
 
@@ -33,12 +33,12 @@ export class Dispatcher {
    * queue (the storage thread: src/storage/thread.ts, which is both the queue and the engine).
    */
   addStorage(name: string, engineName: string, engine: StorageEngine, queue?: EventQueue): void {
-    queue ??= new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err));
+    queue ??= new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err), this.maxBytes);
     this.processors.push({ kind: 'storage', name, engineName, engine, queue });
   }
 
   addHandler(name: string, handlerKind: string, handler: Handler): void {
-    const queue = new BoundedQueue(name, { process: (e) => handler.process(e) }, this.capacity, (err) => this.onFailure(name, err));
+    const queue = new BoundedQueue(name, { process: (e) => handler.process(e) }, this.capacity, (err) => this.onFailure(name, err), this.maxBytes);
     this.processors.push({ kind: 'handler', name, handlerKind, handler, queue });
   }
 

@@ -43,7 +43,7 @@ export interface Collector {
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  const dispatcher = new Dispatcher(logger, config.maxQueueSize);
+  const dispatcher = new Dispatcher(logger, config.maxQueueSize, config.maxQueueBytes);
   const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
 
   const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventQueue, QueueCounters } from '../queue/bounded-queue.js';
-import { HIT_ID_PREFIX, type Trackable } from '../event/pixel-hit.js';
+import { HIT_ID_PREFIX, itemBytes, type Trackable } from '../event/pixel-hit.js';
 import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
 import type { FlushResult, StorageEngine } from './engine.js';
 import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
@@ -46,6 +46,16 @@ export class StorageThread implements EventQueue, StorageEngine {
   private nextCallId = 1;
   private closing = false;
   private opened = false;
+  /**
+   * `maxQueueBytes` accounting (0: none): the text of the batch being filled, and of the batches
+   * posted to the thread and not yet reported done ({count, bytes} in order; `settled` counts the
+   * events of the batches already released).
+   */
+  private readonly maxBytes: number;
+  private batchBytes = 0;
+  private threadBytes = 0;
+  private inThread: Array<{ count: number; bytes: number }> = [];
+  private settled = 0;
 
   constructor(
     readonly capacity: number,
@@ -56,7 +66,9 @@ export class StorageThread implements EventQueue, StorageEngine {
       /** Called when a thread started after a crash has opened its engine (isolateRequestThread). */
       readonly onThreadStarted?: () => void;
     },
-  ) {}
+  ) {
+    this.maxBytes = options.config.maxQueueBytes;
+  }
 
   offer(item: Trackable): boolean {
     if (this.closing) {
@@ -65,10 +77,21 @@ export class StorageThread implements EventQueue, StorageEngine {
       this.failedBefore++;
       return false;
     }
-    if (this.queued() >= this.capacity) {
+    const queued = this.queued();
+    if (queued >= this.capacity) {
       this.received++;
       this.dropped++;
       return false;
+    }
+    if (this.maxBytes > 0) {
+      const size = itemBytes(item);
+      // One hit larger than the whole bound still goes through an empty queue.
+      if (queued > 0 && this.batchBytes + this.threadBytes + size > this.maxBytes) {
+        this.received++;
+        this.dropped++;
+        return false;
+      }
+      this.batchBytes += size;
     }
     this.received++;
     encodeRecord(this.records, item);
@@ -123,6 +146,7 @@ export class StorageThread implements EventQueue, StorageEngine {
       this.failedBefore += this.batched;
       this.records = [];
       this.batched = 0;
+      this.batchBytes = 0;
       throw error;
     } finally {
       await this.worker?.terminate();
@@ -148,6 +172,24 @@ export class StorageThread implements EventQueue, StorageEngine {
     this.worker = worker;
     this.sent = 0;
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: true };
+    this.forgetThreadBatches();
+  }
+
+  /** The batches of a thread that ended (or of none yet) hold nothing any more. */
+  private forgetThreadBatches(): void {
+    this.inThread = [];
+    this.threadBytes = 0;
+    this.settled = 0;
+  }
+
+  /** Releases the bytes of the batches the thread has reported done (written or failed). */
+  private releaseDoneBatches(): void {
+    const done = this.status.written + this.status.failed;
+    while (this.inThread.length > 0 && this.settled + this.inThread[0].count <= done) {
+      const batch = this.inThread.shift()!;
+      this.settled += batch.count;
+      this.threadBytes -= batch.bytes;
+    }
   }
 
   /** Posts the current batch. An arrow: it is also the setImmediate callback. */
@@ -159,6 +201,11 @@ export class StorageThread implements EventQueue, StorageEngine {
     if (this.batched === 0 || this.worker === undefined) return;
     this.post({ type: 'events', records: this.records });
     this.sent += this.batched;
+    if (this.maxBytes > 0) {
+      this.inThread.push({ count: this.batched, bytes: this.batchBytes });
+      this.threadBytes += this.batchBytes;
+      this.batchBytes = 0;
+    }
     this.records = [];
     this.batched = 0;
   };
@@ -182,6 +229,7 @@ export class StorageThread implements EventQueue, StorageEngine {
   private onMessage(message: FromStorage): void {
     if (message.type === 'log') return this.relog(message.line);
     this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready };
+    if (this.inThread.length > 0) this.releaseDoneBatches();
     if (message.type !== 'reply') return;
     const call = this.calls.get(message.id);
     this.calls.delete(message.id);
@@ -215,6 +263,7 @@ export class StorageThread implements EventQueue, StorageEngine {
     this.worker = undefined;
     this.sent = 0;
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };
+    this.forgetThreadBatches();
     for (const call of this.calls.values()) call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
     this.calls.clear();
     const restart = this.opened && !this.closing;

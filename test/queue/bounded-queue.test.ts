@@ -37,6 +37,28 @@ test('received = written + queued + dropped + failed at every moment, with a slo
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'in order, the first ten kept');
 });
 
+test('maxBytes bounds the text waiting: large events past it are dropped and counted; one alone always goes through', async () => {
+  const big = (n: number): TrackedEvent => ({ ...ev(n), eventParams: 'x'.repeat(10_000) });
+  let release: () => void = () => {};
+  const seen: number[] = [];
+  const q = new BoundedQueue('bytes', { process: (e) => new Promise<void>((resolve) => { seen.push(e.serverTS); release = resolve; }) }, 1000, () => {}, 35_000);
+  const taken = Array.from({ length: 10 }, (_, i) => q.offer(big(i)));
+  assert.deepEqual(taken, [true, true, true, false, false, false, false, false, false, false], 'three events of ~10 KB fit in 35 000 bytes');
+  assert.equal(q.offer(ev(10)), true, 'a small one still fits');
+  assertBalanced(q.counters(), 'full');
+  for (let i = 0; i < 10; i++) { await tick(); release(); }
+  await q.barrier();
+  assert.deepEqual({ ...q.counters() }, { received: 11, queued: 0, written: 4, dropped: 7, failed: 0, capacity: 1000 });
+  assert.deepEqual(seen, [0, 1, 2, 10]);
+  // Drained: room again, and an event larger than the whole bound is taken by an empty queue.
+  const huge = { ...ev(11), eventParams: 'x'.repeat(50_000) };
+  assert.equal(q.offer(huge), true);
+  assert.equal(q.offer(big(12)), false, 'but nothing beside it');
+  for (let i = 0; i < 5; i++) { await tick(); release(); }
+  await q.barrier();
+  assertBalanced(q.counters(), 'end');
+});
+
 test('a full queue drops and counts, and accepts again once there is room', async () => {
   const q = new BoundedQueue('sync', { process: () => {} }, 3);
   assert.deepEqual([1, 2, 3, 4].map((i) => q.offer(ev(i))), [true, true, true, false]);

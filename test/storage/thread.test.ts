@@ -103,6 +103,30 @@ test('storage thread: a full queue drops and counts, and received = written + qu
   removeDir(root);
 });
 
+test('storage thread: maxQueueBytes drops large hits past the bound (memory stays bounded), counted like a full queue', async () => {
+  const root = tempDir();
+  const server = await startTestServer({ 'storage.params.rootDir': root, maxQueueBytes: 200_000 });
+  const storage = storageOf(server);
+  const body = 'p=' + 'x'.repeat(60_000); // a 60 KB form body, as a hostile POST sends
+  try {
+    for (let i = 0; i < 50; i++) server.collector.context.dispatcher.track(new PixelHit([`n=${i}`, body], Date.now(), '127.0.0.1', undefined, undefined, null, i));
+    let c = storage.counters();
+    assert.equal(c.received, 50);
+    assert.equal(c.dropped, 47, 'three 60 KB hits fit in 200 000 bytes, offered faster than any thread answers');
+    assert.equal(c.received, c.written + c.queued + c.dropped + c.failed);
+    await storage.barrier();
+    // Written: the room is back, the bytes of the done batches were released.
+    for (let i = 50; i < 53; i++) server.collector.context.dispatcher.track(new PixelHit([`n=${i}`, body], Date.now(), '127.0.0.1', undefined, undefined, null, i));
+    await storage.barrier();
+    c = storage.counters();
+    assert.deepEqual({ queued: c.queued, written: c.written, dropped: c.dropped, failed: c.failed }, { queued: 0, written: 6, dropped: 47, failed: 0 });
+  } finally {
+    await server.stop();
+  }
+  assert.deepEqual(readAllRows(root).map((r) => r.event_params?.slice(0, 5)), ['n=0&p', 'n=1&p', 'n=2&p', 'n=50&', 'n=51&', 'n=52&']);
+  removeDir(root);
+});
+
 /** Ends the storage thread as a crash would. */
 function killThread(storage: StorageThread): Promise<number> {
   return (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
