@@ -17,6 +17,7 @@ export const ERRORS = {
   WT1_ERR_BODY_TIMEOUT: { status: 408, message: 'Request body timed out' },
   WT1_ERR_BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
   WT1_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
+  WT1_ERR_OVERLOADED: { status: 503, message: 'Overloaded' },
   WT1_ERR_STORAGE_IO: { status: 500, message: 'Storage I/O error' },
   WT1_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WT1_ERR_SHUTDOWN_DEADLINE: { status: 0, message: 'Shutdown deadline exceeded' },

@@ -264,6 +264,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     api: Object.freeze({
       maxBodySize: top['api.maxBodySize'] as number,
       maxDecompressedSize: top['api.maxDecompressedSize'] as number,
+      maxInFlightBytes: top['api.maxInFlightBytes'] as number,
       maxEvents: top['api.maxEvents'] as number,
       maxFieldLength: top['api.maxFieldLength'] as number,
       bodyTimeout: top['api.bodyTimeout'] as number,

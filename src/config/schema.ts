@@ -38,6 +38,7 @@ export const TOP_LEVEL_KEYS = {
   'pixel.maxBodySize': { type: 'int', default: 65536, min: 1024, origin: 'wt1', description: 'largest form body accepted by POST /public/p.gif, in bytes' },
   'api.maxBodySize': { type: 'int', default: 1_048_576, min: 1024, origin: 'wt1', description: 'largest body accepted by /public/events as sent (compressed), in bytes' },
   'api.maxDecompressedSize': { type: 'int', default: 10_485_760, min: 1024, origin: 'wt1', description: 'largest gunzipped body accepted by /public/events, in bytes' },
+  'api.maxInFlightBytes': { type: 'int', default: 67_108_864, min: 0, origin: 'wt1', description: 'bytes of /public/events bodies read, gunzipped and parsed at once, all requests together (0: no bound); past it 503 with Retry-After' },
   'api.maxEvents': { type: 'int', default: 1000, min: 1, origin: 'wt1', description: 'most events in one /public/events message' },
   'api.maxFieldLength': { type: 'int', default: 65536, min: 16, origin: 'wt1', description: 'longest string field in a /public/events message, in characters' },
   'api.bodyTimeout': { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds a client may take to send a request body' },
@@ -78,6 +79,7 @@ export interface Config {
   readonly api: {
     readonly maxBodySize: number;
     readonly maxDecompressedSize: number;
+    readonly maxInFlightBytes: number;
     readonly maxEvents: number;
     readonly maxFieldLength: number;
     readonly bodyTimeout: number;

@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { Wt1Error } from '../errors.js';
+import type { BodyReservation } from './body-budget.js';
 
 /**
  * Reads a whole request body, refusing (413) past `limit` bytes without buffering the rest and
  * timing out (408) a client that stalls. Content-Length is checked first, so an honest oversized
- * request is refused before a byte of it is read.
+ * request is refused before a byte of it is read. With a `reservation`, the bytes are taken from
+ * a budget shared by all requests (503 when it is spent).
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number, reservation?: BodyReservation): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`));
@@ -31,6 +33,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) finish(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`));
+      else if (reservation && !reservation.take(chunk.length)) finish(reservation.refusal());
       else chunks.push(chunk);
     };
     const timer = setTimeout(() => finish(new Wt1Error('WT1_ERR_BODY_TIMEOUT', `the body was not received within ${timeoutMs / 1000} s`)), timeoutMs);

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { createGunzip, gunzip as gunzipCallback, gunzipSync } from 'node:zlib';
 import { Wt1Error } from '../errors.js';
 import { readBody } from './body.js';
+import type { BodyReservation } from './body-budget.js';
 
 const gunzipAsync = promisify(gunzipCallback);
 
@@ -18,6 +19,8 @@ export interface GunzipLimits {
   /** Largest body once gunzipped, in bytes. */
   readonly maxDecompressedSize: number;
   readonly timeoutMs: number;
+  /** The request's share of the bytes of all bodies in flight (compressed and gunzipped). */
+  readonly reservation?: BodyReservation;
 }
 
 /**
@@ -40,18 +43,23 @@ export function readGunzippedBody(req: IncomingMessage, limits: GunzipLimits): P
  * a bomb) is gunzipped again in the thread pool, zlib stopping at the gunzipped limit.
  */
 async function readSmallGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
-  const compressed = await readBody(req, limits.maxBodySize, limits.timeoutMs);
+  const compressed = await readBody(req, limits.maxBodySize, limits.timeoutMs, limits.reservation);
   const syncLimit = Math.min(limits.maxDecompressedSize, SYNC_OUTPUT_LIMIT);
+  let inflated: Buffer | undefined;
   try {
-    return gunzipSync(compressed, { maxOutputLength: syncLimit, chunkSize: ZLIB_CHUNK });
+    inflated = gunzipSync(compressed, { maxOutputLength: syncLimit, chunkSize: ZLIB_CHUNK });
   } catch (error) {
     if (!isTooLarge(error) || syncLimit === limits.maxDecompressedSize) throw gunzipError(error, limits);
   }
-  try {
-    return await gunzipAsync(compressed, { maxOutputLength: limits.maxDecompressedSize, chunkSize: ZLIB_CHUNK });
-  } catch (error) {
-    throw gunzipError(error, limits);
+  if (inflated === undefined) {
+    try {
+      inflated = await gunzipAsync(compressed, { maxOutputLength: limits.maxDecompressedSize, chunkSize: ZLIB_CHUNK });
+    } catch (error) {
+      throw gunzipError(error, limits);
+    }
   }
+  if (limits.reservation && !limits.reservation.take(inflated.length)) throw limits.reservation.refusal();
+  return inflated;
 }
 
 function isTooLarge(error: unknown): boolean {
@@ -69,7 +77,7 @@ function inflatedTooLarge(limit: number): Wt1Error {
 
 /** Larger or chunked bodies: gunzipped as they arrive, stopping at whichever limit comes first. */
 function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
-  const { maxBodySize, maxDecompressedSize, timeoutMs } = limits;
+  const { maxBodySize, maxDecompressedSize, timeoutMs, reservation } = limits;
   const tooLarge = (): Wt1Error => new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${maxBodySize} bytes`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodySize) return Promise.reject(tooLarge());
@@ -110,6 +118,8 @@ function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promis
       inflated += chunk.length;
       if (inflated > maxDecompressedSize) {
         finish(inflatedTooLarge(maxDecompressedSize));
+      } else if (reservation && !reservation.take(chunk.length)) {
+        finish(reservation.refusal());
       } else {
         chunks.push(chunk);
       }

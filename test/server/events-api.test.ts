@@ -162,6 +162,41 @@ test('a client that stalls mid-body is timed out with 408 (plain, small gzip, st
   removeDir(server.root);
 });
 
+test('bodies read at once share api.maxInFlightBytes: the one past it gets 503 with Retry-After; alone, any body within its limits passes', async () => {
+  const server = await startTestServer({ 'api.maxInFlightBytes': 100_000 });
+  const message = (padding: number): string => '{"events":[{"type":"page"}]}' + ' '.repeat(padding); // JSON allows trailing blanks
+  const post = (body: string) => fetch(`${server.url}/public/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  try {
+    // A slow sender holds 80 000 bytes of its body...
+    const slow = message(199_972);
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (c: Buffer) => { answer += c.toString(); });
+    socket.write(`POST /public/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${slow.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(slow.slice(0, 80_000));
+    await new Promise((r) => setTimeout(r, 100));
+    // ...so a 50 000-byte body now would pass the 100 000 bytes of the budget.
+    const refused = await post(message(50_000));
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal(refused.headers.get('x-wt1-error'), 'WT1_ERR_OVERLOADED');
+    assert.match(await refused.text(), /^Overloaded: request bodies being read at once passed api\.maxInFlightBytes \(100000 bytes\); retry shortly$/);
+    // The slow one (200 000 bytes, more than the whole budget) is alone once the other is refused: it passes.
+    socket.end(slow.slice(80_000));
+    await once(socket, 'close');
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    // Everything was released: the same 50 000 bytes now pass.
+    const accepted = await post(message(50_000));
+    assert.equal(accepted.status, 200);
+    assert.deepEqual(await accepted.json(), { accepted: 1 });
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readAllRows(server.root).length, 2);
+  removeDir(server.root);
+});
+
 test('CORS: any origin by default; with a list, only listed origins get the allow headers', async () => {
   const open = await startTestServer();
   const closed = await startTestServer({ 'api.corsOrigins': 'https://app.example, https://m.example' });

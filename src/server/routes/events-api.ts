@@ -4,6 +4,7 @@ import { clientAddressOf } from '../context.js';
 import type { Router, RouteRequest } from '../router.js';
 import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
+import { BodyBudget, type BodyReservation } from '../body-budget.js';
 import { fail, sendError, sendJson } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
 import { eventsFromMessage, parseEventsMessage } from '../../event/from-json.js';
@@ -20,6 +21,7 @@ const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 export function registerEventsApi(router: Router, ctx: AppContext): void {
   const api = ctx.config.api;
   const cors = corsPolicy(api.corsOrigins);
+  const budget = new BodyBudget(api.maxInFlightBytes);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
     const corsHeaders = cors(req.headers.origin);
@@ -33,12 +35,24 @@ export function registerEventsApi(router: Router, ctx: AppContext): void {
       fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'POST, OPTIONS', ...corsHeaders });
       return;
     }
+    // Held until the events are queued: the body, its gunzipped bytes and the parsed JSON live until then.
+    const reservation = budget.reserve();
+    try {
+      await readAndTrack(req, res, reservation, corsHeaders);
+    } finally {
+      reservation.release();
+    }
+  };
+
+  const readAndTrack = async (req: IncomingMessage, res: ServerResponse, reservation: BodyReservation, corsHeaders: Record<string, string>): Promise<void> => {
     let body: Buffer;
     try {
-      body = await readMessageBody(req, ctx);
+      body = await readMessageBody(req, ctx, reservation);
     } catch (error) {
       req.resume(); // a refused body is drained, not kept; the connection closes after the answer
-      sendError(res, asWt1Error(error), { Connection: 'close', ...corsHeaders });
+      const refusal = asWt1Error(error);
+      const retry: Record<string, string> = refusal.code === 'WT1_ERR_OVERLOADED' ? { 'Retry-After': '1' } : {};
+      sendError(res, refusal, { Connection: 'close', ...retry, ...corsHeaders });
       return;
     }
     let accepted: number;
@@ -83,7 +97,7 @@ export function corsPolicy(origins: readonly string[]): (origin: string | undefi
 }
 
 /** The body as JSON bytes, gunzipped when sent gzipped, within the configured limits. */
-async function readMessageBody(req: IncomingMessage, ctx: AppContext): Promise<Buffer> {
+async function readMessageBody(req: IncomingMessage, ctx: AppContext, reservation: BodyReservation): Promise<Buffer> {
   const api = ctx.config.api;
   const type = mediaType(req);
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -101,8 +115,8 @@ async function readMessageBody(req: IncomingMessage, ctx: AppContext): Promise<B
     throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `the events API accepts application/json or application/gzip, not ${type === '' ? 'a body without Content-Type' : type}`);
   }
   const timeoutMs = api.bodyTimeout * 1000;
-  if (gzipped) return readGunzippedBody(req, { maxBodySize: api.maxBodySize, maxDecompressedSize: api.maxDecompressedSize, timeoutMs });
-  return readBody(req, api.maxBodySize, timeoutMs);
+  if (gzipped) return readGunzippedBody(req, { maxBodySize: api.maxBodySize, maxDecompressedSize: api.maxDecompressedSize, timeoutMs, reservation });
+  return readBody(req, api.maxBodySize, timeoutMs, reservation);
 }
 
 function charsetOf(contentType: string): string | null {
