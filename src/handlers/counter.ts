@@ -92,22 +92,26 @@ function compactKey(id: string): string {
  * counted). Active visits are kept in last-seen order, so expiry only ever looks at the oldest
  * ones: no timer, no scan, and the injected clock drives it in tests.
  */
+/** The unit of the visits' last-seen times. */
+const TICK_MS = 10;
+
 export class CounterHandler implements Handler {
   private readonly visitors = new Set<string>();
   private visitorsCapped = false;
   /**
-   * Session keys by the second of their last event, counted from `baseSecond` so the value stays a
-   * small integer (a V8 Smi, stored inline: an epoch millisecond would cost a heap number more).
+   * Session keys by the time of their last event in 10 ms ticks counted from `baseTick`, so the
+   * value stays a small integer (a V8 Smi, stored inline, for 248 days; an epoch millisecond would
+   * cost a heap number more) while expiry is exact to 10 ms.
    */
   private readonly activeVisits = new RecencyList();
-  private readonly baseSecond: number;
+  private readonly baseTick: number;
   private endedVisits = 0;
   private evictedVisits = 0;
   private readonly sums: Sum[];
 
   constructor(private readonly options: CounterOptions) {
     this.sums = options.sums.map((s) => ({ ...s, nbElems: 0, totalValue: 0 }));
-    this.baseSecond = Math.floor(options.now() / 1000);
+    this.baseTick = Math.floor(options.now() / TICK_MS);
   }
 
   process(event: TrackedEvent): void {
@@ -139,7 +143,7 @@ export class CounterHandler implements Handler {
   }
 
   private seeVisit(sessionId: string, at: number): void {
-    if (!this.activeVisits.touch(compactKey(sessionId), this.secondOf(at))) return;
+    if (!this.activeVisits.touch(compactKey(sessionId), this.tickOf(at))) return;
     if (this.activeVisits.size > this.options.maxActiveVisits) {
       // Full: end the least recently seen visit now rather than grow.
       this.activeVisits.removeOldest();
@@ -148,16 +152,13 @@ export class CounterHandler implements Handler {
     }
   }
 
-  private secondOf(ms: number): number {
-    return Math.floor(ms / 1000) - this.baseSecond;
+  private tickOf(ms: number): number {
+    return Math.floor(ms / TICK_MS) - this.baseTick;
   }
 
-  /**
-   * Ends the visits idle for more than `sessionExpiration` seconds (to the second): they are the
-   * oldest entries.
-   */
+  /** Ends the visits idle for more than `sessionExpiration` seconds: they are the oldest entries. */
   private expire(now: number): void {
-    const limit = this.secondOf(now) - this.options.sessionExpiration;
+    const limit = this.tickOf(now) - this.options.sessionExpiration * (1000 / TICK_MS);
     for (let oldest = this.activeVisits.oldestTime(); oldest !== undefined && oldest < limit; oldest = this.activeVisits.oldestTime()) {
       this.activeVisits.removeOldest();
       this.endedVisits++;

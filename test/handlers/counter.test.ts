@@ -67,6 +67,16 @@ test('a scripted sequence: visitors, visits with one expired and resumed session
   assert.equal(late.visitsCounter, 4);
 });
 
+test('a visit ends as soon as it has been idle for more than sessionExpiration, not up to a second later', () => {
+  const clock = manualClock(); // at a whole second: counted in whole seconds, the visit would last until 3.0 s
+  const h = counter(clock, { sessionExpiration: 2 });
+  h.process(event(clock.now(), 'v1', 's1'));
+  clock.advance(1.99);
+  assert.equal(h.snapshot().activeVisitsGauge, 1, 'idle 1.99 s');
+  clock.advance(0.02);
+  assert.equal(h.snapshot().activeVisitsGauge, 0, 'idle 2.01 s');
+});
+
 test('trackVisitors=false keeps no visitor set: visitorsCounter stays 0, visits still count', () => {
   const clock = manualClock();
   const h = counter(clock, { trackVisitors: false });
