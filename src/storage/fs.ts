@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions, safeInstanceId } from './rotating-log.js';
-import { recoverLeftovers } from './recovery.js';
+import { foreignLeftoverAge, recoverLeftovers } from './recovery.js';
 
 /**
  * The filesystem engine (WT1's FSStorageProcessor): gzip log files under
@@ -39,7 +39,7 @@ export class FsStorage implements StorageEngine {
   private readonly log: RotatingLog;
   private recovered = { recoveredFiles: 0, recoveredEvents: 0 };
 
-  constructor(params: FsParams, private readonly context: EngineContext) {
+  constructor(private readonly params: FsParams, private readonly context: EngineContext) {
     this.root = path.resolve(params.rootDir);
     this.instanceId = safeInstanceId(params.instanceId || context.config.instanceId); // `a/b` must not make a folder
     this.log = new RotatingLog(rotationOptions(this.root, params, context, (file) => this.publish(file.path, this.context.now())));
@@ -47,7 +47,9 @@ export class FsStorage implements StorageEngine {
 
   async open(): Promise<void> {
     await mkdir(path.join(this.root, 'tracker'), { recursive: true });
-    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time));
+    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time), {
+      foreignAfterMs: foreignLeftoverAge(this.params.newFileTriggerInterval),
+    });
     for (const r of recovered) {
       if (r.publishedAs) this.recovered.recoveredFiles++;
       this.recovered.recoveredEvents += r.lines;

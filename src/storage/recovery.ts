@@ -65,20 +65,40 @@ export async function readTornGzip(file: string): Promise<Buffer> {
  * At start: publishes the `_` files left by dead writers of this host under `workDir/tracker`,
  * keeping complete lines and cutting a torn tail. Each file is claimed by an atomic rename first, so
  * two processes starting together never recover the same file.
+ *
+ * `foreignAfterMs`: a `_` file of another host name is taken too once untouched for that long (a
+ * container re-created under a new host name on the same volume would otherwise never get its
+ * leftovers back). A live writer touches its file at every sync flush and closes it within
+ * newFileTriggerInterval, so the caller passes well over that; undefined (no time rotation): never.
  */
 export async function recoverLeftovers(
   workDir: string,
   logger: Logger,
   publish: (tmpPath: string, lines: number, inputBytes: number, gzippedBytes: number, time: number) => Promise<string>,
+  options: { readonly foreignAfterMs?: number } = {},
 ): Promise<RecoveredFile[]> {
   const host = safeHostname();
-  const candidates = await findFiles(path.join(workDir, 'tracker'), (name) => {
+  const foreign = new Set<string>();
+  const named = await findFiles(path.join(workDir, 'tracker'), (name) => {
     // A file claimed by a recovery that itself crashed (`.recovering-PID`) is taken up again.
     const claim = /^(.*)\.recovering-(\d+)$/.exec(name);
     if (claim && processIsAlive(Number(claim[2]))) return false;
     const parsed = parseTemporaryName(claim ? claim[1] : name);
-    return parsed !== undefined && parsed.host === host && !processIsAlive(parsed.pid);
+    if (parsed === undefined) return false;
+    if (parsed.host === host) return !processIsAlive(parsed.pid);
+    if (options.foreignAfterMs === undefined) return false;
+    foreign.add(name);
+    return true;
   });
+  const now = Date.now();
+  const candidates: string[] = [];
+  for (const found of named) {
+    if (foreign.has(path.basename(found))) {
+      const changed = await stat(found).then((s) => s.mtimeMs, () => undefined);
+      if (changed === undefined || now - changed < options.foreignAfterMs!) continue; // maybe a live writer elsewhere
+    }
+    candidates.push(found);
+  }
   const results: RecoveredFile[] = [];
   for (const found of candidates) {
     const file = found.replace(/\.recovering-\d+$/, '');
@@ -97,6 +117,14 @@ export async function recoverLeftovers(
   }
   for (const r of results) logger.warn(r, 'recovered a file left by a crashed writer');
   return results;
+}
+
+/**
+ * How long a `_` file of another host must be untouched before it is recovered here: twice the
+ * rotation interval plus a minute (a live writer rotates within the interval); none without one.
+ */
+export function foreignLeftoverAge(newFileTriggerInterval: number): number | undefined {
+  return newFileTriggerInterval > 0 ? (2 * newFileTriggerInterval + 60) * 1000 : undefined;
 }
 
 async function recoverOne(

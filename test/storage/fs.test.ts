@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, statSync, utimesSync } from 'node:fs';
 import { Wt1Error } from '../../src/errors.js';
 import path from 'node:path';
 import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
@@ -232,6 +232,40 @@ test('a live writer\'s temporary file is left alone', async () => {
   await server.stop();
   assert.ok(existsSync(name));
   removeDir(root);
+});
+
+test('a leftover of another host name (a container re-created on the same volume) is recovered once untouched for 2 x newFileTriggerInterval + 60 s', async () => {
+  const root = tempDir();
+  const header = headerLine({ globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] });
+  const line = (id: string): string => `2030-01-02T03:04:05.000\t1970-01-01T00:00:00.000\t1.2.3.4\t${id}\ts\t"p"\tnull\t"ua"\t"page"\tnull\tnull\t""\t0\t0\t0\t0\t"fr"\tnull\n`;
+  const folder = path.join(root, 'tracker', '2030', '01', '02', '03');
+  mkdirSync(folder, { recursive: true });
+  const stale = path.join(folder, '_04-05.old-container-7f9c.1.abcd0001.log.gz');
+  writeFileSync(stale, gzipSync(header + line('gone1') + line('gone2')));
+  const at = (Date.now() - 661_000) / 1000; // the default interval, 300 s: 660 s untouched
+  utimesSync(stale, at, at);
+  // Touched a minute ago: perhaps a live writer on another machine sharing the folder.
+  const fresh = path.join(folder, '_04-05.other-host.1.abcd0002.log.gz');
+  writeFileSync(fresh, gzipSync(header + line('live1')));
+  const minuteAgo = (Date.now() - 60_000) / 1000;
+  utimesSync(fresh, minuteAgo, minuteAgo);
+  const server = await startTestServer({ 'storage.params.rootDir': root });
+  await server.stop();
+  assert.equal(existsSync(stale), false);
+  assert.ok(existsSync(fresh), 'a recently changed file of another host is left alone');
+  assert.deepEqual(readAllRows(root).map((r) => r.visitor_id), ['gone1', 'gone2']);
+  // Without time rotation a live writer may leave its file untouched for ever: never taken.
+  const root2 = tempDir();
+  const folder2 = path.join(root2, 'tracker', '2030', '01', '02', '03');
+  mkdirSync(folder2, { recursive: true });
+  const old = path.join(folder2, '_04-05.old-container-7f9c.1.abcd0003.log.gz');
+  writeFileSync(old, gzipSync(header + line('x')));
+  utimesSync(old, 1, 1);
+  const noRotation = await startTestServer({ 'storage.params.rootDir': root2, 'storage.params.newFileTriggerInterval': 0 });
+  await noRotation.stop();
+  assert.ok(existsSync(old));
+  removeDir(root);
+  removeDir(root2);
 });
 
 test('a file claimed by a recovery that crashed in turn is recovered at the next start', async () => {
