@@ -103,19 +103,26 @@ function trackHistory(): void {
     if (now === last) return;
     const previous = last;
     last = now;
-    run(['trackPage', null, previous]);
+    // Not through a command: the page cannot choose the referrer of a hit.
+    attempt(['trackPage'], () => track('page', null, previous));
   };
   const pushState = history.pushState;
   history.pushState = function (this: History, ...args: Parameters<History['pushState']>) {
     pushState.apply(this, args);
     onChange();
   };
+  // A replaced URL is no page view, but it is where the next one comes from.
+  const replaceState = history.replaceState;
+  history.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
+    replaceState.apply(this, args);
+    last = pageUrl();
+  };
   addEventListener('popstate', onChange);
 }
 
 /** Every command of `_wt1Q.push([name, ...args])`: WT1's names and arguments, plus three of wt1's. */
 const COMMANDS: Record<string, (a: unknown, b: unknown) => void> = {
-  trackPage: (extra, referrer) => track('page', extra, referrer as string | undefined),
+  trackPage: (extra) => track('page', extra),
   trackEvent: (extra) => track('event', extra),
   setVisitorParam: (name, value) => editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => { p[paramName(name)] = paramValue(value); }),
   delVisitorParam: (name) => editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => { delete p[paramName(name)]; }),
@@ -135,9 +142,15 @@ const COMMANDS: Record<string, (a: unknown, b: unknown) => void> = {
  * snippet never throws into the host page (the original threw on unknown commands).
  */
 export function run(command: unknown): void {
-  try {
+  attempt(command, () => {
     if (!Array.isArray(command) || !COMMANDS.hasOwnProperty(command[0])) throw 'unknown command';
     COMMANDS[command[0]](command[1], command[2]);
+  });
+}
+
+function attempt(command: unknown, action: () => void): void {
+  try {
+    action();
   } catch (error) {
     warn('skipped command', command, error);
   }

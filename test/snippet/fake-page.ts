@@ -59,6 +59,7 @@ export function fakePage(options: FakePageOptions = {}) {
   };
   const history = {
     pushState(_state: unknown, _title: string, url: string) { href = new URL(url, href); },
+    replaceState(_state: unknown, _title: string, url: string) { href = new URL(url, href); },
   };
   const window: Record<string, unknown> = {
     document,
@@ -114,6 +115,7 @@ export function fakePage(options: FakePageOptions = {}) {
     },
     setVisibility(state: 'visible' | 'hidden') { visibilityState = state; },
     pushState: (url: string): void => { (window.history as typeof history).pushState(null, '', url); },
+    replaceState: (url: string): void => { (window.history as typeof history).replaceState(null, '', url); },
     goTo(url: string) { href = new URL(url, href); },
   };
 }

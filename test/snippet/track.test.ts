@@ -194,6 +194,20 @@ test('enableHistoryTracking: a page view per pushState / popstate that changes t
   ]);
 });
 
+test('history tracking: a replaced URL is where the next page view comes from; the page cannot set a referrer through trackPage', () => {
+  const page = fakePage({ href: 'https://app.example/', queued: [['enableHistoryTracking']] });
+  page.pushState('/search');
+  page.replaceState('/search?q=shoes'); // no page view of its own
+  page.pushState('/product/7');
+  page.push(['trackPage', { a: '1' }, 'https://evil.example/x']); // a third element is ignored
+  const hits = page.images.map(hitParams);
+  assert.deepEqual(hits.map((h) => [h.__wt1loc, h.__wt1ref]), [
+    ['https://app.example/search', 'https://app.example/'],
+    ['https://app.example/product/7', 'https://app.example/search?q=shoes'],
+    ['https://app.example/product/7', 'https://search.example/'],
+  ]);
+});
+
 test('a second copy of the script leaves the first in charge', () => {
   const page = fakePage({ queued: [['trackPage']] });
   const tracker = page.queue();
