@@ -9,6 +9,7 @@ export const ERRORS = {
   WT1_ERR_ENGINE_UNSUPPORTED: { status: 0, message: 'WT1 storage engine not provided by wt1' },
   WT1_ERR_HANDLER_UNKNOWN: { status: 0, message: 'Unknown handler class' },
   WT1_ERR_CLI_USAGE: { status: 0, message: 'Bad command line' },
+  WT1_ERR_PORT_IN_USE: { status: 0, message: 'Port in use' },
   WT1_ERR_BAD_REQUEST: { status: 400, message: 'Bad request' },
   WT1_ERR_UNAUTHORIZED: { status: 401, message: 'Unauthorized' },
   WT1_ERR_FORBIDDEN: { status: 403, message: 'Forbidden' },

@@ -58,7 +58,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`wt1: ${error.message}: the port is taken\n`);
+      process.stderr.write(`wt1: ${printable(error.message)}: the port is taken [WT1_ERR_PORT_IN_USE]\n`);
       return 1;
     }
     throw error;

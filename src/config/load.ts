@@ -225,6 +225,9 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
   if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(top.p3pHeader as string)) {
     problems.push(`p3pHeader: ${JSON.stringify(top.p3pHeader)} must be a valid header value (no line breaks or other control characters, no characters past U+00FF)`);
   }
+  if ((top.metricsPort as number) !== 0 && top.metricsPort === top.port) {
+    problems.push(`metricsPort: ${String(top.metricsPort)} is also port: give /metrics another port, or 0 to serve it on the main port`);
+  }
   if (top.isolateRequestThread === true && (top.workers as number) > 1) {
     problems.push(`isolateRequestThread: true needs workers=1 (workers is ${String(top.workers)}: each worker process would keep the same CPU for itself)`);
   }

@@ -102,7 +102,7 @@ test('workers that cannot start (port taken) stop the primary with exit code 1 i
   try {
     const { code, stdout, stderr } = await runWt1(['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'], { env: clusterEnv(root), timeoutMs: 15_000 });
     assert.equal(code, 1, stdout + stderr);
-    assert.match(stderr, /EADDRINUSE.*the port is taken/);
+    assert.match(stderr, /EADDRINUSE.*the port is taken \[WT1_ERR_PORT_IN_USE\]/);
     assert.ok(logRecords(stdout).some((r) => r.msg === 'a worker failed to start: stopping'));
   } finally {
     squatter.close();

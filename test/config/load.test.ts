@@ -164,6 +164,12 @@ test('isolateRequestThread: off by default, from the file or WT1_ISOLATE_REQUEST
   assert.match(problemsOf({ isolateRequestThread: 'sometimes' })[0], /^isolateRequestThread: /);
 });
 
+test('metricsPort cannot be the main port (the start would fail on a taken port)', () => {
+  assert.match(problemsOf({ port: 8080, metricsPort: 8080 })[0], /^metricsPort: 8080 is also port/);
+  assert.equal(validate({ port: 8080, metricsPort: 9100 }).metricsPort, 9100);
+  assert.equal(validate({ port: 0, metricsPort: 0 }).metricsPort, 0);
+});
+
 test('p3pHeader must be a valid header value: a line break would fail every cookie answer', () => {
   assert.equal(validate({ p3pHeader: 'CP="NOI DSP COR NID"' }).p3pHeader, 'CP="NOI DSP COR NID"');
   for (const bad of ['CP="NOI"\r\nX-Injected: 1', 'CP\u0000', 'CP=\u2028']) {
