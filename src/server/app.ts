@@ -121,6 +121,18 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
     onRequest,
   );
+  // `Expect: 100-continue`: a body declared over the endpoint's limit is refused before the client
+  // sends it (Node would answer 100 on its own and let it upload megabytes to be drained).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const limit = bodyLimitOf(splitUrl(req.url ?? '/').path, config);
+    const declared = Number(req.headers['content-length']);
+    if (limit !== undefined && declared > limit) {
+      fail(res, 'WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`, { Connection: 'close' });
+      return;
+    }
+    res.writeContinue();
+    onRequest(req, res);
+  });
   let metricsServer: Server | undefined;
   /** After a failed start: the storage thread, like an open file, must not keep the process alive. */
   const releaseEngines = async (): Promise<void> => {
@@ -194,4 +206,11 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
       return stopping;
     },
   };
+}
+
+/** The largest body an endpoint reads, when it reads one. */
+function bodyLimitOf(path: string, config: Config): number | undefined {
+  if (path.endsWith('/public/events')) return config.api.maxBodySize;
+  if (path.endsWith('/public/p.gif')) return config.pixel.maxBodySize;
+  return undefined;
 }

@@ -197,6 +197,35 @@ test('bodies read at once share api.maxInFlightBytes: the one past it gets 503 w
   removeDir(server.root);
 });
 
+test('Expect: 100-continue: a body declared over the limit is refused before it is sent; one within it is asked for', async () => {
+  const server = await startTestServer();
+  const exchange = async (path: string, length: number, body?: string): Promise<string> => {
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (c: Buffer) => {
+      answer += c.toString();
+      if (body !== undefined && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !socket.writableEnded) socket.end(body);
+    });
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    await once(socket, 'close');
+    return answer;
+  };
+  try {
+    const refused = await exchange('/public/events', 5_000_000);
+    assert.match(refused, /^HTTP\/1\.1 413 /, 'no 100 Continue first');
+    assert.match(refused, /Request body too large: the body is larger than the limit of 1048576 bytes$/);
+    assert.match(await exchange('/public/p.gif', 100_000), /^HTTP\/1\.1 413 /);
+    const body = '{"events":[{"type":"page"}]}';
+    const accepted = await exchange('/public/events', body.length, body);
+    assert.match(accepted, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readAllRows(server.root).length, 1);
+  removeDir(server.root);
+});
+
 test('CORS: any origin by default; with a list, only listed origins get the allow headers', async () => {
   const open = await startTestServer();
   const closed = await startTestServer({ 'api.corsOrigins': 'https://app.example, https://m.example' });
