@@ -11,11 +11,10 @@ import { silentLogger } from '../../src/log.js';
 import { sampleEvent } from '../helpers/events.js';
 import { removeDir, tempDir } from '../helpers/server.js';
 
-test('rotating log: the lines of a file whose publishing failed stay counted in savedEvents (the totals never go backwards)', async () => {
-  const dir = tempDir();
-  let publishes = 0;
-  const log = new RotatingLog({
-    workDir: dir,
+/** Rotation options for a log in `workDir`: no rotation of its own; files are "published" where they are, into `published`. */
+function options(workDir: string, published: string[], overrides: Partial<RotationOptions> = {}): RotationOptions {
+  return {
+    workDir,
     columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
     newFileTriggerSize: 1 << 20,
     newFileTriggerInterval: 0,
@@ -23,11 +22,28 @@ test('rotating log: the lines of a file whose publishing failed stay counted in 
     flushInterval: 1,
     now: Date.now,
     logger: silentLogger(),
+    publish: async (file) => {
+      published.push(file.path);
+      return file.path;
+    },
+    ...overrides,
+  };
+}
+
+/** The visitor ids of a log file's lines. */
+function visitorIds(file: string): string[] {
+  return gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]);
+}
+
+test('rotating log: the lines of a file whose publishing failed stay counted in savedEvents (the totals never go backwards)', async () => {
+  const dir = tempDir();
+  let publishes = 0;
+  const log = new RotatingLog(options(dir, [], {
     publish: async () => {
       publishes++;
       throw new Error('the disk is gone');
     },
-  });
+  }));
   try {
     for (let i = 0; i < 3; i++) await log.write(sampleEvent({ visitorId: `v${i}` }));
     assert.equal(log.stats().savedEvents, 3, 'counted while open');
@@ -44,29 +60,14 @@ test('rotating log: the lines of a file whose publishing failed stay counted in 
 test('rotating log: an hour folder removed under it (a clean-up job) is created again, and the next file loses no event', async () => {
   const dir = tempDir();
   const published: string[] = [];
-  const options: RotationOptions = {
-    workDir: dir,
-    columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
-    newFileTriggerSize: 1 << 20,
-    newFileTriggerInterval: 0,
-    gzipLevel: 3,
-    flushInterval: 1,
-    now: Date.now,
-    logger: silentLogger(),
-    publish: async (file) => {
-      published.push(file.path); // left where it is: the test reads it there
-      return file.path;
-    },
-  };
-  const log = new RotatingLog(options);
+  const log = new RotatingLog(options(dir, published));
   try {
     await log.write(sampleEvent({ visitorId: 'before' }));
     await log.rotate();
     rmSync(path.join(dir, 'tracker'), { recursive: true });
     for (let i = 0; i < 5; i++) await log.write(sampleEvent({ visitorId: `after${i}` }));
     assert.equal(await log.rotate(), published[1]);
-    const lines = gunzipSync(readFileSync(published[1])).toString('utf8').trim().split('\n').slice(1);
-    assert.deepEqual(lines.map((l) => l.split('\t')[3]), ['after0', 'after1', 'after2', 'after3', 'after4']);
+    assert.deepEqual(visitorIds(published[1]), ['after0', 'after1', 'after2', 'after3', 'after4']);
     assert.equal(log.stats().savedEvents, 6);
   } finally {
     await log.close();
@@ -117,20 +118,7 @@ test('rotating log: the lines a failed file (disk full) never got to the disk ar
   const published: string[] = [];
   const logger = silentLogger();
   logger.error = ((fields: Record<string, unknown>) => { logged.push(fields); }) as typeof logger.error;
-  const log = new DiskFullLog({
-    workDir: dir,
-    columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
-    newFileTriggerSize: 1 << 20,
-    newFileTriggerInterval: 0,
-    gzipLevel: 3,
-    flushInterval: 0.01,
-    now: Date.now,
-    logger,
-    publish: async (file) => {
-      published.push(file.path);
-      return file.path;
-    },
-  });
+  const log = new DiskFullLog(options(dir, published, { flushInterval: 0.01, logger }));
   try {
     for (let i = 0; i < 3; i++) await log.write(sampleEvent({ visitorId: `v${i}` }));
     assert.equal(log.stats().lostEvents, 0, 'nothing is known lost while the file is open');
@@ -158,7 +146,7 @@ test('rotating log: the lines a failed file (disk full) never got to the disk ar
     await log.write(sampleEvent({ visitorId: 'v5' }));
     await log.rotate();
     assert.equal(published.length, 1, 'only the file written after the space came back is published');
-    assert.deepEqual(gunzipSync(readFileSync(published[0])).toString('utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]), ['v5']);
+    assert.deepEqual(visitorIds(published[0]), ['v5']);
   } finally {
     await log.close().catch(() => {});
     removeDir(dir);
