@@ -59,7 +59,7 @@ export interface ClientStats {
   readonly tracked: number;
   /** Events the collector answered 200 for. */
   readonly sent: number;
-  /** Events dropped from a full buffer, or tracked after close(). */
+  /** Events dropped to keep within maxBufferSize (the oldest held), or tracked after close(). */
   readonly dropped: number;
   /** Events in batches the collector refused with a 4xx (logged, never retried). */
   readonly rejected: number;
@@ -83,8 +83,8 @@ interface Buffered {
   readonly key: string;
   readonly identity: WireIdentity;
   readonly event: WireEvent;
-  /** Taken out of the batch being retried to make room for a newer event (counted in `dropped`). */
-  dropped?: boolean;
+  /** No longer held: dropped from the batch being retried to make room (counted), or done with. */
+  released?: boolean;
   /** In a request right now: it cannot be dropped until the answer (it may be delivered). */
   sending?: boolean;
 }
@@ -123,6 +123,8 @@ class BatchingClient implements Wt1Client {
   private readonly maxBufferSize: number;
   /** The batch being sent (with its retries): its events count against maxBufferSize too. */
   private inFlight: Buffered[] = [];
+  /** Events of `inFlight` neither dropped nor done with. */
+  private inFlightHeld = 0;
   private readonly batchSize: number;
   private readonly flushInterval: number;
   private readonly transport: TransportOptions;
@@ -166,7 +168,7 @@ class BatchingClient implements Wt1Client {
     if (params !== undefined) event.params = params;
     this.counts.tracked++;
     // The bound counts the batch being sent or retried too: past it the oldest event goes.
-    if (this.buffer.length + this.inFlightHeld() >= this.maxBufferSize) this.makeRoom();
+    if (this.buffer.length + this.inFlightHeld >= this.maxBufferSize) this.makeRoom();
     this.buffer.push({ key: identityKey(identity), identity, event });
     if (this.buffer.length >= this.batchSize) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.flushInterval);
@@ -194,15 +196,8 @@ class BatchingClient implements Wt1Client {
       rejected: c.rejected,
       failed: c.failed,
       retries: c.retries,
-      buffered: this.buffer.length + this.inFlightHeld(),
+      buffered: this.buffer.length + this.inFlightHeld,
     };
-  }
-
-  /** Events of the batch being sent that are neither dropped nor done with. */
-  private inFlightHeld(): number {
-    let n = 0;
-    for (const item of this.inFlight) if (!item.dropped) n++;
-    return n;
   }
 
   /**
@@ -212,9 +207,10 @@ class BatchingClient implements Wt1Client {
    */
   private makeRoom(): void {
     for (const item of this.inFlight) {
-      if (item.dropped) continue;
+      if (item.released) continue;
       if (item.sending) break;
-      item.dropped = true;
+      item.released = true;
+      this.inFlightHeld--;
       this.counts.droppedHeld++;
       return;
     }
@@ -238,6 +234,7 @@ class BatchingClient implements Wt1Client {
     while (this.buffer.length > 0) {
       const batch = this.buffer.take(this.batchSize);
       this.inFlight = batch;
+      this.inFlightHeld = batch.length;
       const messages = new Map<string, Buffered[]>();
       for (const item of batch) {
         let m = messages.get(item.key);
@@ -250,10 +247,15 @@ class BatchingClient implements Wt1Client {
           this.counts.retries += outcome.retries;
           this.counts[outcome.kind] += outcome.events;
           // Done with (sent, refused or given up): no longer held, and never dropped afterwards.
-          this.inFlight = this.inFlight.filter((item) => !items.includes(item));
+          for (const item of items) {
+            if (item.released) continue;
+            item.released = true;
+            this.inFlightHeld--;
+          }
         }
       } finally {
         this.inFlight = [];
+        this.inFlightHeld = 0;
       }
     }
   }
@@ -264,7 +266,7 @@ function messageOf(items: readonly Buffered[]): MessageSource {
   let sending: Buffered[] = [];
   return {
     attempt() {
-      sending = items.filter((item) => !item.dropped);
+      sending = items.filter((item) => !item.released);
       if (sending.length === 0) return undefined;
       for (const item of sending) item.sending = true;
       return { message: { ...sending[0].identity, events: sending.map((item) => item.event) }, events: sending.length };
