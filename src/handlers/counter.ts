@@ -82,6 +82,9 @@ function compactKey(id: string): string {
   return hash('md5', id, 'binary'); // 'binary' is latin1: one char per byte
 }
 
+/** The unit of the visits' last-seen times. */
+const TICK_MS = 10;
+
 /**
  * Real-time counts of the events seen since start (WT1's CounterHandler): distinct visitors,
  * visits (a session id ends its visit after `sessionExpiration` seconds without events), the visits
@@ -92,9 +95,6 @@ function compactKey(id: string): string {
  * counted). Active visits are kept in last-seen order, so expiry only ever looks at the oldest
  * ones: no timer, no scan, and the injected clock drives it in tests.
  */
-/** The unit of the visits' last-seen times. */
-const TICK_MS = 10;
-
 export class CounterHandler implements Handler {
   private readonly visitors = new Set<string>();
   private visitorsCapped = false;

@@ -37,8 +37,8 @@ type Item = TrackedEvent | Barrier;
 /**
  * A bounded FIFO in front of one consumer. `offer` never waits: when `capacity` events are already
  * waiting (counting the one being processed), or their text would pass `maxBytes`, the event is
- * dropped and counted. The consumer runs
- * asynchronously, one event at a time; one that throws counts that event as failed and goes on.
+ * dropped and counted. The consumer runs asynchronously, one event at a time; one that throws
+ * counts that event as failed and goes on.
  */
 export class BoundedQueue implements EventQueue {
   readonly takesHits = false;

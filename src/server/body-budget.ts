@@ -38,9 +38,4 @@ export class BodyBudget {
       refusal: () => new Wt1Error('WT1_ERR_OVERLOADED', `request bodies being read at once passed api.maxInFlightBytes (${this.limit} bytes); retry shortly`),
     };
   }
-
-  /** Bytes held by requests now. */
-  get inUse(): number {
-    return this.used;
-  }
 }
