@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions, safeInstanceId } from './rotating-log.js';
-import { foreignLeftoverAge, recoverLeftovers } from './recovery.js';
+import { recoverLeftovers } from './recovery.js';
 
 /**
  * The filesystem engine (WT1's FSStorageProcessor): gzip log files under
@@ -47,9 +47,7 @@ export class FsStorage implements StorageEngine {
 
   async open(): Promise<void> {
     await mkdir(path.join(this.root, 'tracker'), { recursive: true });
-    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time), {
-      foreignAfterMs: foreignLeftoverAge(this.params.newFileTriggerInterval),
-    });
+    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time), this.params.newFileTriggerInterval);
     for (const r of recovered) {
       if (r.publishedAs) this.recovered.recoveredFiles++;
       this.recovered.recoveredEvents += r.lines;

@@ -66,18 +66,19 @@ export async function readTornGzip(file: string): Promise<Buffer> {
  * keeping complete lines and cutting a torn tail. Each file is claimed by an atomic rename first, so
  * two processes starting together never recover the same file.
  *
- * `foreignAfterMs`: a `_` file of another host name is taken too once untouched for that long (a
- * container re-created under a new host name on the same volume would otherwise never get its
- * leftovers back). A live writer touches its file at every sync flush and closes it within
- * newFileTriggerInterval, so the caller passes well over that; undefined (no time rotation): never.
+ * A `_` file of another host name is taken too once untouched for twice `newFileTriggerInterval`
+ * (seconds) plus a minute: a container re-created under a new host name on the same volume would
+ * otherwise never get its leftovers back, while a live writer elsewhere touches its file at every
+ * sync flush and closes it within the interval. Without time rotation (0) such files are never taken.
  */
 export async function recoverLeftovers(
   workDir: string,
   logger: Logger,
   publish: (tmpPath: string, lines: number, inputBytes: number, gzippedBytes: number, time: number) => Promise<string>,
-  options: { readonly foreignAfterMs?: number } = {},
+  newFileTriggerInterval: number,
 ): Promise<RecoveredFile[]> {
   const host = safeHostname();
+  const foreignAfterMs = newFileTriggerInterval > 0 ? (2 * newFileTriggerInterval + 60) * 1000 : undefined;
   const foreign = new Set<string>();
   const named = await findFiles(path.join(workDir, 'tracker'), (name) => {
     // A file claimed by a recovery that itself crashed (`.recovering-PID`) is taken up again.
@@ -86,7 +87,7 @@ export async function recoverLeftovers(
     const parsed = parseTemporaryName(claim ? claim[1] : name);
     if (parsed === undefined) return false;
     if (parsed.host === host) return !processIsAlive(parsed.pid);
-    if (options.foreignAfterMs === undefined) return false;
+    if (foreignAfterMs === undefined) return false;
     foreign.add(name);
     return true;
   });
@@ -95,7 +96,7 @@ export async function recoverLeftovers(
   for (const found of named) {
     if (foreign.has(path.basename(found))) {
       const changed = await stat(found).then((s) => s.mtimeMs, () => undefined);
-      if (changed === undefined || now - changed < options.foreignAfterMs!) continue; // maybe a live writer elsewhere
+      if (changed === undefined || now - changed < foreignAfterMs!) continue; // maybe a live writer elsewhere
     }
     candidates.push(found);
   }
@@ -117,14 +118,6 @@ export async function recoverLeftovers(
   }
   for (const r of results) logger.warn(r, 'recovered a file left by a crashed writer');
   return results;
-}
-
-/**
- * How long a `_` file of another host must be untouched before it is recovered here: twice the
- * rotation interval plus a minute (a live writer rotates within the interval); none without one.
- */
-export function foreignLeftoverAge(newFileTriggerInterval: number): number | undefined {
-  return newFileTriggerInterval > 0 ? (2 * newFileTriggerInterval + 60) * 1000 : undefined;
 }
 
 async function recoverOne(

@@ -5,7 +5,7 @@ import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from
 import type { TrackedEvent } from '../event/event.js';
 import type { SpecTable } from '../config/spec.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions, safeInstanceId } from './rotating-log.js';
-import { foreignLeftoverAge, recoverLeftovers } from './recovery.js';
+import { recoverLeftovers } from './recovery.js';
 import { Spool, type SpoolFile } from './spool.js';
 import { S3Uploader, normalizePrefix, type S3Sdk } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
@@ -180,9 +180,7 @@ export class ObjectStorage implements StorageEngine {
       this.counters.adoptedEvents += file.lines;
       this.track(file);
     }
-    const recovered = await recoverLeftovers(this.dir, this.context.logger, async (tmp, lines, _in, _gz, time) => (await this.enqueue(tmp, time, lines)).path, {
-      foreignAfterMs: foreignLeftoverAge(this.params.newFileTriggerInterval),
-    });
+    const recovered = await recoverLeftovers(this.dir, this.context.logger, async (tmp, lines, _in, _gz, time) => (await this.enqueue(tmp, time, lines)).path, this.params.newFileTriggerInterval);
     for (const r of recovered) {
       if (r.publishedAs) this.counters.recoveredFiles++;
       this.counters.recoveredEvents += r.lines;
