@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { eventFromHit, type HitFields } from '../src/event/pixel-hit.js';
-import { formatLine, type LineColumns } from '../src/storage/line-format.js';
+import { formatLine, type LineColumns } from '../src/logfile/line-format.js';
 
 const EVENTS = Number(process.env.STORAGE_BENCH_EVENTS ?? 20_000);
 const PREFIX = 'Z' + randomBytes(8).toString('hex');

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { RawValue } from '../config/spec.js';
-import { safeHostname } from '../storage/rotating-log.js';
+import { safeHostname } from '../logfile/naming.js';
 
 /**
  * Environment variable through which the primary tells a forked worker its slot (0..N-1). It is

@@ -1,4 +1,4 @@
-import { formatTimestamp, quotedColumns, unescapeField } from '../storage/line-format.js';
+import { formatTimestamp, quotedColumns, unescapeField } from '../logfile/line-format.js';
 
 /** What `wt1 cat` keeps. Times are server_ts keys (`yyyy-MM-ddTHH:mm:ss.SSS`, UTC). */
 export interface LineFilter {

@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { findFiles } from '../storage/recovery.js';
-import { isPublishedLogName, timeFromPath, type LogFileRef, type LogSource } from './source.js';
+import { findPublishedLogFiles } from '../logfile/discovery.js';
+import { timeFromPath } from '../logfile/naming.js';
+import type { LogFileRef, LogSource } from './source.js';
 
 /**
  * A local folder: the `rootDir` of one or more instances (or any folder below it, e.g. one day), or a
@@ -15,7 +16,7 @@ export class LocalSource implements LogSource {
   async list(): Promise<LogFileRef[]> {
     const info = await stat(this.name);
     if (info.isFile()) return [fileRef(this.name)];
-    return (await findFiles(this.name, isPublishedLogName)).map(fileRef);
+    return (await findPublishedLogFiles(this.name)).map(fileRef);
   }
 }
 

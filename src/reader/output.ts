@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { unescapeField } from '../storage/line-format.js';
+import { unescapeField } from '../logfile/line-format.js';
 import { filterColumns, keepFields, needsFields, type FilterColumns, type LineFilter } from './filters.js';
 
 export type OutputFormat = 'tsv' | 'jsonl';

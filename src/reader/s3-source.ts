@@ -1,7 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { s3ClientConfig, type S3Connection } from '../storage/s3.js';
-import { isPublishedLogName, timeFromPath, type LogFileRef, type LogSource } from './source.js';
+import { isPublishedLogName, timeFromPath } from '../logfile/naming.js';
+import type { LogFileRef, LogSource } from './source.js';
 
 /** Splits `s3://bucket/prefix` into bucket and key prefix (`prefix/`, or empty for the whole bucket). */
 export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {

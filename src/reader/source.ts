@@ -20,16 +20,3 @@ export interface LogSource {
   /** Every published file (not the `_` temporaries). */
   list(): Promise<LogFileRef[]>;
 }
-
-/** A published log file name: `mm-ss[-INSTANCE][-N].log.gz`, not a `_` temporary. */
-export function isPublishedLogName(baseName: string): boolean {
-  return baseName.endsWith('.log.gz') && !baseName.startsWith('_');
-}
-
-/** The time encoded in `.../YYYY/MM/DD/HH/mm-ss...log.gz` (UTC), or undefined. */
-export function timeFromPath(pathOrKey: string): number | undefined {
-  const m = /(\d{4})\/(\d\d)\/(\d\d)\/(\d\d)\/(\d\d)-(\d\d)[^/]*\.log\.gz$/.exec(pathOrKey.replaceAll('\\', '/'));
-  if (!m) return undefined;
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  return Number.isNaN(t) ? undefined : t;
-}

@@ -1,5 +1,5 @@
 import type { AppContext } from './context.js';
-import { formatTimestamp } from '../storage/line-format.js';
+import { formatTimestamp } from '../logfile/line-format.js';
 
 /**
  * The /internal/live document: every WT1 counter (global and per processor, with the original's

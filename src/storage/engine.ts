@@ -34,7 +34,7 @@ export interface EngineContext {
   /** Instance name for file names and message ids (from config, or derived per process). */
   readonly instanceId: string;
   /** Column layout of log lines, fixed at start. */
-  readonly columns: import('./line-format.js').LineColumns;
+  readonly columns: import('../logfile/line-format.js').LineColumns;
   /** Injected clock, so tests drive time without sleeping. */
   readonly now: () => number;
 }

@@ -2,7 +2,8 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import { GZIP_LEVEL_PARAM, RotatingLog, publishedName, rotationOptions, safeInstanceId } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
+import { publishedName, safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
 
 /**

@@ -5,7 +5,7 @@ import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from
 import type { TrackedEvent } from '../event/event.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
-import { safeInstanceId } from './rotating-log.js';
+import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
 
 export const natsEngine: EngineDescriptor = {

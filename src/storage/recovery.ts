@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { GzipLogFile } from './gzip-log-file.js';
-import { parseTemporaryName, safeHostname, temporaryName } from './rotating-log.js';
+import { parseTemporaryName, safeHostname, temporaryName } from '../logfile/naming.js';
+import { findFiles } from '../logfile/discovery.js';
 
 export interface RecoveredFile {
   readonly from: string;
@@ -12,24 +13,6 @@ export interface RecoveredFile {
   readonly droppedTailBytes: number;
   /** Final name (from `publish`), or undefined when nothing complete was left in the file. */
   readonly publishedAs: string | undefined;
-}
-
-/** Every file under `dir` (recursively) whose name passes `accept`. Missing folders give nothing. */
-export async function findFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
-  const out: string[] = [];
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
-    throw e;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await findFiles(full, accept)));
-    else if (entry.isFile() && accept(entry.name)) out.push(full);
-  }
-  return out;
 }
 
 /** Whether a process of this host still runs (our own pid counts as dead: a previous life in a container). */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EngineDescriptor, StorageEngine } from './engine.js';
 import type { Config } from '../config/schema.js';
-import type { LineColumns } from './line-format.js';
+import type { LineColumns } from '../logfile/line-format.js';
 import { fsEngine } from './fs.js';
 import { gcsEngine, s3Engine } from './s3.js';
 import { natsEngine } from './nats.js';

@@ -1,51 +1,12 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import { formatLine, headerLine, type LineColumns } from './line-format.js';
+import { formatLine, headerLine, type LineColumns } from '../logfile/line-format.js';
+import { temporaryName } from '../logfile/naming.js';
 import { DEFAULT_GZIP_LEVEL, GzipLogFile, type ClosedLogFile } from './gzip-log-file.js';
 import type { KeySpec } from '../config/spec.js';
 import type { EngineContext } from './engine.js';
-
-/** `tracker/YYYY/MM/DD/HH` of a time, in UTC. */
-export function hourFolder(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2026-11-27T06:05:04.123Z
-  return path.join('tracker', iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13));
-}
-
-/** `tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz`, UTC; N > 0 only when the name was taken. */
-export function publishedName(ms: number, instanceId: string, n: number): string {
-  const iso = new Date(ms).toISOString();
-  const base = `${iso.slice(14, 16)}-${iso.slice(17, 19)}${instanceId ? '-' + instanceId : ''}${n > 0 ? '-' + n : ''}.log.gz`;
-  return path.join(hourFolder(ms), base);
-}
-
-/** Characters kept in an instance id used in file names and object keys; others (`/` first) become `-`. */
-export function safeInstanceId(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '-');
-}
-
-/** Host name made safe for a file name. */
-export function safeHostname(): string {
-  return hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';
-}
-
-/**
- * Temporary name of a file being written: `_` first (readers skip it), then the writer's host and
- * pid so that recovery after a crash only takes the files of dead writers of this host.
- */
-export function temporaryName(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return path.join(hourFolder(ms), `_${iso.slice(14, 16)}-${iso.slice(17, 19)}.${safeHostname()}.${process.pid}.${randomBytes(4).toString('hex')}.log.gz`);
-}
-
-/** Parses a temporary name; undefined when it is not one of ours. */
-export function parseTemporaryName(name: string): { host: string; pid: number } | undefined {
-  const m = /^_\d\d-\d\d\.([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+\.log\.gz$/.exec(name);
-  return m ? { host: m[1], pid: Number(m[2]) } : undefined;
-}
 
 /** The `gzipLevel` param of the engines that write gzip log files (fs, s3). */
 export const GZIP_LEVEL_PARAM: KeySpec = {

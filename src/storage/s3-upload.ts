@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { publishedName } from './rotating-log.js';
+import { publishedName } from '../logfile/naming.js';
 import { md5Of, type SpoolFile } from './spool.js';
 
 /** The AWS SDK module, loaded when an object-storage engine opens (see s3.ts). */

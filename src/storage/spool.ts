@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { processIsAlive } from './recovery.js';
-import { safeHostname } from './rotating-log.js';
+import { safeHostname } from '../logfile/naming.js';
 
 /** A closed log file waiting in the spool's outbox for its upload. */
 export interface SpoolFile {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, constants as zc } from 'node:zlib';
-import { quotedColumns, unescapeField } from '../../src/storage/line-format.js';
+import { quotedColumns, unescapeField } from '../../src/logfile/line-format.js';
 
 /** Every published log file under `root` (skipping `_` temporaries), sorted by path. */
 export function publishedFiles(root: string): string[] {

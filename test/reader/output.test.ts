@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { LineFormatter, OutputClosed, OutputSink, unionColumns } from '../../src/reader/output.js';
-import { formatLine, headerLine } from '../../src/storage/line-format.js';
+import { formatLine, headerLine } from '../../src/logfile/line-format.js';
 
 test('the sink waits for drain without piling up listeners, and stops once the reader is gone', async () => {
   const received: string[] = [];

@@ -7,8 +7,8 @@ import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, removeDir, tempDir } from '../helpers/server.js';
 import { publishedFiles, readAllRows, readLogFile, temporaryFiles } from '../helpers/files.js';
-import { headerLine } from '../../src/storage/line-format.js';
-import { safeHostname, publishedName, temporaryName, parseTemporaryName } from '../../src/storage/rotating-log.js';
+import { headerLine } from '../../src/logfile/line-format.js';
+import { safeHostname, publishedName, temporaryName, parseTemporaryName } from '../../src/logfile/naming.js';
 import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
 
 const hit = async (url: string, q: string): Promise<void> => {

@@ -10,10 +10,10 @@ import { columnsOf, createEngine as createFromDescriptor } from '../../src/stora
 import { silentLogger } from '../../src/log.js';
 import { gcsEngine, s3Engine } from '../../src/storage/s3.js';
 import type { StorageEngine } from '../../src/storage/engine.js';
-import { formatLine, headerLine } from '../../src/storage/line-format.js';
+import { formatLine, headerLine } from '../../src/logfile/line-format.js';
 import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
 import { readTornGzip } from '../../src/storage/recovery.js';
-import { hourFolder, safeHostname } from '../../src/storage/rotating-log.js';
+import { hourFolder, safeHostname } from '../../src/logfile/naming.js';
 import { getObject, listKeys, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { spawnWt1 } from '../helpers/process.js';

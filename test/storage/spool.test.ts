@@ -4,9 +4,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
-import { safeHostname } from '../../src/storage/rotating-log.js';
+import { safeHostname } from '../../src/logfile/naming.js';
 import { Spool } from '../../src/storage/spool.js';
-import { safeInstanceId } from '../../src/storage/rotating-log.js';
+import { safeInstanceId } from '../../src/logfile/naming.js';
 import { removeDir, tempDir } from '../helpers/server.js';
 
 test('spool: files of dead owners of this host are adopted, those of live workers and other hosts are left', async () => {

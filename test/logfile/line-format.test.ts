@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bare, formatLine, formatTimestamp, headerLine, quoted, quotedColumns, unescapeField, type LineColumns } from '../../src/storage/line-format.js';
+import { bare, formatLine, formatTimestamp, headerLine, quoted, quotedColumns, unescapeField, type LineColumns } from '../../src/logfile/line-format.js';
 import type { TrackedEvent } from '../../src/event/event.js';
 import { parseLine } from '../helpers/files.js';
 
