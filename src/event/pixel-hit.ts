@@ -5,7 +5,7 @@ import { eventFromPixel } from './from-pixel.js';
 /**
  * What the pixel captures of one hit on the request path: its query string(s) and request facts,
  * not yet parsed. Parsing, formatting and compressing happen later, on the storage thread when
- * there is one (src/storage/thread.ts), so answering a visitor costs little more than answering
+ * there is one (src/storage-thread/), so answering a visitor costs little more than answering
  * /public/nothing. `event()` builds the TrackedEvent here when a processor on this thread needs it
  * (a handler, /internal/live), once.
  */

@@ -1,35 +1,7 @@
 import type { TrackedEvent } from '../event/event.js';
 import { eventOf, itemBytes, type Trackable } from '../event/pixel-hit.js';
-
-/** What a queue feeds: a storage engine or a handler. Called one event at a time, in order. */
-export interface Consumer {
-  process(event: TrackedEvent): void | Promise<void>;
-}
-
-/** Counters of one processor. `received = written + queued + dropped + failed` at every moment. */
-export interface QueueCounters {
-  readonly received: number;
-  readonly queued: number;
-  readonly written: number;
-  readonly dropped: number;
-  readonly failed: number;
-  readonly capacity: number;
-}
-
-/**
- * What the dispatcher offers events to: this file's BoundedQueue in front of a consumer on this
- * thread, or the storage thread (src/storage/thread.ts), which takes pixel hits unparsed.
- */
-export interface EventQueue {
-  readonly capacity: number;
-  /** True when `offer` takes PixelHits as they are (they are parsed elsewhere). */
-  readonly takesHits: boolean;
-  /** Offers one event; returns false when it was dropped because the queue is full. Never waits. */
-  offer(item: Trackable): boolean;
-  /** Resolves once every event offered before this call has been processed (written or failed). */
-  barrier(): Promise<void>;
-  counters(): QueueCounters;
-}
+import type { Consumer, EventQueue, QueueCounters } from './event-queue.js';
+import { QueueBound } from './queue-bound.js';
 
 type Barrier = { barrier: () => void };
 type Item = TrackedEvent | Barrier;
@@ -48,12 +20,12 @@ export class BoundedQueue implements EventQueue {
   private events = 0; // events (not barriers) in the ring
   private inFlight = 0;
   private running = false;
+  /** Events waiting or in progress, and their text when `maxQueueBytes` is set. */
+  private readonly bound: QueueBound;
   private received = 0;
   private written = 0;
   private dropped = 0;
   private failed = 0;
-  /** Text of the events waiting or in progress (itemBytes), held under `maxBytes` when it is set. */
-  private bytes = 0;
 
   constructor(
     readonly name: string,
@@ -61,34 +33,31 @@ export class BoundedQueue implements EventQueue {
     readonly capacity: number,
     private readonly onError: (error: unknown, event: TrackedEvent) => void = () => {},
     /** `maxQueueBytes`: 0 for no byte bound. */
-    private readonly maxBytes = 0,
+    maxBytes = 0,
   ) {
+    this.bound = new QueueBound(capacity, maxBytes);
     // Room for barriers beyond the event capacity; the ring grows if ever needed.
     this.ring = new Array(capacity + 16);
   }
 
   /** Offers one event; returns false when it was dropped because the queue is full. */
-  offer(item: Trackable): boolean {
+  offer(item: Trackable, admitted = false): boolean {
     this.received++;
-    const waiting = this.events + this.inFlight;
-    if (waiting >= this.capacity) {
+    const event = eventOf(item);
+    const size = this.bound.tracksBytes ? itemBytes(event) : 0;
+    if (!admitted && !this.bound.fits(1, size)) {
       this.dropped++;
       return false;
     }
-    const event = eventOf(item);
-    if (this.maxBytes > 0) {
-      const size = itemBytes(event);
-      // One event larger than the whole bound still goes through an empty queue.
-      if (waiting > 0 && this.bytes + size > this.maxBytes) {
-        this.dropped++;
-        return false;
-      }
-      this.bytes += size;
-    }
+    this.bound.take(1, size);
     this.push(event);
     this.events++;
     this.schedule();
     return true;
+  }
+
+  fits(count: number, bytes: number): boolean {
+    return this.bound.fits(count, bytes);
   }
 
   /** Resolves once every event offered before this call has been processed (written or failed). */
@@ -159,7 +128,7 @@ export class BoundedQueue implements EventQueue {
         this.onError(error, item);
       }
       this.inFlight = 0;
-      if (this.maxBytes > 0) this.bytes -= itemBytes(item);
+      this.bound.release(1, this.bound.tracksBytes ? itemBytes(item) : 0);
     }
     this.running = false;
   }

@@ -1,25 +1,28 @@
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import { BoundedQueue, type EventQueue, type QueueCounters } from './bounded-queue.js';
-import { eventOf, type Trackable } from '../event/pixel-hit.js';
-import type { StorageEngine } from '../storage/engine.js';
-import type { Handler } from '../handlers/handler.js';
+import { BoundedQueue } from './bounded-queue.js';
+import type { Consumer, EventQueue, QueueCounters } from './event-queue.js';
+import { eventOf, itemBytes, type Trackable } from '../event/pixel-hit.js';
 import { failureLogger } from './failure-log.js';
 
-export type Processor =
-  | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: StorageEngine; readonly queue: EventQueue }
-  | { readonly kind: 'handler'; readonly name: string; readonly handlerKind: string; readonly handler: Handler; readonly queue: BoundedQueue };
+/** What the dispatcher needs of a processor: its name and its queue. What it feeds is the caller's business. */
+export interface QueuedProcessor {
+  readonly name: string;
+  readonly queue: EventQueue;
+}
 
 /** How many recent events /internal/live shows. */
 export const LAST_EVENTS = 100;
 
 /**
  * Offers each event to every processor's queue (the storage and each handler) and keeps the last
- * events for /internal/live. Never waits: a full queue drops the event for that processor only.
+ * events for /internal/live. Never waits: `track` drops an event for a full queue only (the pixel's
+ * rule), `admit` takes a group of events whole or not at all (the JSON API's rule).
  */
-export class Dispatcher {
-  readonly processors: Processor[] = [];
+export class Dispatcher<P extends QueuedProcessor = QueuedProcessor> {
+  readonly processors: P[] = [];
   private receivedEvents = 0;
+  private refusedEvents = 0;
   private readonly last: Array<Trackable | undefined> = new Array(LAST_EVENTS);
   private lastHead = 0;
   private readonly onFailure: (processor: string, error: unknown) => void;
@@ -28,37 +31,58 @@ export class Dispatcher {
     this.onFailure = failureLogger(logger);
   }
 
-  /**
-   * A storage engine on this thread behind a BoundedQueue, or, with `queue`, one that brings its own
-   * queue (the storage thread: src/storage/thread.ts, which is both the queue and the engine).
-   */
-  addStorage(name: string, engineName: string, engine: StorageEngine, queue?: EventQueue): void {
-    queue ??= new BoundedQueue(name, { process: (e) => engine.write(e) }, this.capacity, (err) => this.onFailure(name, err), this.maxBytes);
-    this.processors.push({ kind: 'storage', name, engineName, engine, queue });
+  /** A queue on this thread in front of `consumer`, with this dispatcher's bounds and failure log. */
+  boundedQueue(name: string, consumer: Consumer): BoundedQueue {
+    return new BoundedQueue(name, consumer, this.capacity, (err) => this.onFailure(name, err), this.maxBytes);
   }
 
-  addHandler(name: string, handlerKind: string, handler: Handler): void {
-    const queue = new BoundedQueue(name, { process: (e) => handler.process(e) }, this.capacity, (err) => this.onFailure(name, err), this.maxBytes);
-    this.processors.push({ kind: 'handler', name, handlerKind, handler, queue });
+  add(processor: P): void {
+    this.processors.push(processor);
   }
 
   /**
    * Offers one event, or one pixel hit, to every processor. A hit is parsed here only if a queue on
    * this thread needs the event (once for all of them); the storage thread takes it unparsed.
    */
-  track(item: Trackable): void {
+  track(item: Trackable, admitted = false): void {
     this.receivedEvents++;
     this.last[this.lastHead] = item;
     this.lastHead = (this.lastHead + 1) % LAST_EVENTS;
     let event: TrackedEvent | undefined;
     for (let i = 0; i < this.processors.length; i++) {
       const queue = this.processors[i].queue;
-      queue.offer(queue.takesHits ? item : (event ??= eventOf(item)));
+      queue.offer(queue.takesHits ? item : (event ??= eventOf(item)), admitted);
     }
+  }
+
+  /**
+   * All-or-nothing admission: when every processor's queue can take all of `items` (count and
+   * bytes), offers them all and returns true; otherwise offers none, counts them as refused and
+   * returns false (the caller answers 503 so that the sender retries). Check and offers run in one
+   * synchronous turn, so nothing can fill a queue between them. An empty queue takes any one group
+   * (QueueBound.fits): a message larger than the bound passes it by at most itself.
+   */
+  admit(items: readonly Trackable[]): boolean {
+    if (items.length === 0) return true;
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) bytes += itemBytes(items[i]);
+    for (let i = 0; i < this.processors.length; i++) {
+      if (!this.processors[i].queue.fits(items.length, bytes)) {
+        this.refusedEvents += items.length;
+        return false;
+      }
+    }
+    for (let i = 0; i < items.length; i++) this.track(items[i], true);
+    return true;
   }
 
   get received(): number {
     return this.receivedEvents;
+  }
+
+  /** Events refused by `admit` (never received: their sender was told to retry). */
+  get refused(): number {
+    return this.refusedEvents;
   }
 
   /** The last events received, newest first. */

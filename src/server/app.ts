@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { TrustedProxies } from '../event/client-address.js';
 import { createEngine, findEngine } from '../storage/registry.js';
-import { StorageThread } from '../storage/thread.js';
+import { StorageThread } from '../storage-thread/storage-thread.js';
+import type { Processor } from './processors.js';
 import { findHandler } from '../handlers/registry.js';
 import { Router, splitUrl } from './router.js';
 import { ROUTES } from './routes/index.js';
@@ -43,7 +44,7 @@ export interface Collector {
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  const dispatcher = new Dispatcher(logger, config.maxQueueSize, config.maxQueueBytes);
+  const dispatcher = new Dispatcher<Processor>(logger, config.maxQueueSize, config.maxQueueBytes);
   const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
 
   const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
@@ -62,15 +63,17 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   if (onThread) {
     const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
     const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger, onThreadStarted });
-    dispatcher.addStorage('storage', engineDescriptor.name, thread, thread);
+    dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine: thread, queue: thread });
   } else {
-    dispatcher.addStorage('storage', engineDescriptor.name, createEngine(engineDescriptor, config, { logger, instanceId, now }));
+    const engine = createEngine(engineDescriptor, config, { logger, instanceId, now });
+    const queue = dispatcher.boundedQueue('storage', { process: (e) => engine.write(e) });
+    dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine, queue });
   }
   for (const h of config.handlers) {
     const descriptor = findHandler(h.className);
     if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
     const handler = descriptor.create(h.params, { name: h.name, config, logger: logger.child({ handler: h.name }), now }, h.rawParams);
-    dispatcher.addHandler(h.name, descriptor.name, handler);
+    dispatcher.add({ kind: 'handler', name: h.name, handlerKind: descriptor.name, handler, queue: dispatcher.boundedQueue(h.name, handler) });
   }
 
   let stopping: Promise<void> | undefined;

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
+import type { Processor } from './processors.js';
 import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
 export interface AppContext {
   readonly config: Config;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher<Processor>;
   readonly logger: Logger;
   readonly now: () => number;
   readonly trustedProxies: TrustedProxies;

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { BoundedQueue, type QueueCounters } from '../../src/queue/bounded-queue.js';
+import { BoundedQueue } from '../../src/queue/bounded-queue.js';
+import type { Consumer, QueueCounters } from '../../src/queue/event-queue.js';
 import { Dispatcher } from '../../src/queue/dispatcher.js';
+import { QueueBound } from '../../src/queue/queue-bound.js';
 import type { TrackedEvent } from '../../src/event/event.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -113,11 +115,12 @@ test('a long backlog grows past the ring and drains in order', async () => {
 
 test('the dispatcher offers to every processor; a full or broken one does not affect the others', async () => {
   const d = new Dispatcher(silentLogger(), 2);
+  const addHandler = (name: string, consumer: Consumer): void => d.add({ name, queue: d.boundedQueue(name, consumer) });
   const good: number[] = [];
   let gate: () => void = () => {};
-  d.addHandler('good', 'test', { process: (e) => { good.push(e.serverTS); } });
-  d.addHandler('stuck', 'test', { process: () => new Promise<void>((r) => { gate = r; }) });
-  d.addHandler('broken', 'test', { process: () => { throw new Error('no'); } });
+  addHandler('good', { process: (e) => { good.push(e.serverTS); } });
+  addHandler('stuck', { process: () => new Promise<void>((r) => { gate = r; }) });
+  addHandler('broken', { process: () => { throw new Error('no'); } });
   for (let i = 0; i < 5; i++) {
     d.track(ev(i));
     await tick();
@@ -143,4 +146,44 @@ test('lastEvents keeps the newest 100', () => {
   assert.equal(last.length, 100);
   assert.equal(last[0].serverTS, 249);
   assert.equal(last[99].serverTS, 150);
+});
+
+test('QueueBound: count and bytes; an empty queue takes any one group', () => {
+  const b = new QueueBound(3, 100);
+  assert.ok(b.fits(10, 1000), 'empty: any group');
+  b.take(2, 60);
+  assert.ok(b.fits(1, 40));
+  assert.ok(!b.fits(2, 10), 'count: 2 + 2 > 3');
+  assert.ok(!b.fits(1, 41), 'bytes: 60 + 41 > 100');
+  b.release(2, 60);
+  assert.equal(b.count, 0);
+  assert.ok(new QueueBound(3, 0).fits(1, 1e9) && !(() => { const u = new QueueBound(3, 0); u.take(3, 0); return u.fits(1, 0); })(), 'maxBytes 0: no byte bound, the count still holds');
+});
+
+test('dispatcher.admit: a group is taken whole by every queue, or by none and counted refused', async () => {
+  const d = new Dispatcher(silentLogger(), 5);
+  let gate: () => void = () => {};
+  let gated = true;
+  const slow: number[] = [];
+  const fast: number[] = [];
+  d.add({ name: 'slow', queue: d.boundedQueue('slow', { process: (e) => { slow.push(e.serverTS); return gated ? new Promise<void>((r) => { gate = r; }) : undefined; } }) });
+  d.add({ name: 'fast', queue: d.boundedQueue('fast', { process: (e) => { fast.push(e.serverTS); } }) });
+  assert.ok(d.admit([ev(0), ev(1), ev(2)]));
+  await tick();
+  assert.ok(!d.admit([ev(3), ev(4), ev(5)]), 'slow holds 3: 3 more pass its 5');
+  assert.equal(d.refused, 3);
+  assert.equal(d.received, 3, 'a refused group is not received by any processor');
+  assert.ok(d.admit([ev(6), ev(7)]), 'exactly to the bound');
+  const c = d.counters();
+  assert.equal(c.slow.dropped + c.fast.dropped, 0, 'nothing admitted is dropped');
+  for (const [name, counters] of Object.entries(c)) assertBalanced(counters, name);
+  for (let i = 0; i < 10; i++) { gate(); await tick(); }
+  await d.drain();
+  assert.deepEqual(slow, [0, 1, 2, 6, 7]);
+  assert.deepEqual(fast, [0, 1, 2, 6, 7]);
+  gated = false;
+  const big = Array.from({ length: 12 }, (_, i) => ev(100 + i));
+  assert.ok(d.admit(big), 'empty queues take a message larger than the bound, whole');
+  await d.drain();
+  assert.equal(d.counters().fast.written, 17);
 });

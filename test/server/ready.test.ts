@@ -29,7 +29,7 @@ test('/ready answers 503 while a storage engine says it cannot accept events, an
     // The fs engine is always ready; stand in for an engine whose spool is full.
     const processor = server.collector.context.dispatcher.processors.find((p) => p.kind === 'storage');
     assert.ok(processor && processor.kind === 'storage');
-    const engine: StorageEngine = processor.engine;
+    const engine: Omit<StorageEngine, 'write'> = processor.engine;
     let spoolFull = true;
     engine.ready = () => !spoolFull;
 

@@ -5,7 +5,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { allowedCpus, IsolationUnavailable, parseCpuList } from '../../src/server/request-thread-isolation.js';
-import type { StorageThread } from '../../src/storage/thread.js';
+import type { StorageThread } from '../../src/storage-thread/storage-thread.js';
 import { spawnWt1, stopWt1 } from '../helpers/process.js';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { readAllRows } from '../helpers/files.js';

@@ -1,5 +1,5 @@
 /**
- * The messages between the request thread and the storage thread (thread.ts / thread-worker.ts).
+ * The messages between the request thread and the storage thread (storage-thread.ts / worker.ts).
  * Events travel in batches of flat records (one array of strings and numbers per batch), which
  * structured cloning copies far faster than one object per event.
  */

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { EventQueue, QueueCounters } from '../queue/bounded-queue.js';
+import type { EventQueue, QueueCounters } from '../queue/event-queue.js';
+import { QueueBound } from '../queue/queue-bound.js';
 import { HIT_ID_PREFIX, itemBytes, type Trackable } from '../event/pixel-hit.js';
 import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
-import type { FlushResult, StorageEngine } from './engine.js';
-import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
+import type { FlushResult, StorageEngine } from '../storage/engine.js';
+import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
 
 /**
  * A batch goes to the storage thread when it holds this many events, or at the end of the
@@ -23,12 +24,12 @@ type Call = { resolve: (value: unknown) => void; reject: (error: Error) => void 
 /**
  * The storage engine on its own thread (`storageThread=true`, the default). On the request thread
  * this is both the processor's queue and its engine: `offer` only appends the raw hit to a batch
- * (a few hundred nanoseconds); the storage thread (thread-worker.ts) parses each hit, writes it
+ * (a few hundred nanoseconds); the storage thread (worker.ts) parses each hit, writes it
  * with the configured engine, compresses, and reports its totals. The queue bound is the same as
  * on one thread: at most `capacity` events offered and not yet written or failed; past it, events
  * are dropped and counted here, so `received = written + queued + dropped + failed` still holds.
  */
-export class StorageThread implements EventQueue, StorageEngine {
+export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   readonly takesHits = true;
   private worker: Worker | undefined;
   private records: unknown[] = [];
@@ -47,11 +48,12 @@ export class StorageThread implements EventQueue, StorageEngine {
   private closing = false;
   private opened = false;
   /**
-   * `maxQueueBytes` accounting (0: none): the text of the batch being filled, and of the batches
-   * posted to the thread and not yet reported done ({count, bytes} in order; `settled` counts the
-   * events of the batches already released).
+   * The queue bound: events offered and not yet written or failed (in the batch, on the way, or in
+   * the thread), and their text. `maxQueueBytes` accounting (0: none): the text of the batch being
+   * filled, and of the batches posted to the thread and not yet reported done ({count, bytes} in
+   * order; `settled` counts the events of the batches already released).
    */
-  private readonly maxBytes: number;
+  private readonly bound: QueueBound;
   private batchBytes = 0;
   private threadBytes = 0;
   private inThread: Array<{ count: number; bytes: number }> = [];
@@ -67,37 +69,32 @@ export class StorageThread implements EventQueue, StorageEngine {
       readonly onThreadStarted?: () => void;
     },
   ) {
-    this.maxBytes = options.config.maxQueueBytes;
+    this.bound = new QueueBound(capacity, options.config.maxQueueBytes);
   }
 
-  offer(item: Trackable): boolean {
+  offer(item: Trackable, admitted = false): boolean {
     if (this.closing) {
       // After close, as an engine on this thread would throw: counted as failed.
       this.received++;
       this.failedBefore++;
       return false;
     }
-    const queued = this.queued();
-    if (queued >= this.capacity) {
-      this.received++;
+    const size = this.bound.tracksBytes ? itemBytes(item) : 0;
+    this.received++;
+    if (!admitted && !this.bound.fits(1, size)) {
       this.dropped++;
       return false;
     }
-    if (this.maxBytes > 0) {
-      const size = itemBytes(item);
-      // One hit larger than the whole bound still goes through an empty queue.
-      if (queued > 0 && this.batchBytes + this.threadBytes + size > this.maxBytes) {
-        this.received++;
-        this.dropped++;
-        return false;
-      }
-      this.batchBytes += size;
-    }
-    this.received++;
+    this.bound.take(1, size);
+    this.batchBytes += size;
     encodeRecord(this.records, item);
     if (++this.batched >= BATCH_EVENTS) this.send();
     else this.sendScheduled ??= setImmediate(this.send);
     return true;
+  }
+
+  fits(count: number, bytes: number): boolean {
+    return !this.closing && this.bound.fits(count, bytes);
   }
 
   barrier(): Promise<void> {
@@ -112,7 +109,7 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   /** Offered and not yet written or failed: in the batch, on the way, or in the thread. */
   private queued(): number {
-    return this.received - this.dropped - this.writtenBefore - this.status.written - this.failedBefore - this.status.failed;
+    return this.bound.count;
   }
 
   async open(): Promise<void> {
@@ -125,10 +122,6 @@ export class StorageThread implements EventQueue, StorageEngine {
       await this.worker?.terminate();
       throw error;
     }
-  }
-
-  write(): never {
-    throw new Error('events reach the storage thread through offer()');
   }
 
   async flush(): Promise<FlushResult> {
@@ -144,6 +137,7 @@ export class StorageThread implements EventQueue, StorageEngine {
     } catch (error) {
       // No thread took the batch (it died, or a new one was not started yet): those events are lost.
       this.failedBefore += this.batched;
+      this.bound.release(this.batched, this.batchBytes);
       this.records = [];
       this.batched = 0;
       this.batchBytes = 0;
@@ -165,7 +159,7 @@ export class StorageThread implements EventQueue, StorageEngine {
     const data: StorageThreadData = { config: this.options.config, instanceId: this.options.instanceId, hitIdPrefix: HIT_ID_PREFIX, logLevel: this.options.logger.level };
     // A small young generation: the thread's garbage is short-lived batches, and V8's default
     // (up to 48 MB per isolate) would cost ~15 MB of resident memory for no measurable speed.
-    const worker = new Worker(new URL('./thread-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     worker.on('message', (message: FromStorage) => this.onMessage(message));
     worker.on('error', (error) => this.options.logger.error({ err: error }, 'the storage thread failed'));
     worker.on('exit', (code) => this.onExit(worker, code));
@@ -177,6 +171,7 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   /** The batches of a thread that ended (or of none yet) hold nothing any more. */
   private forgetThreadBatches(): void {
+    this.bound.release(0, this.threadBytes);
     this.inThread = [];
     this.threadBytes = 0;
     this.settled = 0;
@@ -189,6 +184,7 @@ export class StorageThread implements EventQueue, StorageEngine {
       const batch = this.inThread.shift()!;
       this.settled += batch.count;
       this.threadBytes -= batch.bytes;
+      this.bound.release(0, batch.bytes);
     }
   }
 
@@ -201,7 +197,7 @@ export class StorageThread implements EventQueue, StorageEngine {
     if (this.batched === 0 || this.worker === undefined) return;
     this.post({ type: 'events', records: this.records });
     this.sent += this.batched;
-    if (this.maxBytes > 0) {
+    if (this.bound.tracksBytes) {
       this.inThread.push({ count: this.batched, bytes: this.batchBytes });
       this.threadBytes += this.batchBytes;
       this.batchBytes = 0;
@@ -228,6 +224,8 @@ export class StorageThread implements EventQueue, StorageEngine {
 
   private onMessage(message: FromStorage): void {
     if (message.type === 'log') return this.relog(message.line);
+    // Events the thread finished since its last report leave the bound.
+    this.bound.release(message.written + message.failed - this.status.written - this.status.failed, 0);
     this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready };
     if (this.inThread.length > 0) this.releaseDoneBatches();
     if (message.type !== 'reply') return;
@@ -260,6 +258,7 @@ export class StorageThread implements EventQueue, StorageEngine {
     const lost = this.sent - this.status.written - this.status.failed;
     this.writtenBefore += this.status.written;
     this.failedBefore += this.status.failed + lost;
+    this.bound.release(lost, 0);
     this.worker = undefined;
     this.sent = 0;
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };

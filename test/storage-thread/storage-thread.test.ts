@@ -5,8 +5,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { TrackedEvent } from '../../src/event/event.js';
 import { eventFromHit, HIT_ID_PREFIX, PixelHit, type HitFields } from '../../src/event/pixel-hit.js';
-import { decodeRecords, encodeRecord } from '../../src/storage/thread-protocol.js';
-import { StorageThread } from '../../src/storage/thread.js';
+import { decodeRecords, encodeRecord } from '../../src/storage-thread/protocol.js';
+import { StorageThread } from '../../src/storage-thread/storage-thread.js';
 import { removeDir, startTestServer, tempDir, withServer, type TestServer } from '../helpers/server.js';
 import { publishedFiles, readAllRows } from '../helpers/files.js';
 

@@ -1,5 +1,5 @@
 /**
- * The storage thread's entry point (a worker_thread started by thread.ts). It builds the events of
+ * The storage thread's entry point (a worker_thread started by storage-thread.ts). It builds the events of
  * the pixel hits it receives, hands them to the configured engine one at a time, in order, exactly
  * as the BoundedQueue does on the request thread, and reports its totals back.
  */
@@ -8,9 +8,9 @@ import { pino } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
 import { eventFromHit, type HitFields } from '../event/pixel-hit.js';
 import { Wt1Error } from '../errors.js';
-import { createEngine, findEngine } from './registry.js';
+import { createEngine, findEngine } from '../storage/registry.js';
 import { failureLogger } from '../queue/failure-log.js';
-import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './thread-protocol.js';
+import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
 
 const port = parentPort!;
 const data = workerData as StorageThreadData;
