@@ -40,6 +40,7 @@ export class Metrics {
   readonly requestTiming = new RequestTiming();
   private context: AppContext | undefined;
   private readonly received: Counter;
+  private readonly refused: Counter;
   private readonly perProcessor: Record<'received' | 'written' | 'dropped' | 'failed', Counter<ProcessorLabels>>;
   private readonly queueDepth: Gauge<ProcessorLabels>;
   private readonly queueCapacity: Gauge<ProcessorLabels>;
@@ -53,6 +54,7 @@ export class Metrics {
     const registers = [this.registry];
     this.info = new Gauge({ name: 'wt1_info', help: 'Always 1; the labels describe this instance.', labelNames: ['instance_id', 'engine', 'version'], registers });
     this.received = new Counter({ name: 'wt1_events_received_total', help: 'Events received (pixel and API), before any queue (WT1 receivedEvents).', registers });
+    this.refused = new Counter({ name: 'wt1_events_refused_total', help: 'API events refused whole with 503 because a processor queue could not take their message (never received).', registers });
     const processorCounter = (what: string, help: string): Counter<ProcessorLabels> =>
       new Counter({ name: `wt1_processor_${what}_total`, help, labelNames: ['processor', 'kind'], registers });
     this.perProcessor = {
@@ -92,6 +94,7 @@ export class Metrics {
     if (!ctx) return;
     const { dispatcher } = ctx;
     setCounter(this.received, {}, dispatcher.received);
+    setCounter(this.refused, {}, dispatcher.refused);
     this.queueDepth.reset();
     this.queueCapacity.reset();
     for (const counter of Object.values(this.perProcessor)) counter.reset();

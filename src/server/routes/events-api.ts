@@ -16,7 +16,8 @@ const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 /**
  * POST /public/events: a JSON message carrying a batch of events (WT1-REFERENCE §3), plain or
  * gzipped, with limits on every size. Each event is tracked like a pixel hit; the answer
- * `{"accepted": n}` goes out once every event is queued (or counted as dropped by a full queue).
+ * `{"accepted": n}` goes out once every event is queued; when a processor queue cannot take them
+ * all, none is queued and the answer is 503 WT1_ERR_OVERLOADED with Retry-After (Dispatcher.admit).
  */
 export function registerEventsApi(router: Router, ctx: AppContext): void {
   const api = ctx.config.api;
@@ -63,7 +64,11 @@ export function registerEventsApi(router: Router, ctx: AppContext): void {
         clientAddress: clientAddressOf(ctx, req),
         userAgent: req.headers['user-agent'],
       });
-      for (let i = 0; i < events.length; i++) ctx.dispatcher.track(events[i]);
+      // Whole or not at all: a sender told 503 retries the message, so no event of it may be kept.
+      if (!ctx.dispatcher.admit(events)) {
+        fail(res, 'WT1_ERR_OVERLOADED', 'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was queued, retry later', { 'Retry-After': '1', ...corsHeaders });
+        return;
+      }
       accepted = events.length;
     } catch (error) {
       sendError(res, asWt1Error(error), corsHeaders);
