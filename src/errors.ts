@@ -21,6 +21,7 @@ export const ERRORS = {
   WT1_ERR_OVERLOADED: { status: 503, message: 'Overloaded' },
   WT1_ERR_STORAGE_IO: { status: 500, message: 'Storage I/O error' },
   WT1_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  WT1_ERR_CLUSTER_UNAVAILABLE: { status: 503, message: 'A worker did not answer' },
   WT1_ERR_SHUTDOWN_DEADLINE: { status: 0, message: 'Shutdown deadline exceeded' },
   WT1_ERR_SPOOL_FULL: { status: 0, message: 'Upload spool full' },
   WT1_ERR_ENGINE_BUFFER_FULL: { status: 0, message: 'Storage engine buffer full' },

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
-import { createCollector } from '../server/app.js';
+import { createCollector, type Collector } from '../server/app.js';
+import type { ClusterLink } from '../server/cluster-link.js';
 import { Wt1Error } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { RawValue } from '../config/spec.js';
@@ -57,7 +58,9 @@ export async function serve(argv: string[]): Promise<number> {
 
 export interface RunHooks {
   /** Called once the collector listens. */
-  onListening?(port: number): void;
+  onListening?(port: number, collector: Collector): void;
+  /** One worker of `wt1 serve --workers N`: how it reaches the views over every worker. */
+  cluster?: ClusterLink;
   /**
    * Receives a function that starts the ordered shutdown, for stop requests other than signals
    * (the cluster primary's message). Unlike a second signal, calling it again never forces an exit.
@@ -70,9 +73,9 @@ export interface RunHooks {
  * `shutdownTimeout`. Resolves with the exit code: 0 after a complete drain, 1 otherwise.
  */
 export async function runCollector(config: Config, logger: Logger, hooks: RunHooks = {}): Promise<number> {
-  const collector = createCollector(config, { logger });
+  const collector = createCollector(config, { logger, cluster: hooks.cluster });
   const port = await collector.start();
-  hooks.onListening?.(port);
+  hooks.onListening?.(port, collector);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

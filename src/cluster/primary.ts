@@ -4,11 +4,11 @@ import type { Config } from '../config/schema.js';
 import { isWorkerMessage, type PrimaryMessage } from './messages.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { WORKER_SLOT_ENV } from './worker-identity.js';
+import { ClusterHub, type SlotState } from './hub.js';
+import { safeHostname } from '../storage/rotating-log.js';
 
-interface Slot {
-  readonly index: number;
+interface Slot extends SlotState {
   readonly backoff: RestartBackoff;
-  worker: Worker | undefined;
   startedAt: number;
   restartTimer: NodeJS.Timeout | undefined;
 }
@@ -17,14 +17,18 @@ interface Slot {
  * The primary of `wt1 serve --workers N`: forks N workers that share the port (node:cluster hands
  * them the connections), replaces a worker that dies (with backoff against crash loops), and on
  * SIGTERM/SIGINT asks every worker for its ordered shutdown, waiting at most `shutdownTimeout`.
- * It holds no queue and writes no file itself. Resolves with the exit code: 0 when every worker
+ * It holds no queue and writes no file itself; it gathers the views over every worker that a
+ * worker asks for (/internal/live, /metrics, /internal/flush, handlers: src/cluster/hub.ts). Resolves with the exit code: 0 when every worker
  * drained and exited cleanly, 1 otherwise (or the code of a worker that could not start).
  */
 export function runPrimary(config: Config, logger: Logger): Promise<number> {
   const log = logger.child({ role: 'primary' });
   const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({
     index, backoff: new RestartBackoff(), worker: undefined, startedAt: 0, restartTimer: undefined,
+    state: 'starting', restarts: 0, instanceId: undefined, lastCounters: undefined, previous: undefined,
   }));
+  // A flush waits for every worker's engines: as long as a shutdown may (the S3 upload of a big file).
+  const hub = new ClusterHub(slots, config.instanceId || safeHostname(), config.shutdownTimeout * 1000);
   let everListening = false;
   let stopping = false;
   let exitCode = 0;
@@ -33,11 +37,14 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
     const fork = (slot: Slot): void => {
       slot.restartTimer = undefined;
       slot.startedAt = Date.now();
+      slot.state = 'starting';
       const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot.index) });
       slot.worker = worker;
       worker.on('message', (m: unknown) => {
-        if (!isWorkerMessage(m)) return;
+        if (!isWorkerMessage(m) || hub.onMessage(slot, worker, m) || m.wt1 !== 'listening') return;
         everListening = true;
+        if (slot.worker === worker && !stopping) slot.state = 'running';
+        slot.instanceId = m.instanceId;
         log.info({ slot: slot.index, workerPid: worker.process.pid, port: m.port, instanceId: m.instanceId }, 'worker listening');
       });
       worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -46,7 +53,11 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
     };
 
     const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null): void => {
-      if (slot.worker === worker) slot.worker = undefined;
+      if (slot.worker === worker) {
+        slot.worker = undefined;
+        hub.retire(slot);
+        hub.forget(slot.index);
+      }
       if (stopping) {
         if (code !== 0) exitCode = 1;
         log.info({ slot: slot.index, workerPid: worker.process.pid, code, signal }, 'worker stopped');
@@ -61,6 +72,8 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
         return;
       }
       const delay = slot.backoff.nextDelay(Date.now() - slot.startedAt);
+      slot.restarts++;
+      slot.state = 'restarting';
       log.error({ slot: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died: replacing it (its flushed events are recovered by the replacement)');
       slot.restartTimer = setTimeout(() => fork(slot), delay);
     };
@@ -70,6 +83,7 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
       if (stopping) return;
       stopping = true;
       for (const slot of slots) {
+        slot.state = 'stopping';
         if (slot.restartTimer) clearTimeout(slot.restartTimer);
         slot.restartTimer = undefined;
         const worker = slot.worker;

@@ -19,6 +19,7 @@ import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
+import type { ClusterLink } from './cluster-link.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   readonly now?: () => number;
   /** Overrides `config.storageThread`. */
   readonly storageThread?: boolean;
+  /** When this collector is one worker of `wt1 serve --workers N`: the views over every worker. */
+  readonly cluster?: ClusterLink;
 }
 
 /** A running wt1 collector: HTTP server, queues and processors. */
@@ -87,6 +90,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     startedAt: now(),
     instanceId,
     metrics,
+    cluster: options.cluster,
     isShuttingDown: () => stopping !== undefined,
     // Off (the default): the pixel pays one call returning null.
     globalVisitorId: config.thirdPartyCookies ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings) : () => null,

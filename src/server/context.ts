@@ -5,6 +5,7 @@ import type { Dispatcher } from '../queue/dispatcher.js';
 import type { Processor } from './processors.js';
 import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
+import type { ClusterLink } from './cluster-link.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
 export interface AppContext {
@@ -17,6 +18,8 @@ export interface AppContext {
   readonly instanceId: string;
   /** The Prometheus registry of this collector and the request timing (src/server/metrics.ts). */
   readonly metrics: Metrics;
+  /** Set when this collector is one worker of `wt1 serve --workers N`: the views over every worker. */
+  readonly cluster?: ClusterLink;
   /** True once the shutdown began: /ready answers 503 from then on. */
   isShuttingDown(): boolean;
   /**

@@ -4,7 +4,8 @@ import { allowReadOnly, fail } from './respond.js';
 import { splitUrl } from './router.js';
 
 export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise<void> {
-  const body = Buffer.from(await ctx.metrics.render(), 'utf8');
+  // With workers, every worker's samples, labelled worker="wN" (gathered by the cluster primary).
+  const body = Buffer.from(ctx.cluster ? await ctx.cluster.metrics() : await ctx.metrics.render(), 'utf8');
   res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }

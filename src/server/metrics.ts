@@ -89,6 +89,15 @@ export class Metrics {
     return own + '\n' + (await processMetrics().metrics());
   }
 
+  /**
+   * The same metrics as prom-client JSON (name, type, help, values with labels): what a worker of
+   * `wt1 serve --workers N` hands the primary, which labels and merges those of every worker.
+   */
+  async json(): Promise<unknown[]> {
+    this.refresh();
+    return [...(await this.registry.getMetricsAsJSON()), ...(await processMetrics().getMetricsAsJSON())];
+  }
+
   private refresh(): void {
     const ctx = this.context;
     if (!ctx) return;

@@ -17,7 +17,7 @@ export function registerHandlers(router: Router, ctx: AppContext): void {
     sendJson(res, 200, { handlers });
   });
 
-  router.onPrefix(PREFIX, (req, res, route) => {
+  router.onPrefix(PREFIX, async (req, res, route) => {
     if (!checkAdmin(ctx, req, res)) return;
     const rest = route.path.slice(PREFIX.length);
     const slash = rest.indexOf('/');
@@ -32,6 +32,7 @@ export function registerHandlers(router: Router, ctx: AppContext): void {
     if (handler.http) return handler.http(req, res, subPath);
     req.resume();
     if (!allowReadOnly(req, res, route.path)) return;
-    sendJson(res, 200, handler.snapshot?.() ?? null);
+    // With workers: every worker's snapshot, merged (a handler with its own `http` answers alone).
+    sendJson(res, 200, ctx.cluster ? await ctx.cluster.handler(name) : handler.snapshot?.() ?? null);
   });
 }
