@@ -5,7 +5,7 @@ import { isWorkerMessage, type PrimaryMessage } from './messages.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { WORKER_SLOT_ENV } from './worker-identity.js';
 import { ClusterHub, type SlotState } from './hub.js';
-import { safeHostname } from '../storage/rotating-log.js';
+import { safeHostname } from '../logfile/naming.js';
 
 interface Slot extends SlotState {
   readonly backoff: RestartBackoff;
