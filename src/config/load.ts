@@ -255,6 +255,7 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>): Config {
     adminToken: top.adminToken as string,
     flushInterval: top.flushInterval as number,
     shutdownTimeout: top.shutdownTimeout as number,
+    storageStallTimeout: top.storageStallTimeout as number,
     storageThread: top.storageThread as boolean,
     isolateRequestThread: top.isolateRequestThread as boolean,
     anonymizeIp: top.anonymizeIp as boolean,

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Dispatcher } from '../queue/dispatcher.js';
+import { StallWatchdog } from '../queue/stall-watchdog.js';
 import { TrustedProxies } from '../event/client-address.js';
 import { createEngine, findEngine } from '../storage/registry.js';
 import { StorageThread } from '../storage-thread/storage-thread.js';
@@ -79,11 +80,19 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     dispatcher.add({ kind: 'handler', name: h.name, handlerKind: descriptor.name, handler, queue: dispatcher.boundedQueue(h.name, handler) });
   }
 
+  const storageProcessors = dispatcher.processors.filter((p) => p.kind === 'storage');
+  const stalls = new StallWatchdog(storageProcessors, config.storageStallTimeout * 1000, now, (stall, resumed) => {
+    const fields = { processor: stall.processor, engine: engineDescriptor.name, queued: stall.queued, written: stall.written, failed: stall.failed, stalledSeconds: Math.round((now() - stall.since) / 1000) };
+    if (resumed) logger.info(fields, 'storage engine progressing again: the stall is over');
+    else logger.error(fields, `storage engine stalled: events are queued and none was written or failed for ${config.storageStallTimeout} s (storageStallTimeout); /ready answers 503 until it moves`);
+  });
+
   let stopping: Promise<void> | undefined;
   const metrics = new Metrics();
   const context: AppContext = {
     config,
     dispatcher,
+    stalls,
     logger,
     now,
     trustedProxies: new TrustedProxies(config.trustedProxies),
@@ -186,6 +195,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         }
         logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
       }
+      stalls.start();
       logger.info({ port, host: config.host, engine: engineDescriptor.name, storageThread: onThread, instanceId }, 'wt1 listening');
       return port;
     },
@@ -202,6 +212,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
           if (p.kind === 'storage') await p.engine.close();
           else await p.handler.close?.();
         }
+        stalls.stop();
         // The metrics port stays open until here, so the drain can be watched.
         if (metricsServer) {
           const metricsClosed = new Promise<void>((resolve) => metricsServer!.close(() => resolve()));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
 import type { Processor } from './processors.js';
+import type { StallWatchdog } from '../queue/stall-watchdog.js';
 import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterLink } from './cluster-link.js';
@@ -11,6 +12,8 @@ import type { ClusterLink } from './cluster-link.js';
 export interface AppContext {
   readonly config: Config;
   readonly dispatcher: Dispatcher<Processor>;
+  /** `storageStallTimeout`: which storage processors hold events and write none (src/queue/stall-watchdog.ts). */
+  readonly stalls: Pick<StallWatchdog, 'stallOf'>;
   readonly logger: Logger;
   readonly now: () => number;
   readonly trustedProxies: TrustedProxies;

@@ -46,6 +46,7 @@ export class Metrics {
   private readonly queueCapacity: Gauge<ProcessorLabels>;
   private readonly ready: Gauge;
   private readonly storageReady: Gauge<StorageLabels>;
+  private readonly storageStalled: Gauge<StorageLabels>;
   private readonly info: Gauge<'instance_id' | 'engine' | 'version'>;
   private readonly namedStats = new Map<string, Counter<StorageLabels>>();
   private readonly otherStats = new Map<string, Gauge<StorageLabels>>();
@@ -67,6 +68,7 @@ export class Metrics {
     this.queueCapacity = new Gauge({ name: 'wt1_processor_queue_capacity', help: 'Capacity of the processor queue (maxQueueSize).', labelNames: ['processor', 'kind'], registers });
     this.ready = new Gauge({ name: 'wt1_ready', help: '1 when /ready answers 200 (every storage engine ready, not shutting down).', registers });
     this.storageReady = new Gauge({ name: 'wt1_storage_ready', help: '1 when the storage engine accepts events.', labelNames: ['processor', 'engine'], registers });
+    this.storageStalled = new Gauge({ name: 'wt1_storage_stalled', help: '1 while the storage engine holds queued events and finishes none for storageStallTimeout seconds.', labelNames: ['processor', 'engine'], registers });
     for (const [stat, { name, help }] of Object.entries(NAMED_STATS)) {
       this.namedStats.set(stat, new Counter({ name, help, labelNames: ['processor', 'engine'], registers }));
     }
@@ -110,6 +112,7 @@ export class Metrics {
     for (const counter of this.namedStats.values()) counter.reset();
     for (const gauge of this.otherStats.values()) gauge.reset();
     this.storageReady.reset();
+    this.storageStalled.reset();
     this.info.reset();
 
     const state = readiness(ctx);
@@ -128,6 +131,7 @@ export class Metrics {
       engines.push(p.engineName);
       const storageLabels = { processor: p.name, engine: p.engineName };
       this.storageReady.set(storageLabels, state.storage[p.name] ? 1 : 0);
+      this.storageStalled.set(storageLabels, state.stalled[p.name] ? 1 : 0);
       for (const [stat, value] of Object.entries(p.engine.stats())) {
         if (typeof value !== 'number' || !Number.isFinite(value)) continue;
         const named = this.namedStats.get(stat);

@@ -6,6 +6,8 @@ export interface Readiness {
   readonly shuttingDown: boolean;
   /** Per storage processor: its engine's `ready()` (true when the engine does not tell). */
   readonly storage: Readonly<Record<string, boolean>>;
+  /** Per storage processor: true while stalled (`storageStallTimeout`). */
+  readonly stalled: Readonly<Record<string, boolean>>;
 }
 
 /**
@@ -13,8 +15,9 @@ export interface Readiness {
  * e.g. false while an object-storage spool is full or a broker is unreachable past its buffer) and
  * whether a shutdown has begun. Shared by /ready and the wt1_ready metric.
  */
-export function readiness(ctx: Pick<AppContext, 'dispatcher' | 'isShuttingDown'>): Readiness {
+export function readiness(ctx: Pick<AppContext, 'dispatcher' | 'isShuttingDown' | 'stalls'>): Readiness {
   const storage: Record<string, boolean> = {};
+  const stalled: Record<string, boolean> = {};
   let allReady = true;
   for (const p of ctx.dispatcher.processors) {
     if (p.kind !== 'storage') continue;
@@ -25,8 +28,9 @@ export function readiness(ctx: Pick<AppContext, 'dispatcher' | 'isShuttingDown'>
       ready = false; // an engine that cannot even answer is not ready
     }
     storage[p.name] = ready;
-    allReady &&= ready;
+    stalled[p.name] = ctx.stalls.stallOf(p.name) !== undefined;
+    allReady &&= ready && !stalled[p.name];
   }
   const shuttingDown = ctx.isShuttingDown();
-  return { ready: allReady && !shuttingDown, shuttingDown, storage };
+  return { ready: allReady && !shuttingDown, shuttingDown, storage, stalled };
 }

@@ -121,6 +121,7 @@ test('any number an engine reports becomes a gauge, including ones that appear l
   const context = {
     dispatcher: { received: 9, processors: [{ kind: 'storage', name: 'storage', engineName: 'gcs', engine: { stats: () => stats, ready: () => ready }, queue }] },
     isShuttingDown: () => false,
+    stalls: { stallOf: () => undefined },
     instanceId: 'i-1',
   };
   const metrics = new Metrics();

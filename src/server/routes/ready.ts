@@ -16,6 +16,6 @@ export function registerReady(router: Router, ctx: AppContext): void {
     const state = readiness(ctx);
     const maintenance = await inMaintenance(ctx.config);
     const ready = state.ready && !maintenance;
-    sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage });
+    sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage, stalled: state.stalled });
   });
 }
