@@ -23,7 +23,7 @@ export function parseProperties(text: string): Map<string, string> {
     if (endsWithContinuation(line)) line = line.slice(0, -1); // continuation at end of file
     const lineNo = i + 1;
     const [rawKey, rawValue] = splitKeyValue(line);
-    out.set(unescape(rawKey, lineNo), unescape(rawValue, lineNo));
+    out.set(unescapeProperty(rawKey, lineNo), unescapeProperty(rawValue, lineNo));
   }
   return out;
 }
@@ -51,7 +51,7 @@ function splitKeyValue(line: string): [string, string] {
   return [key, line.slice(k)];
 }
 
-function unescape(s: string, lineNo: number): string {
+function unescapeProperty(s: string, lineNo: number): string {
   if (!s.includes('\\')) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
 import type { Processor } from './processors.js';
 import type { StallWatchdog } from '../queue/stall-watchdog.js';
-import { anonymizeAddress, TrustedProxies } from '../event/client-address.js';
+import { anonymizeAddress, type TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterLink } from './cluster-link.js';
 

@@ -8,7 +8,7 @@ import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.j
 import { safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
 import { Spool, type SpoolFile } from './spool.js';
-import { S3Uploader, normalizePrefix, type S3Sdk } from './s3-upload.js';
+import { S3Uploader, normalizePrefix } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
 import { FailureStreak } from './failure-streak.js';
 

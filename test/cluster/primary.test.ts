@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { freePort, runWt1, spawnWt1 } from '../helpers/process.js';
 import { tempDir, removeDir } from '../helpers/server.js';
 import { publishedFiles, readAllRows, temporaryFiles, readLogFile } from '../helpers/files.js';
-import { hitCounts, logRecords, runPixelLoad, waitFor } from '../helpers/load.js';
+import { type Hit, hitCounts, logRecords, runPixelLoad, waitFor } from '../helpers/load.js';
 
 function clusterEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
@@ -50,7 +50,7 @@ test('a worker killed with SIGKILL mid-load is replaced and its flushed events a
   let exit: number | string;
   let killedAt = 0;
   let victimPid = 0;
-  let hits;
+  let hits: Hit[];
   try {
     await waitFor(() => listening(wt1.output()).length === 2, 'two workers listening');
     const load = runPixelLoad(wt1.url, { concurrency: 4, maxHits: 4000, newConnections: true });

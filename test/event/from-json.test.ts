@@ -58,6 +58,7 @@ test('each malformed message is refused with a reason naming the field and the e
     [{ events: [] }, 'Bad request: events must not be empty'],
     [{ visitorId: 7, events: [{}] }, 'Bad request: visitorId must be a string'],
     [{ events: [{}, {}, {}, { clientTS: '1700000000000' }] }, 'Bad request: events[3].clientTS must be a number'],
+    // biome-ignore lint/correctness/noPrecisionLoss: 1e400 is Infinity on purpose
     [{ events: [{ clientTS: 1e400 }] }, 'Bad request: events[0].clientTS must be a number'],
     [{ events: [{}, 'page'] }, 'Bad request: events[1] must be an object'],
     [{ events: [{ type: 1 }] }, 'Bad request: events[0].type must be a string'],

@@ -24,7 +24,7 @@ export function registerHandlers(router: Router, ctx: AppContext): void {
     const name = slash === -1 ? rest : rest.slice(0, slash);
     const subPath = slash === -1 ? '' : rest.slice(slash);
     const processor = ctx.dispatcher.processors.find((p) => p.kind === 'handler' && p.name === name);
-    if (!processor || processor.kind !== 'handler') {
+    if (processor?.kind !== 'handler') {
       req.resume();
       return fail(res, 'WT1_ERR_NOT_FOUND', `no handler named ${JSON.stringify(name.slice(0, 100))}`);
     }
