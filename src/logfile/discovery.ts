@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPublishedLogName } from './naming.js';
@@ -5,7 +6,7 @@ import { isPublishedLogName } from './naming.js';
 /** Every file under `dir` (recursively) whose name passes `accept`. Missing folders give nothing. */
 export async function findFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
   const out: string[] = [];
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
