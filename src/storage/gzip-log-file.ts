@@ -46,9 +46,12 @@ export class GzipLogFile {
     this.out = createWriteStream(path, handle ? { fd: handle } : { flags: 'wx' });
     this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
     this.gzip.pipe(this.out);
-    const fail = (e: Error): void => { this.failure ??= e; };
-    this.gzip.on('error', fail);
-    this.out.on('error', fail);
+    // A failure on either side ends both (a pipe does neither): finish() waits for the file's
+    // 'close', and a write waiting for gzip must not wait for a 'drain' that cannot come.
+    this.gzip.on('error', (e: Error) => { this.failure ??= e; this.out.destroy(); this.releaseWriters(); });
+    this.out.on('error', (e: Error) => { this.failure ??= e; this.gzip.destroy(); this.releaseWriters(); });
+    this.gzip.on('drain', this.releaseWriters);
+    this.gzip.on('close', this.releaseWriters);
     this.append(header);
   }
 
@@ -104,11 +107,27 @@ export class GzipLogFile {
     if (!this.gzip.write(full)) return this.waitDrain();
   }
 
+  /**
+   * Waits until gzip takes input again. Not on 'drain' alone (issue 15 §1): a stream that is ending
+   * (a rotation, a flush or close finishing this file) or destroyed (a failed file) never emits it,
+   * so the write waiting for it, and the queue behind, would wait forever. Writers are released on
+   * 'drain', when the file starts finishing (its lines are in gzip: the finish writes them), and on
+   * any failure or close. Resolves at once when gzip is not behind (any more).
+   */
   private async waitDrain(): Promise<void> {
-    // events.once rejects on 'error' and removes both listeners either way (no listener leak).
-    await once(this.gzip, 'drain').catch(() => {});
+    if (this.gzip.writableNeedDrain && !this.ending && !this.gzip.destroyed) {
+      await new Promise<void>((resolve) => this.writers.push(resolve));
+    }
     if (this.failure) throw this.failure;
   }
+  private writers: Array<() => void> = [];
+  private ending = false;
+  private readonly releaseWriters = (): void => {
+    if (this.writers.length === 0) return;
+    const writers = this.writers;
+    this.writers = [];
+    for (const resolve of writers) resolve();
+  };
 
   /**
    * Lines known to be in the file (up to the last successful `syncFlush`, or all once `finish`ed):
@@ -127,10 +146,13 @@ export class GzipLogFile {
    */
   async syncFlush(): Promise<void> {
     if (this.failure) throw this.failure;
+    // A file that is finishing is made durable by its finish.
+    if (this.ending) return;
     const input = this.input;
     const lines = this.lineCount;
     await this.push();
-    await new Promise<void>((resolve) => this.gzip.flush(zc.Z_SYNC_FLUSH, () => resolve()));
+    if (this.ending || this.gzip.destroyed) return;
+    await this.untilGzipCloses((done) => this.gzip.flush(zc.Z_SYNC_FLUSH, done));
     // The flushed block travels gzip -> pipe -> WriteStream: let the pipe hand it over, then an
     // empty write's callback tells when every earlier write has reached the file.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -153,10 +175,15 @@ export class GzipLogFile {
 
   /** Ends the gzip stream and waits until the file is complete on disk. */
   async finish(): Promise<ClosedLogFile> {
-    if (this.failure) throw this.failure;
-    await this.push();
+    if (this.failure) {
+      this.destroy();
+      throw this.failure;
+    }
     const closed = once(this.out, 'close');
+    this.ending = true;
+    this.pushAtEnd();
     this.gzip.end();
+    this.releaseWriters();
     await closed;
     if (this.failure) throw this.failure;
     this.durable = this.lineCount;
@@ -165,7 +192,30 @@ export class GzipLogFile {
 
   /** Stops writing without completing the file (used when the file itself failed). */
   destroy(): void {
+    this.ending = true;
     this.gzip.destroy();
     this.out.destroy();
+    this.releaseWriters();
+  }
+
+  /** The last partial chunk, handed to gzip whatever its backlog: end() follows at once. */
+  private pushAtEnd(): void {
+    if (this.used === 0) return;
+    this.gzip.write(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  /** Resolves when `start` calls back, or when gzip closes (destroyed, failed, or done) first. */
+  private untilGzipCloses(start: (done: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.gzip.closed) return resolve();
+      const done = (): void => {
+        this.gzip.off('close', done);
+        resolve();
+      };
+      this.gzip.on('close', done);
+      start(done);
+    });
   }
 }

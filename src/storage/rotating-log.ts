@@ -102,6 +102,14 @@ export class RotatingLog {
   }
 
   write(event: TrackedEvent): void | Promise<void> {
+    const pending = this.writeLine(event);
+    // Kept so that close() takes a write still waiting (for gzip, a new file) into the last file.
+    if (pending !== undefined) this.lastPending = pending;
+    return pending;
+  }
+  private lastPending: Promise<void> | undefined;
+
+  private writeLine(event: TrackedEvent): void | Promise<void> {
     const now = this.options.now();
     if (this.current && this.isTooOld(this.current, now)) this.rotateInBackground();
     // Rotations close and publish in the background; only when several are behind does the queue wait.
@@ -169,6 +177,7 @@ export class RotatingLog {
 
   async close(): Promise<string | undefined> {
     if (this.timer) clearInterval(this.timer);
+    await this.lastPending?.catch(() => {}); // its failure was the write's to report
     return this.rotate();
   }
 
