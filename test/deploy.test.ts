@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig } from '../src/server/plugins.js';
 
 const read = (file: string): string => readFileSync(fileURLToPath(new URL(`../../deploy/${file}`, import.meta.url)), 'utf8');
 const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');

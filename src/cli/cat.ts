@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { WriteStream } from 'node:tty';
 import { ConfigError, Wt1Error } from '../errors.js';
-import { configFromEnv, knownKeyNames, readConfigFile } from '../config/load.js';
+import { configFromEnv, readConfigFile } from '../config/load.js';
+import { knownKeyNames } from '../server/plugins.js';
 import { readKeys, type RawValue } from '../config/spec.js';
 import { LocalSource } from '../reader/local-source.js';
 import { s3Engine, type S3Connection } from '../storage/s3.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
-import { runCollector } from '../cli/serve.js';
+import { runCollector } from '../server/run.js';
 import { isPrimaryMessage, type WorkerMessage } from './messages.js';
 import { WorkerLink } from './worker-link.js';
 

@@ -1,4 +1,4 @@
-import type { SpecTable } from './spec.js';
+import type { ParamsOf, SpecTable } from './spec.js';
 
 /**
  * Every top-level key wt1 understands, with its default and origin. This table is the single
@@ -46,47 +46,33 @@ export const TOP_LEVEL_KEYS = {
   'api.corsOrigins': { type: 'list', default: ['*'], origin: 'wt1', description: 'origins allowed to call /public/events from a browser (* for any)' },
 } as const satisfies SpecTable;
 
-/** The validated, frozen configuration every part of wt1 receives. */
-export interface Config {
-  readonly storage: { readonly engine: string; readonly className: string; readonly params: Readonly<Record<string, unknown>> };
-  readonly handlers: readonly HandlerConfig[];
-  readonly maxQueueSize: number;
-  readonly maxQueueBytes: number;
-  readonly sessionExpiration: number;
-  readonly thirdPartyCookies: boolean;
-  readonly optoutCallbackUrl: string;
-  readonly p3pHeader: string;
-  readonly ignoreDNT: boolean;
-  readonly maintenanceFile: string;
-  readonly inlinedVisitorParams: readonly string[];
-  readonly inlinedSessionParams: readonly string[];
-  readonly inlinedEventParams: readonly string[];
-  readonly port: number;
-  readonly host: string;
-  readonly instanceId: string;
-  readonly trustedProxies: readonly string[];
-  readonly adminToken: string;
-  readonly flushInterval: number;
-  readonly shutdownTimeout: number;
-  readonly storageStallTimeout: number;
-  readonly storageThread: boolean;
-  readonly isolateRequestThread: boolean;
-  readonly anonymizeIp: boolean;
-  readonly logLevel: string;
-  readonly logFormat: 'json' | 'pretty';
-  readonly workers: number;
-  readonly metricsPort: number;
-  readonly metricsHost: string;
-  readonly pixel: { readonly maxBodySize: number };
-  readonly api: {
-    readonly maxBodySize: number;
-    readonly maxDecompressedSize: number;
-    readonly maxInFlightBytes: number;
-    readonly maxEvents: number;
-    readonly maxFieldLength: number;
-    readonly bodyTimeout: number;
-    readonly corsOrigins: readonly string[];
+/** The top-level keys as validated values, flat (`'api.maxEvents': number`). */
+type TopLevelValues = ParamsOf<typeof TOP_LEVEL_KEYS>;
+type Namespace<K> = K extends `${infer N}.${string}` ? N : never;
+/** Keys without a dot, as they are. */
+type Plain<T> = { readonly [K in keyof T as K extends `${string}.${string}` ? never : K]: T[K] };
+/** `api.maxEvents` as `api: { maxEvents }`, for every namespace but `storage` (built from the engine). */
+type Nested<T> = {
+  readonly [N in Namespace<keyof T> as N extends 'storage' ? never : N]: {
+    readonly [K in keyof T as K extends `${N}.${infer R}` ? R : never]: T[K];
   };
+};
+
+/**
+ * The validated, frozen configuration every part of wt1 receives, derived from TOP_LEVEL_KEYS:
+ * adding a key there adds it here, typed by its spec (an enum key is the union of its values).
+ */
+export type Config = Plain<TopLevelValues> & Nested<TopLevelValues> & {
+  readonly storage: StorageConfig;
+  readonly handlers: readonly HandlerConfig[];
+};
+
+export interface StorageConfig {
+  /** The engine's short name (`fs`), whatever name the config used. */
+  readonly engine: string;
+  /** `storage.class` as written. */
+  readonly className: string;
+  readonly params: Readonly<Record<string, unknown>>;
 }
 
 export interface HandlerConfig {

@@ -19,6 +19,21 @@ export interface KeySpec {
 
 export type SpecTable = Readonly<Record<string, KeySpec>>;
 
+/**
+ * The value type a spec gives after validation: what `readKeys` returns for it. With a spec table
+ * declared `as const satisfies SpecTable`, `ParamsOf<typeof TABLE>` is the typed params object, so the
+ * table stays the one place a key is declared (no hand-written twin to keep in step).
+ */
+export type ValueOf<S extends KeySpec> =
+  KeyType extends S['type'] ? unknown // a spec typed only as KeySpec: nothing more is known
+  : S['type'] extends 'int' | 'number' ? number
+  : S['type'] extends 'bool' ? boolean
+  : S['type'] extends 'list' ? readonly string[]
+  : S['type'] extends 'enum' ? (S['values'] extends readonly (infer V)[] ? V : string)
+  : string;
+
+export type ParamsOf<T extends SpecTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
+
 /** A raw value as read from a file or the environment. */
 export type RawValue = string | number | boolean | string[] | null;
 

@@ -3,6 +3,7 @@ import type { TrackedEvent } from '../event/event.js';
 import { parseQueryString } from '../event/query-string.js';
 import type { Handler, HandlerContext, HandlerDescriptor } from './handler.js';
 import { RecencyList } from './recency-list.js';
+import type { SpecTable } from '../config/spec.js';
 
 /** `sum.NAME.filterKey`, `sum.NAME.filterValue`, `sum.NAME.valueKey` (NAME without dots). */
 const SUM_PARAM = /^sum\.([^.]+)\.(filterKey|filterValue|valueKey)$/;
@@ -184,23 +185,26 @@ function roundValue(value: number): number {
   return Math.abs(value) < 1e6 ? Math.round(value * 1e9) / 1e9 : Number(value.toPrecision(15));
 }
 
-export const counterHandler: HandlerDescriptor = {
+/** `handler.NAME.params.*` of the counter; the params it receives are typed from this table. */
+const COUNTER_PARAMS = {
+  trackVisitors: { type: 'bool', default: true, origin: 'WT1', description: 'count distinct visitors (false saves the memory of the visitor set)' },
+  maxVisitors: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'distinct visitors remembered (about 55 bytes each); past it visitorsCounter stops and visitorsCounterCapped is true' },
+  maxActiveVisits: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'visits tracked at once (about 120 bytes each); past it the least recently seen visit is ended early (evictedActiveVisits)' },
+} as const satisfies SpecTable;
+
+export const counterHandler: HandlerDescriptor<typeof COUNTER_PARAMS> = {
   name: 'counter',
   wt1ClassNames: ['com.dataiku.wt1.handlers.CounterHandler'],
-  params: {
-    trackVisitors: { type: 'bool', default: true, origin: 'WT1', description: 'count distinct visitors (false saves the memory of the visitor set)' },
-    maxVisitors: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'distinct visitors remembered (about 55 bytes each); past it visitorsCounter stops and visitorsCounterCapped is true' },
-    maxActiveVisits: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'visits tracked at once (about 120 bytes each); past it the least recently seen visit is ended early (evictedActiveVisits)' },
-  },
+  params: COUNTER_PARAMS,
   dynamicParams: SUM_PARAM,
   validate(_params, rawParams) {
     return parseSums(rawParams).problems;
   },
   create(params, context: HandlerContext, rawParams) {
     return new CounterHandler({
-      trackVisitors: params.trackVisitors as boolean,
-      maxVisitors: params.maxVisitors as number,
-      maxActiveVisits: params.maxActiveVisits as number,
+      trackVisitors: params.trackVisitors,
+      maxVisitors: params.maxVisitors,
+      maxActiveVisits: params.maxActiveVisits,
       sessionExpiration: context.config.sessionExpiration,
       sums: parseSums(rawParams).sums,
       now: context.now,

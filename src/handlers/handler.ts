@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import type { SpecTable } from '../config/spec.js';
+import type { ParamsOf, SpecTable } from '../config/spec.js';
 import type { Config } from '../config/schema.js';
 
 /**
@@ -25,16 +25,17 @@ export interface HandlerContext {
   readonly now: () => number;
 }
 
-export interface HandlerDescriptor {
+/** A handler: its params table (`as const satisfies SpecTable`) types the params it receives. */
+export interface HandlerDescriptor<P extends SpecTable = SpecTable> {
   readonly name: string;
   readonly wt1ClassNames: readonly string[];
-  readonly params: SpecTable;
+  readonly params: P;
   /** Param names accepted beyond `params` (e.g. /^sum\.[^.]+\.(filterKey|filterValue|valueKey)$/). */
   readonly dynamicParams?: RegExp;
   /**
    * Checks the params together, at config load, before anything starts: returns one message per
    * problem (each naming the param, relative to `handler.NAME.params.`), or none.
    */
-  validate?(params: Readonly<Record<string, unknown>>, rawParams: Readonly<Record<string, string>>): string[];
-  create(params: Readonly<Record<string, unknown>>, context: HandlerContext, rawParams: Readonly<Record<string, string>>): Handler;
+  validate?(params: ParamsOf<P>, rawParams: Readonly<Record<string, string>>): string[];
+  create(params: ParamsOf<P>, context: HandlerContext, rawParams: Readonly<Record<string, string>>): Handler;
 }

@@ -10,6 +10,7 @@ import { createEngine, findEngine } from '../storage/registry.js';
 import { StorageThread } from '../storage-thread/storage-thread.js';
 import type { Processor } from './processors.js';
 import { findHandler } from '../handlers/registry.js';
+import type { HandlerDescriptor } from '../handlers/handler.js';
 import { Router, splitUrl } from './router.js';
 import { ROUTES } from './routes/index.js';
 import type { AppContext } from './context.js';
@@ -30,6 +31,8 @@ export interface CollectorOptions {
   readonly storageThread?: boolean;
   /** When this collector is one worker of `wt1 serve --workers N`: the views over every worker. */
   readonly cluster?: ClusterLink;
+  /** The handlers `config` was validated with, when not only the shipped ones (registry.withHandlers). */
+  readonly handlers?: readonly HandlerDescriptor[];
 }
 
 /** A running wt1 collector: HTTP server, queues and processors. */
@@ -74,7 +77,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine, queue });
   }
   for (const h of config.handlers) {
-    const descriptor = findHandler(h.className);
+    const descriptor = findHandler(h.className, options.handlers);
     if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
     const handler = descriptor.create(h.params, { name: h.name, config, logger: logger.child({ handler: h.name }), now }, h.rawParams);
     dispatcher.add({ kind: 'handler', name: h.name, handlerKind: descriptor.name, handler, queue: dispatcher.boundedQueue(h.name, handler) });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
-import type { SpecTable } from '../config/spec.js';
+import type { ParamsOf, SpecTable } from '../config/spec.js';
 import type { Config } from '../config/schema.js';
 
 /**
@@ -39,17 +39,18 @@ export interface EngineContext {
   readonly now: () => number;
 }
 
-export interface EngineDescriptor {
+/** An engine: its params table (`as const satisfies SpecTable`) types the params it receives. */
+export interface EngineDescriptor<P extends SpecTable = SpecTable> {
   /** Short name used in config (`storage.class=fs`). */
   readonly name: string;
   /** Class names of the original WT1 that map to this engine. */
   readonly wt1ClassNames: readonly string[];
   /** Params read from `storage.params.*`. */
-  readonly params: SpecTable;
+  readonly params: P;
   /**
    * Problems between params that each parse alone (e.g. one key of a pair missing), as
    * `storage.params.KEY: what` lines; checked when the config is loaded, with the other problems.
    */
-  validate?(params: Readonly<Record<string, unknown>>): string[];
-  create(params: Readonly<Record<string, unknown>>, context: EngineContext): StorageEngine;
+  validate?(params: ParamsOf<P>): string[];
+  create(params: ParamsOf<P>, context: EngineContext): StorageEngine;
 }

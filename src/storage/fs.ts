@@ -2,37 +2,35 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
+import type { ParamsOf, SpecTable } from '../config/spec.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
 import { publishedName, safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
+
+/** `storage.params.*` of the filesystem engine; the params it receives are typed from this table. */
+const FS_PARAMS = {
+  rootDir: { type: 'string', default: './data', origin: 'WT1', description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written' },
+  newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
+  newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+  gzipLevel: GZIP_LEVEL_PARAM,
+  instanceId: { type: 'string', default: '', origin: 'wt1', description: 'added to file names; defaults to the top-level instanceId (none for a single instance)' },
+} as const satisfies SpecTable;
+
+type FsParams = ParamsOf<typeof FS_PARAMS>;
 
 /**
  * The filesystem engine (WT1's FSStorageProcessor): gzip log files under
  * `rootDir/tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz`, written under a `_` name and
  * published by a hard link that never replaces an existing file.
  */
-export const fsEngine: EngineDescriptor = {
+export const fsEngine: EngineDescriptor<typeof FS_PARAMS> = {
   name: 'fs',
   wt1ClassNames: ['com.dataiku.wt1.storage.FSStorageProcessor'],
-  params: {
-    rootDir: { type: 'string', default: './data', origin: 'WT1', description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written' },
-    newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
-    newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
-    gzipLevel: GZIP_LEVEL_PARAM,
-    instanceId: { type: 'string', default: '', origin: 'wt1', description: 'added to file names; defaults to the top-level instanceId (none for a single instance)' },
-  },
+  params: FS_PARAMS,
   create(params, context) {
-    return new FsStorage(params as unknown as FsParams, context);
+    return new FsStorage(params, context);
   },
 };
-
-interface FsParams {
-  rootDir: string;
-  newFileTriggerSize: number;
-  newFileTriggerInterval: number;
-  gzipLevel: number;
-  instanceId: string;
-}
 
 export class FsStorage implements StorageEngine {
   private readonly root: string;

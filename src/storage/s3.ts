@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import type { SpecTable } from '../config/spec.js';
+import type { ParamsOf, SpecTable } from '../config/spec.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
@@ -13,7 +13,7 @@ import { Wt1Error } from '../errors.js';
 import { FailureStreak } from './failure-streak.js';
 
 /** Params shared by the S3 and GCS engines; the two differ only in defaults. */
-function objectStorageParams(defaults: { endpoint: string; region: string; conditionalPut: string }): SpecTable {
+function objectStorageParams<C extends string>(defaults: { endpoint: string; region: string; conditionalPut: C }) {
   return {
     bucketName: { type: 'string', default: '', required: true, origin: 'WT1', description: 'bucket the files are uploaded to' },
     accessKey: { type: 'string', default: '', origin: 'WT1', description: 'access key id (GCS: an HMAC key); empty: the standard AWS credential chain' },
@@ -32,31 +32,14 @@ function objectStorageParams(defaults: { endpoint: string; region: string; condi
     retryMaxDelay: { type: 'number', default: 60, min: 0.001, origin: 'wt1', description: 'longest wait between two upload attempts, in seconds' },
     requestTimeout: { type: 'number', default: 60, min: 0.1, origin: 'wt1', description: 'seconds one upload request may take before it is abandoned and retried' },
     conditionalPut: { type: 'enum', default: defaults.conditionalPut, values: ['if-none-match', 'x-goog-if-generation-match', 'none'], origin: 'wt1', description: 'header making an upload fail rather than replace an object (a HEAD check is always made first)' },
-  };
+  } as const satisfies SpecTable;
 }
 
-interface ObjectStorageParams {
-  bucketName: string;
-  accessKey: string;
-  secretKey: string;
-  tmpFolder: string;
-  instanceId: string;
-  newFileTriggerSize: number;
-  newFileTriggerInterval: number;
-  gzipLevel: number;
-  endpoint: string;
-  region: string;
-  forcePathStyle: boolean;
-  prefix: string;
-  maxSpoolBytes: number;
-  retryMinDelay: number;
-  retryMaxDelay: number;
-  requestTimeout: number;
-  conditionalPut: 'if-none-match' | 'x-goog-if-generation-match' | 'none';
-}
+type ObjectStorageTable = ReturnType<typeof objectStorageParams>;
+type ObjectStorageParams = ParamsOf<ObjectStorageTable>;
 
 /** The S3 engine (WT1's S3StorageProcessor): any S3-protocol store (AWS S3, MinIO, Ceph, R2...). */
-export const s3Engine: EngineDescriptor = {
+export const s3Engine: EngineDescriptor<ObjectStorageTable> = {
   name: 's3',
   wt1ClassNames: ['com.dataiku.wt1.storage.S3StorageProcessor'],
   params: objectStorageParams({ endpoint: '', region: '', conditionalPut: 'if-none-match' }),
@@ -68,7 +51,7 @@ export const s3Engine: EngineDescriptor = {
  * The GCS engine (WT1's GCSGAEStorageProcessor, which needed App Engine): Google Cloud Storage
  * through its S3-compatible XML API, with HMAC keys as accessKey / secretKey.
  */
-export const gcsEngine: EngineDescriptor = {
+export const gcsEngine: EngineDescriptor<ObjectStorageTable> = {
   name: 'gcs',
   wt1ClassNames: ['com.dataiku.wt1.storage.GCSGAEStorageProcessor'],
   params: objectStorageParams({ endpoint: 'https://storage.googleapis.com', region: 'auto', conditionalPut: 'x-goog-if-generation-match' }),
@@ -76,8 +59,8 @@ export const gcsEngine: EngineDescriptor = {
   create: createObjectStorage,
 };
 
-function createObjectStorage(params: Readonly<Record<string, unknown>>, context: EngineContext): StorageEngine {
-  return new ObjectStorage(params as unknown as ObjectStorageParams, context);
+function createObjectStorage(params: ObjectStorageParams, context: EngineContext): StorageEngine {
+  return new ObjectStorage(params, context);
 }
 
 /** Checked with the rest of the config, so that it is reported like any config problem. */

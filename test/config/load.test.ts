@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { configFromEnv, knownKeyNames, loadConfig, readConfigFile, validateConfig } from '../../src/config/load.js';
+import { configFromEnv, readConfigFile } from '../../src/config/load.js';
+import { knownKeyNames, loadConfig, validateConfig } from '../../src/server/plugins.js';
 import { readKeys, type RawValue } from '../../src/config/spec.js';
 import { ConfigError, Wt1Error } from '../../src/errors.js';
 import { tempDir, removeDir } from '../helpers/server.js';
@@ -134,7 +135,7 @@ test('Kafka and Flume are refused with a pointer to the JetStream engine', () =>
 });
 
 test('unknown keys are refused: top level, engine params, malformed handler keys', () => {
-  assert.deepEqual(problemsOf({ maxQueueSzie: '5' }), ['maxQueueSzie: unknown configuration key']);
+  assert.deepEqual(problemsOf({ maxQueueSzie: '5' }), ['maxQueueSzie: unknown configuration key; did you mean maxQueueSize?']);
   const [p] = problemsOf({ 'storage.params.rootDri': '/x' });
   assert.match(p, /^storage\.params\.rootDri: unknown param for storage engine fs \(known: rootDir, /);
   const [h] = problemsOf({ 'handler.main': 'x' });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import { ConfigError } from '../../src/errors.js';
 import { runWt1 } from '../helpers/process.js';
 import { removeDir, tempDir } from '../helpers/server.js';

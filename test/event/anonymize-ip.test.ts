@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { anonymizeAddress, TrustedProxies } from '../../src/event/client-address.js';
 import { clientAddressOf, type AppContext } from '../../src/server/context.js';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { removeDir, startTestServer } from '../helpers/server.js';
 import { readAllRows } from '../helpers/files.js';

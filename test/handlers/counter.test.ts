@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CounterHandler, counterHandler, parseSums, type CounterOptions } from '../../src/handlers/counter.js';
 import { findHandler } from '../../src/handlers/registry.js';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import { ConfigError } from '../../src/errors.js';
 import type { RawValue } from '../../src/config/spec.js';
 import type { TrackedEvent } from '../../src/event/event.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { typeCounter } from './fixtures/type-counter.js';
-import { registerHandler } from '../../src/handlers/registry.js';
+import { withHandlers } from '../../src/handlers/registry.js';
 import { removeDir, startTestServer } from '../helpers/server.js';
 
 const repo = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -21,8 +21,7 @@ test('the worked example of docs/handlers.md is the fixture this test runs, line
 });
 
 test('the example handler runs in a real collector: config keys, /internal/handlers/NAME and /internal/live', async () => {
-  registerHandler(typeCounter);
-  const server = await startTestServer({ 'handler.types.class': 'type-counter', 'handler.types.params.maxTypes': '2' });
+  const server = await startTestServer({ 'handler.types.class': 'type-counter', 'handler.types.params.maxTypes': '2' }, { handlers: withHandlers(typeCounter) });
   try {
     for (const type of ['page', 'page', 'event', 'download', 'page']) {
       const res = await fetch(`${server.url}/public/p.gif?__wt1ty=${type}`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { validateConfig } from '../../src/config/load.js';
+import { BUILTIN_PLUGINS, validateConfig } from '../../src/server/plugins.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { createCollector, type Collector, type CollectorOptions } from '../../src/server/app.js';
 
@@ -20,7 +20,7 @@ export interface TestServer {
 /**
  * Starts a real collector in this process on a free loopback port, storing under a fresh temp
  * folder. `keys` are config keys as in a config.properties file; `options` can inject a clock
- * (`now`) or a logger.
+ * (`now`), a logger, or handlers beyond the shipped ones (`withHandlers`).
  */
 export async function startTestServer(keys: Record<string, RawValue> = {}, options: CollectorOptions = {}): Promise<TestServer> {
   const root = (keys['storage.params.rootDir'] as string | undefined) ?? tempDir();
@@ -32,7 +32,7 @@ export async function startTestServer(keys: Record<string, RawValue> = {}, optio
     host: '127.0.0.1',
     ...(usesRoot ? { 'storage.params.rootDir': root } : {}),
     ...keys,
-  })));
+  })), { ...BUILTIN_PLUGINS, handlers: options.handlers ?? BUILTIN_PLUGINS.handlers });
   const collector = createCollector(config, options);
   const port = await collector.start();
   return {

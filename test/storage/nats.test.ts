@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { createEngine } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';

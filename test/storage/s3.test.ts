@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { columnsOf, createEngine as createFromDescriptor } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';

@@ -5,7 +5,7 @@ import { type TestServer, withServer } from '../../helpers/server.js';
 import { CookieJar, setCookiesOf } from '../../helpers/cookies.js';
 import { GLOBAL_ID_COOKIE, OPTOUT_COOKIE, OPTOUT_LIFETIME_SECONDS } from '../../../src/server/third-party-cookies.js';
 import { callbackLocation } from '../../../src/server/routes/cookie-optout.js';
-import { validateConfig } from '../../../src/config/load.js';
+import { validateConfig } from '../../../src/server/plugins.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { RawValue } from '../../../src/config/spec.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { removeDir, startTestServer } from '../../helpers/server.js';
-import { registerHandler } from '../../../src/handlers/registry.js';
+import { withHandlers } from '../../../src/handlers/registry.js';
 import { sendJson } from '../../../src/server/respond.js';
 
 const COUNTER_KEYS = {
@@ -95,7 +95,7 @@ test('handler endpoints are behind the admin protection', async () => {
 });
 
 test('a handler with an http method answers its own requests, any method, with the sub-path', async () => {
-  registerHandler({
+  const handlers = withHandlers({
     name: 'echo-path',
     wt1ClassNames: [],
     params: {},
@@ -107,8 +107,8 @@ test('a handler with an http method answers its own requests, any method, with t
       },
     }),
   });
-  assert.throws(() => registerHandler({ name: 'counter', wt1ClassNames: [], params: {}, create: () => ({ process() {} }) }), /already registered/);
-  const server = await startTestServer({ 'handler.echo.class': 'echo-path' });
+  assert.throws(() => withHandlers({ name: 'counter', wt1ClassNames: [], params: {}, create: () => ({ process() {} }) }), /already registered/);
+  const server = await startTestServer({ 'handler.echo.class': 'echo-path' }, { handlers });
   try {
     const res = await fetch(`${server.url}/internal/handlers/echo/a/b`, { method: 'DELETE' });
     assert.deepEqual(await res.json(), { method: 'DELETE', subPath: '/a/b' });

@@ -1,0 +1,41 @@
+import type { SpecTable } from './spec.js';
+
+/**
+ * What the config loader needs to know of an engine or a handler: its names and its params table.
+ * The storage and handler descriptors satisfy these shapes; config/ never imports them (it sits
+ * below them: engines and handlers read the Config type from here).
+ */
+export interface EngineSpec {
+  readonly name: string;
+  readonly wt1ClassNames: readonly string[];
+  readonly params: SpecTable;
+  /** Problems between params, as `storage.params.KEY: what` lines. */
+  validate?(params: Readonly<Record<string, unknown>>): string[];
+}
+
+export interface HandlerSpec {
+  readonly name: string;
+  readonly wt1ClassNames: readonly string[];
+  readonly params: SpecTable;
+  /** Param names accepted beyond `params`. */
+  readonly dynamicParams?: RegExp;
+  /** Problems between params, each relative to `handler.NAME.params.`. */
+  validate?(params: Readonly<Record<string, unknown>>, rawParams: Readonly<Record<string, string>>): string[];
+}
+
+/**
+ * The registries a config is validated against, passed in by whoever composes wt1 (the CLI, or a
+ * program embedding it with its own handlers): nothing global, nothing to register beforehand.
+ */
+export interface Plugins {
+  readonly engines: readonly EngineSpec[];
+  readonly handlers: readonly HandlerSpec[];
+  /** WT1 class names deliberately not provided, with what to use instead. */
+  readonly unsupportedEngines?: Readonly<Record<string, string>>;
+  /** Column names of the log-file format, which inlined param names must not take. */
+  readonly reservedColumns?: readonly string[];
+}
+
+export function findByName<T extends { readonly name: string; readonly wt1ClassNames: readonly string[] }>(list: readonly T[], nameOrClass: string): T | undefined {
+  return list.find((x) => x.name === nameOrClass || x.wt1ClassNames.includes(nameOrClass));
+}

@@ -1,0 +1,31 @@
+import type { Plugins } from '../config/plugins.js';
+import * as config from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { RawValue } from '../config/spec.js';
+import { ENGINES, UNSUPPORTED_WT1_ENGINES } from '../storage/registry.js';
+import { BASE_COLUMNS } from '../logfile/line-format.js';
+import { HANDLERS } from '../handlers/registry.js';
+
+/**
+ * What wt1 ships, as the registries the config is validated against. config/ sits below the
+ * engines and handlers (they read its types), so the composition happens here, above both.
+ */
+export const BUILTIN_PLUGINS = Object.freeze({
+  engines: ENGINES,
+  handlers: HANDLERS,
+  unsupportedEngines: UNSUPPORTED_WT1_ENGINES,
+  reservedColumns: Object.freeze([...BASE_COLUMNS, 'global_visitor_id']),
+}) satisfies Plugins;
+
+/** loadConfig with the shipped engines and handlers unless told otherwise. */
+export function loadConfig(options: config.LoadOptions = {}, plugins: Plugins = BUILTIN_PLUGINS): Config {
+  return config.loadConfig(options, plugins);
+}
+
+export function validateConfig(raw: ReadonlyMap<string, RawValue>, plugins: Plugins = BUILTIN_PLUGINS): Config {
+  return config.validateConfig(raw, plugins);
+}
+
+export function knownKeyNames(plugins: Plugins = BUILTIN_PLUGINS): string[] {
+  return config.knownKeyNames(plugins);
+}

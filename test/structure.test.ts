@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The shape of the code, checked on every run (issue 14): no import cycle between source files,
+// no source file over 400 lines. Imports are read from the sources, type-only ones included
+// ("a lower folder never imports a higher one, even for a type").
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const MAX_LINES = 400;
+
+/**
+ * Known debts, each with who removes it. An entry here does not fail the test; a new cycle or a new
+ * long file does. Remove the entry with the fix.
+ */
+const KNOWN_CYCLES: readonly string[] = [
+  // issue 14, "server" engineer: readiness and metrics get narrow inputs.
+  'src/server/context.ts -> src/server/metrics.ts -> src/server/readiness.ts',
+];
+const KNOWN_LONG_FILES: readonly string[] = [
+  // issue 14, "habits" engineer: the live page becomes TypeScript, drawChart split.
+  'src/server/live-page/live-page.js',
+];
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(path.join(root, dir))) {
+    const rel = path.posix.join(dir, name);
+    if (statSync(path.join(root, rel)).isDirectory()) out.push(...sourceFiles(rel));
+    else if (/\.(ts|js|mjs)$/.test(name) && !name.endsWith('.d.ts')) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Relative specifiers of `import ... from`, `export ... from`, `import '...'` and `import('...')`. */
+export function importsOf(code: string): string[] {
+  const specifiers: string[] = [];
+  const patterns = [/\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const re of patterns) for (const m of code.matchAll(re)) if (m[1].startsWith('.')) specifiers.push(m[1]);
+  return specifiers;
+}
+
+function graph(files: readonly string[]): Map<string, string[]> {
+  const known = new Set(files);
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    // Comments may quote imports: drop them (line comments and blocks) before scanning.
+    const code = readFileSync(path.join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const targets = importsOf(code).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(file), s)).replace(/\.js$/, '.ts'));
+    edges.set(file, [...new Set(targets.filter((t) => known.has(t)))]);
+  }
+  return edges;
+}
+
+/** Strongly connected components of more than one file (or a file importing itself): the cycles. */
+export function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    indices.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, indices.get(w)!));
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (edges.get(v) ?? []).includes(v)) found.push(component.sort());
+    }
+  };
+  for (const v of edges.keys()) if (!indices.has(v)) visit(v);
+  return found;
+}
+
+test('the cycle finder finds a cycle through three files and none in a chain', () => {
+  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
+  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', []]])), []);
+  assert.deepEqual(importsOf(`import type { A } from './a.js';\nexport { b } from "../b.js";\nconst c = await import('./c.js');\nimport 'node:fs';`), ['./a.js', '../b.js', './c.js']);
+});
+
+test('no import cycle between source files (src/, type-only imports included)', () => {
+  const found = cycles(graph(sourceFiles('src'))).map((c) => c.join(' -> '));
+  const unknown = found.filter((c) => !KNOWN_CYCLES.includes(c));
+  assert.deepEqual(unknown, [], `import cycles:\n${unknown.join('\n')}`);
+  assert.ok(!found.some((c) => c.includes('src/cli/serve.ts')), 'cli/serve.ts is in no cycle (running a collector lives in server/run.ts)');
+});
+
+test(`no source file over ${MAX_LINES} lines (src/, test/, bench/, scripts/)`, () => {
+  const long: string[] = [];
+  for (const dir of ['src', 'test', 'bench', 'scripts']) {
+    for (const file of sourceFiles(dir)) {
+      const lines = readFileSync(path.join(root, file), 'utf8').split('\n').length - 1;
+      if (lines > MAX_LINES && !KNOWN_LONG_FILES.includes(file)) long.push(`${file}: ${lines} lines`);
+    }
+  }
+  assert.deepEqual(long, [], `split these files:\n${long.join('\n')}`);
+});
