@@ -3,7 +3,7 @@ import type { RawValue } from './spec.js';
 import { TOP_LEVEL_KEYS, type Config } from './schema.js';
 import type { Plugins } from './plugins.js';
 import { readConfigFile } from './file.js';
-import { configFromEnv, envEntries, envNameOf } from './env.js';
+import { envEntries, envNameOf } from './env.js';
 import { validateTopLevel } from './validate-top.js';
 import { INLINED_KEYS, validateStorage } from './validate-storage.js';
 import { validateHandlers } from './validate-handlers.js';
