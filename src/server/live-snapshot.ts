@@ -1,19 +1,19 @@
 import type { AppContext } from './context.js';
 import { formatTimestamp } from '../logfile/line-format.js';
+import type { LiveProcessor, LiveSnapshot } from './live-types.js';
 
 /**
  * The /internal/live document: every WT1 counter (global and per processor, with the original's
  * names), wt1's accounting counters (received = written + queued + dropped + failed per processor),
  * and the last 100 events, newest first.
  */
-export function liveSnapshot(ctx: AppContext): Record<string, unknown> {
-  const processors: Record<string, unknown> = {};
+export function liveSnapshot(ctx: AppContext): LiveSnapshot {
+  const processors: Record<string, LiveProcessor> = {};
   const handlers: Record<string, unknown> = {};
   let storageStats: Record<string, number> = {};
   for (const p of ctx.dispatcher.processors) {
     const c = p.queue.counters();
     const base = {
-      kind: p.kind,
       ...c,
       // WT1 names
       queuedEvents: c.queued,
@@ -24,9 +24,9 @@ export function liveSnapshot(ctx: AppContext): Record<string, unknown> {
     if (p.kind === 'storage') {
       const stats = { ...p.engine.stats() };
       storageStats = stats;
-      processors[p.name] = { ...base, engine: p.engineName, ready: p.engine.ready?.() ?? true, stats };
+      processors[p.name] = { kind: 'storage', ...base, engine: p.engineName, ready: p.engine.ready?.() ?? true, stats };
     } else {
-      processors[p.name] = { ...base, handler: p.handlerKind };
+      processors[p.name] = { kind: 'handler', ...base, handler: p.handlerKind };
       handlers[p.name] = p.handler.snapshot?.() ?? null;
     }
   }

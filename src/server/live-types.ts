@@ -1,0 +1,60 @@
+import type { TrackedEvent } from '../event/event.js';
+
+// The /internal/live document, as liveSnapshot builds it and as the live page (live-page/page/,
+// compiled for the browser) reads it. Types only: the page imports them with `import type`, so no
+// server code reaches the browser. Keep this file free of Node types (the page's tsconfig has none).
+
+/** Counters of one processor: wt1's (received = written + queued + dropped + failed), then WT1's names. */
+export interface LiveCounters {
+  readonly received: number;
+  readonly queued: number;
+  readonly written: number;
+  readonly dropped: number;
+  readonly failed: number;
+  readonly capacity: number;
+  readonly queuedEvents: number;
+  readonly lostInQueueEvents: number;
+  readonly processedEvents: number;
+  readonly processFailedEvents: number;
+}
+
+export interface LiveStorageProcessor extends LiveCounters {
+  readonly kind: 'storage';
+  /** The engine's name (`fs`, `s3`...). */
+  readonly engine: string;
+  readonly ready: boolean;
+  /** The engine's own counters (savedEvents, createdFiles, spoolFiles...). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+export interface LiveHandlerProcessor extends LiveCounters {
+  readonly kind: 'handler';
+  /** The handler's kind (`counter`...). */
+  readonly handler: string;
+}
+
+export type LiveProcessor = LiveStorageProcessor | LiveHandlerProcessor;
+
+/** One of the last events, with its times formatted (`YYYY-MM-DDTHH:mm:ss.SSS`, UTC). */
+export interface LiveEvent extends TrackedEvent {
+  readonly serverTime: string;
+  readonly clientTime: string;
+}
+
+export interface LiveSnapshot {
+  readonly instanceId: string;
+  /** `YYYY-MM-DDTHH:mm:ss.SSS`, UTC. */
+  readonly serverTime: string;
+  readonly uptimeSeconds: number;
+  readonly receivedEvents: number;
+  /** The storage engine's WT1 counters (0 when it has none). */
+  readonly savedEvents: number;
+  readonly createdFiles: number;
+  readonly savedEventsInputSize: number;
+  readonly savedEventsGZippedSize: number;
+  readonly processors: Readonly<Record<string, LiveProcessor>>;
+  /** Each handler's JSON snapshot (null when it has none). */
+  readonly handlers: Readonly<Record<string, unknown>>;
+  /** The last 100 events, newest first. */
+  readonly lastEvents: readonly LiveEvent[];
+}
