@@ -52,7 +52,7 @@ const hit = (visitor: string, seq: number): CountedHit =>
 
 function dispatcherWith(...queues: RecordingQueue[]): Dispatcher {
   const d = new Dispatcher(silentLogger(), 100);
-  queues.forEach((queue, i) => d.add({ name: `q${i}`, queue }));
+  for (const [i, queue] of queues.entries()) d.add({ name: `q${i}`, queue });
   return d;
 }
 
