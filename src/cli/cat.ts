@@ -11,21 +11,29 @@ import { mergeFiles, scanFileStarts, type MergeReport, type MergeStats } from '.
 import { LineFormatter, OutputClosed, OutputSink, unionColumns, type OutputFormat } from '../reader/output.js';
 import { parseTimeArgument, type LineFilter } from '../reader/filters.js';
 import { ProgressBar, PROGRESS_MIN_FILES } from '../reader/progress.js';
+import { BASE_COLUMNS } from '../logfile/line-format.js';
 
 export const CAT_USAGE = `Usage: wt1 cat [options] SOURCE...
 
-Reads every published log file of every instance under each SOURCE (a local root folder, any
-folder or .log.gz file below it, or s3://bucket/prefix), skipping the _ temporaries, and writes
-their lines merged in server_ts order to stdout: TSV with one header line (default) or JSON lines.
+Reads every log file of every instance under each SOURCE (a local root folder, any folder or
+.log.gz file below it, or s3://bucket/prefix) and writes their lines merged in server_ts order to
+stdout: TSV with one header line (default) or JSON lines. In local folders the files still being
+written (_ names) are read too, up to their last complete line.
 Streams: memory depends on the files open at once (those overlapping in time), not on their number.
 
 Options:
-  --format tsv|jsonl        output format (jsonl: one object per line, fields unescaped)
+  --format tsv|jsonl        output format (jsonl: one object per line, fields unescaped, sizes
+                            and tz_off as numbers, missing values null, params as objects)
+  --no-decode-params        jsonl: visitor_params, session_params, event_params as their raw
+                            query strings (--decode-params, the default: as objects)
+  --no-include-open         skip the files still being written (--include-open, the default for
+                            local folders: read their complete lines); stderr says how many
   --visitor ID              only this visitor_id (repeatable)
   --session ID              only this session_id (repeatable)
   --type TYPE               only this event type, e.g. page (repeatable)
   --from TIME, --to TIME    server_ts from (inclusive) / to (exclusive); UTC unless a zone is
-                            given: 2026-11-27, 2026-11-27T06:05, 2026-11-27T06:05:04.123Z, epoch ms
+                            given: 2026-11-27, 2026-11-27T06:05, 2026-11-27T06:05:04.123Z, epoch ms;
+                            or relative: 30m, 1h, 2d, 1w (ago), now, today, yesterday (00:00 UTC)
   -c, --config FILE         read the S3 settings (storage.params.endpoint, region, forcePathStyle,
                             accessKey, secretKey) from a wt1 config file
   --s3-endpoint URL         S3-compatible endpoint (else WT1_STORAGE__PARAMS__ENDPOINT)
@@ -48,6 +56,10 @@ export async function cat(argv: string[]): Promise<number> {
     strict: true,
     options: {
       format: { type: 'string', default: 'tsv' },
+      'include-open': { type: 'boolean' },
+      'no-include-open': { type: 'boolean' },
+      'decode-params': { type: 'boolean' },
+      'no-decode-params': { type: 'boolean' },
       visitor: { type: 'string', multiple: true },
       session: { type: 'string', multiple: true },
       type: { type: 'string', multiple: true },
@@ -70,9 +82,11 @@ export async function cat(argv: string[]): Promise<number> {
   const time = (flag: string, text: string | undefined): string | undefined => {
     if (text === undefined) return undefined;
     const key = parseTimeArgument(text);
-    if (key === undefined) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} ${text}: not a time (e.g. 2026-11-27T06:05:00, UTC unless a zone is given)`);
+    if (key === undefined) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} ${text}: not a time (e.g. 2026-11-27T06:05:00, UTC unless a zone is given; or 1h, 30m, 2d, today, yesterday)`);
     return key;
   };
+  const includeOpen = flagPair(values['include-open'], values['no-include-open'], '--include-open', true);
+  const decodeParams = flagPair(values['decode-params'], values['no-decode-params'], '--decode-params', true);
   const filter: LineFilter = {
     visitors: values.visitor ? new Set(values.visitor) : undefined,
     sessions: values.session ? new Set(values.session) : undefined,
@@ -85,7 +99,7 @@ export async function cat(argv: string[]): Promise<number> {
   const s3Module = positionals.some((p) => p.startsWith('s3://')) ? await import('../reader/s3-source.js') : undefined;
   const s3 = s3Module?.createS3Client(s3Settings(values, process.env));
   const sources: LogSource[] = positionals.map((name) => {
-    if (!s3Module || !s3 || !name.startsWith('s3://')) return new LocalSource(name);
+    if (!s3Module || !s3 || !name.startsWith('s3://')) return new LocalSource(name, { includeOpen });
     if (!s3Module.parseS3Url(name)) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected s3://bucket/prefix`);
     return new s3Module.S3Source(name, s3);
   });
@@ -119,13 +133,18 @@ export async function cat(argv: string[]): Promise<number> {
       }
     }
     stats.files = refs.length;
+    const skippedOpen = sources.reduce((n, s) => n + (s.skippedOpenFiles ?? 0), 0);
+    if (skippedOpen > 0) say(`${skippedOpen} file${skippedOpen === 1 ? '' : 's'} still being written skipped (without --no-include-open, their complete lines are read)`);
+    if (refs.length === 0 && failedSources === 0) say(`no files in ${positionals.join(', ')}`);
     if (stderr.isTTY && refs.length >= PROGRESS_MIN_FILES) progress = new ProgressBar(stderr as WriteStream, `${refs.length} files`);
 
     const fromMs = filter.fromKey === undefined ? undefined : Date.parse(filter.fromKey + 'Z');
     const starts = await scanFileStarts(refs, report, stats, { fromMs });
-    const formatter = new LineFormatter(unionColumns(starts.map((s) => s.header)), format, filter);
+    // No file (or none in the time range): the header of a default wt1 file, so the output is still a valid log.
+    const headers = starts.length > 0 ? starts.map((s) => s.header) : [DEFAULT_HEADER];
+    const formatter = new LineFormatter(unionColumns(headers), format, filter, { decodeParams });
     const sink = new OutputSink(process.stdout);
-    if (starts.length > 0) await sink.write(formatter.header());
+    await sink.write(formatter.header());
     try {
       await mergeFiles(starts, (line, key, header, file) => sink.write(formatter.render(line, key, header, file)), report, stats, { toKey: filter.toKey, filesTotal: refs.length });
       await sink.flush();
@@ -144,6 +163,14 @@ export async function cat(argv: string[]): Promise<number> {
     progress?.clear();
     s3?.destroy();
   }
+}
+
+const DEFAULT_HEADER = '#' + BASE_COLUMNS.join('\t');
+
+/** A `--x` / `--no-x` pair: the one given, `fallback` when neither; both is a usage error. */
+function flagPair(on: boolean | undefined, off: boolean | undefined, flag: string, fallback: boolean): boolean {
+  if (on && off) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} and --no-${flag.slice(2)} contradict each other: give one`);
+  return on ? true : off ? false : fallback;
 }
 
 /** The storage.params keys `wt1 cat` reads to reach an S3 source. */

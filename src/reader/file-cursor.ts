@@ -9,6 +9,7 @@ import type { LogFileRef } from './source.js';
  * UTC time, so plain string order is time order). Each chunk's lines are checked for order and
  * sorted when a writer's clock stepped back within it. Only complete lines (ending with a newline)
  * are returned; a torn tail or a gzip error is kept in `problem` after the good lines were read.
+ * A file being written (`beingWritten`) always has a torn tail: there it only ends the reading.
  */
 export class FileCursor {
   header: string | undefined;
@@ -44,7 +45,8 @@ export class FileCursor {
     this.iterator = this.gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const first = await this.nextRaw();
     if (first === undefined || !first.startsWith('#')) {
-      this.problem ??= first === undefined ? 'empty file' : 'no header line';
+      // A file just opened by its writer may hold no complete line yet: nothing to read, no problem.
+      if (!(first === undefined && this.file.beingWritten)) this.problem ??= first === undefined ? 'empty file' : 'no header line';
       this.close();
       return false;
     }
@@ -88,14 +90,16 @@ export class FileCursor {
     try {
       next = await this.iterator!.next();
     } catch (error) {
-      this.problem = describe(error);
       this.ended = true;
+      // The writer's stream has no end yet: the lines before it are all there is so far.
+      if (this.file.beingWritten && (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') return;
+      this.problem = describe(error);
       return;
     }
     if (next.done) {
       this.ended = true;
       const tail = this.rest + this.decoder.end();
-      if (tail !== '') this.problem = `the last line is incomplete (${tail.length} characters ignored)`;
+      if (tail !== '' && !this.file.beingWritten) this.problem = `the last line is incomplete (${tail.length} characters ignored)`;
       this.rest = '';
       return;
     }

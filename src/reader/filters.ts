@@ -37,15 +37,25 @@ export function keepFields(filter: LineFilter, fields: readonly string[], at: Fi
   return true;
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const DAY_MS = 86_400_000;
+
 /**
  * A UTC time from the command line: `2026-11-27`, `2026-11-27T06:05`, `2026-11-27 06:05:04.123`,
- * with an optional `Z` or `+hh:mm` (no zone means UTC), or milliseconds since the epoch.
- * Returns the server_ts key, or undefined when it cannot be read.
+ * with an optional `Z` or `+hh:mm` (no zone means UTC), milliseconds since the epoch, or a time
+ * relative to `now`: `30s`, `30m`, `1h`, `2d`, `1w` ago, `now`, `today` and `yesterday` (midnight
+ * UTC). Returns the server_ts key, or undefined when it cannot be read.
  */
-export function parseTimeArgument(text: string): string | undefined {
+export function parseTimeArgument(text: string, now: number = Date.now()): string | undefined {
   const s = text.trim();
   let ms: number;
-  if (/^\d{10,}$/.test(s)) ms = Number(s);
+  const relative = /^(\d+)([smhdw])$/i.exec(s);
+  const word = s.toLowerCase();
+  if (relative) ms = now - Number(relative[1]) * UNIT_MS[relative[2].toLowerCase()];
+  else if (word === 'now') ms = now;
+  else if (word === 'today') ms = Math.floor(now / DAY_MS) * DAY_MS;
+  else if (word === 'yesterday') ms = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
+  else if (/^\d{10,}$/.test(s)) ms = Number(s);
   else {
     const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?))?(Z|[+-]\d\d:?\d\d)?$/i.exec(s);
     if (!m) return undefined;

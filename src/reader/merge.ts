@@ -65,7 +65,7 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
           report.problem(ref.name, `${cursor.problem} (after 0 lines)`);
         }
         cursor.close();
-      } else {
+      } else if (cursor.problem || !ref.beingWritten) {
         stats.unreadableFiles++;
         report.problem(ref.name, cursor.problem ?? 'unreadable');
       }

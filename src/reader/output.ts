@@ -1,8 +1,35 @@
 import type { Writable } from 'node:stream';
 import { unescapeField } from '../logfile/line-format.js';
+import { forEachPair } from '../event/query-string.js';
 import { filterColumns, keepFields, needsFields, type FilterColumns, type LineFilter } from './filters.js';
 
 export type OutputFormat = 'tsv' | 'jsonl';
+
+export interface FormatOptions {
+  /** JSON lines: the params columns as objects (default) rather than their raw query strings. */
+  readonly decodeParams?: boolean;
+}
+
+/** Columns holding a number (or null): JSON numbers in `--format jsonl`. */
+const NUMBER_COLUMNS = new Set(['br_width', 'br_height', 'sc_width', 'sc_height', 'tz_off']);
+/** Columns holding a URL-encoded query string: JSON objects in `--format jsonl` (unless raw). */
+const PARAMS_COLUMNS = new Set(['visitor_params', 'session_params', 'event_params']);
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A query string as an object: each name once, decoded; a name given several times has the
+ * array of its values.
+ */
+export function decodeParams(qs: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  forEachPair(qs, (key, value) => {
+    const seen = out[key];
+    if (seen === undefined) out[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[key] = [seen, value];
+  });
+  return out;
+}
 
 /**
  * The output columns when files have different headers (wt1 instances with different
@@ -39,7 +66,7 @@ export class LineFormatter {
   /** Per file, the lines whose number of fields differs from its header, or with a quoted column unquoted (skipped). */
   readonly malformedByFile = new Map<string, number>();
 
-  constructor(readonly columns: readonly string[], readonly format: OutputFormat, private readonly filter: LineFilter) {
+  constructor(readonly columns: readonly string[], readonly format: OutputFormat, private readonly filter: LineFilter, private readonly options: FormatOptions = {}) {
     this.fieldsNeeded = needsFields(filter) || format === 'jsonl';
   }
 
@@ -74,14 +101,25 @@ export class LineFormatter {
         return out.join('\t') + '\n';
       }
       const quoted = plan.filterAt.quoted;
-      const row: Record<string, string | null> = {};
+      const row: Record<string, unknown> = {};
       for (const column of this.columns) row[column] = null;
-      plan.positions.forEach((p, i) => { row[this.columns[p]] = unescapeField(fields[i], quoted[i]); });
+      plan.positions.forEach((p, i) => { row[this.columns[p]] = this.jsonValue(this.columns[p], unescapeField(fields[i], quoted[i]), quoted[i]); });
       return JSON.stringify(row) + '\n';
     } catch {
       // A quoted column's field without its quotes: not a line wt1 wrote.
       return this.malformed(file);
     }
+  }
+
+  /**
+   * One field in JSON: missing is null (`null`, or `"null"` in a quoted column, as the original WT1
+   * wrote a missing value), sizes and time zone offset are numbers, params objects.
+   */
+  private jsonValue(column: string, value: string | null, isQuoted: boolean): unknown {
+    if (value === null || (isQuoted && value === 'null')) return null;
+    if (NUMBER_COLUMNS.has(column)) return NUMBER.test(value) ? Number(value) : value;
+    if (PARAMS_COLUMNS.has(column) && this.options.decodeParams !== false) return decodeParams(value);
+    return value;
   }
 
   private malformed(file: string): '' {
