@@ -127,9 +127,9 @@ test('an unknown engine names the key, the value and the known engines', () => {
   assert.match(p, /^storage\.class: "com\.example\.MyStorage" is not a known engine \(known: fs = com\.dataiku\.wt1\.storage\.FSStorageProcessor/);
 });
 
-test('Kafka and Flume are refused with a pointer to the JetStream engine', () => {
+test('Flume is refused with a pointer to the stream engines; Kafka needs its brokers', () => {
   const [kafka] = problemsOf({ 'storage.class': 'com.dataiku.wt1.storage.KafkaStorageProcessor' });
-  assert.match(kafka, /^storage\.class: "com\.dataiku\.wt1\.storage\.KafkaStorageProcessor" is not provided: .*NATS JetStream engine: storage\.class=nats/);
+  assert.match(kafka, /^storage\.params\.brokers is required/);
   const [flume] = problemsOf({ 'storage.class': 'com.dataiku.wt1.storage.FlumeSourceProcessor' });
   assert.match(flume, /FlumeSourceProcessor" is not provided: .*NATS JetStream engine \(storage\.class=nats\)/);
 });
@@ -261,7 +261,7 @@ test('bin/wt1 serve with a bad config prints one clear message and exits with co
   const dir = tempDir();
   try {
     const cases: Array<[string, string, RegExp]> = [
-      ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', /invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n {2}- storage\.class: "com\.dataiku\.wt1\.storage\.KafkaStorageProcessor" is not provided/],
+      ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', /invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n {2}- storage\.params\.brokers is required/],
       ['bad.json', '{"port": ', /bad\.json: invalid JSON.*\[WT1_ERR_CONFIG_FILE\]/],
       ['bad-escape.properties', 'k=\\u00Z0', /line 1: malformed \\uXXXX escape.*\[WT1_ERR_CONFIG_FILE\]/],
       // Checked with the config, not when the engine starts on the storage thread.

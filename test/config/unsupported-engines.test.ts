@@ -1,13 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { validateConfig } from '../../src/server/plugins.js';
 import { ConfigError } from '../../src/errors.js';
-import { runWt1 } from '../helpers/process.js';
-import { removeDir, tempDir } from '../helpers/server.js';
 
-for (const className of ['com.dataiku.wt1.storage.KafkaStorageProcessor', 'com.dataiku.wt1.storage.FlumeSourceProcessor']) {
+for (const className of ['com.dataiku.wt1.storage.FlumeSourceProcessor']) {
   test(`config: ${className.split('.').pop()} stops the start and points to the JetStream engine`, () => {
     assert.throws(
       () => validateConfig(new Map([['storage.class', className], ['storage.params.topic', 'events']])),
@@ -24,21 +20,6 @@ for (const className of ['com.dataiku.wt1.storage.KafkaStorageProcessor', 'com.d
   });
 }
 
-test('config: wt1 serve with a Kafka config exits 2 with the message, before listening', async () => {
-  const dir = tempDir();
-  try {
-    const file = path.join(dir, 'config.properties');
-    writeFileSync(file, 'storage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\nstorage.params.brokers=k1:9092\nstorage.params.topic=wt1\n');
-    const { code, stderr } = await runWt1(['serve', '--config', file, '--port', '0']);
-    assert.equal(code, 2);
-    assert.match(stderr, /WT1_ERR_CONFIG_INVALID/);
-    assert.match(stderr, /KafkaStorageProcessor" is not provided/);
-    assert.match(stderr, /NATS JetStream engine: storage\.class=nats/);
-  } finally {
-    removeDir(dir);
-  }
-});
-
 test('config: the object-storage and stream engines answer to their names and WT1 class names', () => {
   const s3 = validateConfig(new Map([['storage.class', 'com.dataiku.wt1.storage.S3StorageProcessor'], ['storage.params.bucketName', 'b']]));
   assert.equal(s3.storage.engine, 's3');
@@ -48,6 +29,10 @@ test('config: the object-storage and stream engines answer to their names and WT
   assert.equal(gcs.storage.params.endpoint, 'https://storage.googleapis.com');
   assert.equal(gcs.storage.params.region, 'auto');
   assert.equal(validateConfig(new Map([['storage.class', 'nats']])).storage.engine, 'nats');
+  const kafka = validateConfig(new Map([['storage.class', 'com.dataiku.wt1.storage.KafkaStorageProcessor'], ['storage.params.brokers', 'k1:9092,k2:9092']]));
+  assert.equal(kafka.storage.engine, 'kafka');
+  assert.deepEqual(kafka.storage.params.brokers, ['k1:9092', 'k2:9092']);
+  assert.equal(kafka.storage.params.acks, '0', "WT1's default");
   assert.throws(() => validateConfig(new Map([['storage.class', 's3']])), (e: unknown) =>
     e instanceof ConfigError && e.problems.some((p) => p.startsWith('storage.params.bucketName is required')));
 });
