@@ -4,7 +4,7 @@ import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from
 import type { TrackedEvent } from '../event/event.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
-import { safeInstanceId } from './rotating-log.js';
+import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
 
 /** The header carrying each message's id: a reader drops a replayed copy by it. */
@@ -22,7 +22,7 @@ export const kafkaEngine: EngineDescriptor = {
     'batch.size': { type: 'int', default: 16_384, min: 1, origin: 'WT1', description: 'bytes of messages per produce request, at most (one larger event goes alone)' },
     'buffer.memory': { type: 'int', default: 4_194_304, min: 1024, origin: 'WT1', description: 'bytes of messages accepted and not yet acknowledged (in flight included); past it new events are dropped and counted' },
     decodeParams: { type: 'bool', default: false, origin: 'WT1', description: 'params as JSON objects (numbers typed) instead of raw query strings' },
-    maxInFlight: { type: 'int', default: 5, min: 1, max: 1024, origin: 'wt1', description: 'produce requests awaiting their answer, at most' },
+    maxInFlight: { type: 'int', default: 1, min: 1, max: 1024, origin: 'wt1', description: 'produce requests awaiting their answer, at most; above 1 a request sent again after a failure lands after later ones, so one visitor\'s events may be out of order' },
     requestTimeout: { type: 'number', default: 30, min: 0.1, origin: 'wt1', description: 'seconds a produce request may wait for its answer before its events are sent again' },
     connectTimeout: { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds the first connection may take at start before the start fails' },
     reconnectWait: { type: 'number', default: 2, min: 0.01, origin: 'wt1', description: 'longest pause (seconds) between two attempts while the broker is unreachable' },

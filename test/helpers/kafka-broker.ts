@@ -177,7 +177,18 @@ export async function startKafkaBroker(): Promise<KafkaTestBroker> {
     },
     createTopic: async (topic, partitions) => {
       const admin = new Admin({ clientId: 'wt1-test', bootstrapBrokers: [bootstrap] });
-      try { await admin.createTopics({ topics: [topic], partitions, replicas: 1 }); } finally { await admin.close(); }
+      try {
+        await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+        // Created is not ready: wait until every partition has a leader, so a first send is not half refused.
+        for (let i = 0; ; i++) {
+          const t = (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic);
+          if (t && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)) break;
+          if (i > 100) throw new Error(`topic ${topic} has no leader for every partition after 10 s`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await admin.close();
+      }
     },
     readTopic: (topic) => readTopic(bootstrap, topic),
   };

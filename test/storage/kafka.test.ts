@@ -118,7 +118,11 @@ test('kafka: partitioned by visitor: one visitor\'s events in one partition, in 
     await engine.flush();
     assert.equal(engine.stats().savedEvents, 160);
     assert.ok(engine.stats().requests > 1, 'several produce requests in flight');
-    const records = await broker.readTopic('spread');
+    // A request partly refused (a partition of the new topic not ready yet) is sent again whole:
+    // a consumer drops the copies by their message id, as here (first copy kept).
+    const all = await broker.readTopic('spread');
+    const ids = new Set<string>();
+    const records = all.filter((r) => !ids.has(r.headers['wt1-msg-id']) && ids.add(r.headers['wt1-msg-id']));
     assert.equal(records.length, 160);
     const partitionsOf = new Map<string, Set<number>>();
     const sequences = new Map<string, string[]>();
