@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/server/plugins.js';
 import type { RawValue } from '../../src/config/spec.js';
 import { ConfigError } from '../../src/errors.js';
 import { createEngine } from '../../src/storage/registry.js';
