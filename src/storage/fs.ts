@@ -1,4 +1,4 @@
-import { link, mkdir, rm } from 'node:fs/promises';
+import { link, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
@@ -6,6 +6,7 @@ import type { ParamsOf, SpecTable } from '../config/spec.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
 import { publishedName, safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
+import { createFolder, makeDir } from '../util/make-dir.js';
 
 /** `storage.params.*` of the filesystem engine; the params it receives are typed from this table. */
 const FS_PARAMS = {
@@ -45,7 +46,7 @@ export class FsStorage implements StorageEngine {
   }
 
   async open(): Promise<void> {
-    await mkdir(path.join(this.root, 'tracker'), { recursive: true });
+    await createFolder(path.join(this.root, 'tracker'), 'storage.params.rootDir');
     const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time), this.params.newFileTriggerInterval);
     for (const r of recovered) {
       if (r.publishedAs) this.recovered.recoveredFiles++;
@@ -90,7 +91,7 @@ export class FsStorage implements StorageEngine {
       try {
         const dir = path.dirname(final);
         if (dir !== this.knownDir) {
-          await mkdir(dir, { recursive: true });
+          await makeDir(dir);
           this.knownDir = dir;
         }
         await link(tmpPath, final);

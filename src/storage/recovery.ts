@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { GzipLogFile } from './gzip-log-file.js';
 import { parseTemporaryName, safeHostname, temporaryName } from '../logfile/naming.js';
 import { findFiles } from '../logfile/discovery.js';
+import { makeDir } from '../util/make-dir.js';
 
 export interface RecoveredFile {
   readonly from: string;
@@ -124,7 +125,7 @@ async function recoverOne(
   }
   const mtime = (await stat(claimed)).mtimeMs;
   const tmp = path.join(workDir, temporaryName(mtime));
-  await mkdir(path.dirname(tmp), { recursive: true });
+  await makeDir(path.dirname(tmp));
   const rewritten = new GzipLogFile(tmp, header, mtime);
   await rewritten.write(body);
   const closed = await rewritten.finish();

@@ -1,4 +1,7 @@
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { makeDir } from '../util/make-dir.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
@@ -57,6 +60,7 @@ export function rotationOptions(
 }
 
 const WRITE_CHECK_BYTES = Buffer.alloc(64 * 1024);
+const WRITE_CHECK_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
 
 /** Rotations allowed to run behind the writes before the queue waits for them (bounds open files). */
 const MAX_CLOSING = 4;
@@ -240,9 +244,15 @@ export class RotatingLog {
    * event that a load balancer no longer sends.
    */
   private async checkWritable(): Promise<void> {
-    const full = path.join(this.options.workDir, path.dirname(temporaryName(this.options.now())), `.wt1-write-check.${process.pid}`);
+    // An unpredictable name created exclusively, never through a symlink (issue 15 §4: a fixed
+    // `.wt1-write-check.<pid>` opened with 'w' let a planted link overwrite a file elsewhere),
+    // and removed only when this check created it.
+    const name = `.wt1-write-check.${process.pid}.${randomBytes(8).toString('hex')}`;
+    const full = path.join(this.options.workDir, path.dirname(temporaryName(this.options.now())), name);
+    let created = false;
     try {
-      const handle = await this.openHandle(full, 'w');
+      const handle = await this.openHandle(full, WRITE_CHECK_FLAGS);
+      created = true;
       try {
         await handle.write(WRITE_CHECK_BYTES);
       } finally {
@@ -253,15 +263,15 @@ export class RotatingLog {
     } catch {
       // still failing: checked again at the next tick
     } finally {
-      await rm(full, { force: true }).catch(() => {});
+      if (created) await rm(full, { force: true }).catch(() => {});
     }
   }
 
   /** Protected for the tests, which hand out a file that fails (/dev/full). */
-  protected async openHandle(full: string, flags = 'wx'): Promise<FileHandle> {
+  protected async openHandle(full: string, flags: string | number = 'wx'): Promise<FileHandle> {
     const dir = path.dirname(full);
     if (this.knownDir !== dir) {
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
       this.knownDir = dir;
     }
     try {
@@ -269,7 +279,7 @@ export class RotatingLog {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // The folder was removed under us (a clean-up job, an operator): create it again, once.
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
       return await open(full, flags);
     }
   }

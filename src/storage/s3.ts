@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
@@ -7,6 +7,7 @@ import type { ParamsOf, SpecTable } from '../config/spec.js';
 import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
+import { createFolder } from '../util/make-dir.js';
 import { Spool, type SpoolFile } from './spool.js';
 import { S3Uploader, normalizePrefix } from './s3-upload.js';
 import { Wt1Error } from '../errors.js';
@@ -156,7 +157,7 @@ export class ObjectStorage implements StorageEngine {
         return next(args);
       }, { step: 'build', name: 'wt1GcsCreateOnly' });
     }
-    await mkdir(path.join(this.dir, 'tracker'), { recursive: true });
+    await createFolder(path.join(this.dir, 'tracker'), 'storage.params.tmpFolder');
     await this.spool.open();
     // Closed files of earlier runs first (before recovery adds files of this process to the outbox).
     for (const file of await this.spool.adoptLeftovers()) {

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { processIsAlive } from './recovery.js';
 import { safeHostname } from '../logfile/naming.js';
+import { createFolder } from '../util/make-dir.js';
 
 /** A closed log file waiting in the spool's outbox for its upload. */
 export interface SpoolFile {
@@ -45,7 +46,7 @@ export class Spool {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.outbox, { recursive: true });
+    await createFolder(this.outbox, 'storage.params.tmpFolder');
   }
 
   /** Files in the outbox, bytes, events: what is not uploaded yet (the open file excluded). */

@@ -288,7 +288,7 @@ test('a rootDir that cannot be created stops the start with WT1_ERR_STORAGE_IO',
   await assert.rejects(startTestServer({ 'storage.params.rootDir': path.join(blocker, 'data') }), (e: unknown) => {
     assert.ok(e instanceof Wt1Error);
     assert.equal(e.code, 'WT1_ERR_STORAGE_IO');
-    assert.match(e.message, /the fs storage engine cannot start: ENOTDIR/);
+    assert.match(e.message, /the fs storage engine cannot start: storage\.params\.rootDir: cannot create the folder .*file\/data\/tracker \(ENOTDIR\)/);
     return true;
   });
   removeDir(dir);

@@ -129,14 +129,14 @@ test('rotating log (issue 15 §1, property): any mix of line sizes, size and tim
         const background: Array<Promise<unknown>> = [];
         try {
           let n = 0;
-          let last: void | Promise<void> = undefined;
+          let last: Promise<void> | undefined;
           for (const s of steps) {
             if (s.kind === 'write') {
               // As the queue does: the next write only once the previous one's promise settled.
               await settles(`write ${n - 1}`, last);
               const id = `e${n++}`;
               const event = sampleEvent({ visitorId: id, eventParams: 'p=' + 'x'.repeat(s.size) });
-              last = log.write(event);
+              last = log.write(event) ?? undefined;
               expected.push([id, -1]);
             } else if (s.kind === 'flush') {
               const flushing = log.rotate();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
 import { silentLogger } from '../../src/log.js';
 import { sampleEvent } from '../helpers/events.js';
 import { removeDir, tempDir } from '../helpers/server.js';
+import { hourFolder } from '../../src/logfile/naming.js';
 
 /** Rotation options for a log in `workDir`: no rotation of its own; files are "published" where they are, into `published`. */
 function options(workDir: string, published: string[], overrides: Partial<RotationOptions> = {}): RotationOptions {
@@ -150,5 +151,58 @@ test('rotating log: the lines a failed file (disk full) never got to the disk ar
   } finally {
     await log.close().catch(() => {});
     removeDir(dir);
+  }
+});
+
+/** A rotating log whose file opens fail (a folder not writable) while `refuse`, and that records its write checks. */
+class RefusingLog extends RotatingLog {
+  refuse = true;
+  readonly checks: string[] = [];
+  /** Called with each write check's path before it is opened (to plant something there). */
+  beforeCheck: (file: string) => void = () => {};
+  protected override openHandle(file: string, flags?: string | number): Promise<FileHandle> {
+    if (path.basename(file).startsWith('.wt1-write-check.')) {
+      this.checks.push(file);
+      this.beforeCheck(file);
+      return super.openHandle(file, flags);
+    }
+    if (this.refuse) return Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    return super.openHandle(file, flags);
+  }
+}
+
+test('rotating log (issue 15 §4): the write check never follows a planted symlink, uses an unpredictable name, and leaves nothing behind', async () => {
+  const dir = tempDir();
+  const outside = tempDir();
+  const target = path.join(outside, 'precious.txt');
+  writeFileSync(target, 'precious');
+  const now = Date.UTC(2026, 10, 27, 6, 5, 4);
+  const hour = path.join(dir, hourFolder(now));
+  mkdirSync(hour, { recursive: true });
+  // The old fixed name, planted in advance as an attacker with access to the folder would.
+  symlinkSync(target, path.join(hour, `.wt1-write-check.${process.pid}`));
+  const log = new RefusingLog(options(dir, [], { flushInterval: 0.01, now: () => now }));
+  // The first check finds a link planted at its very name (as if the name had been guessed).
+  log.beforeCheck = (file) => { if (log.checks.length === 1) symlinkSync(target, file); };
+  try {
+    log.start();
+    await assert.rejects(async () => log.write(sampleEvent()), /EACCES/);
+    assert.equal(log.ready(), false);
+    log.refuse = false;
+    for (let i = 0; !log.ready(); i++) {
+      assert.ok(i < 400, 'readiness never came back');
+      await sleep(5);
+    }
+    assert.equal(readFileSync(target, 'utf8'), 'precious', 'the file outside the folder is untouched');
+    assert.ok(log.checks.length >= 2, 'the check planted on failed, a later one passed');
+    for (const check of log.checks) assert.match(path.basename(check), /^\.wt1-write-check\.\d+\.[0-9a-f]{16}$/);
+    assert.equal(new Set(log.checks).size, log.checks.length, 'a new name at each check');
+    assert.ok(lstatSync(log.checks[0]).isSymbolicLink(), 'the planted link is not replaced (O_EXCL)');
+    const left = readdirSync(hour).filter((n) => n.startsWith('.wt1-write-check.')).sort();
+    assert.deepEqual(left, [path.basename(log.checks[0]), `.wt1-write-check.${process.pid}`].sort(), 'the checks it created are removed');
+  } finally {
+    await log.close().catch(() => {});
+    removeDir(dir);
+    removeDir(outside);
   }
 });
