@@ -258,6 +258,8 @@ export class RotatingLog {
       } finally {
         await handle.close();
       }
+      await rm(full, { force: true });
+      created = false;
       this.failing = false;
       this.options.logger.info({ folder: path.dirname(full) }, 'log files can be written again');
     } catch {
