@@ -7,7 +7,7 @@ import { createEngine } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { kafkaEngine, type KafkaStorage } from '../../src/storage/kafka.js';
 import { startKafkaBroker, type KafkaTestBroker, type StoredRecord } from '../helpers/kafka-broker.js';
-import { removeDir, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 import { freePort, runWt1, spawnWt1, stopWt1 } from '../helpers/process.js';
 import { sampleEvent } from '../helpers/events.js';
 
