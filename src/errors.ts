@@ -30,15 +30,26 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+export interface Wt1ErrorOptions {
+  readonly cause?: unknown;
+  /** Headers the HTTP answer to this error carries (`Allow`, `WWW-Authenticate`, `Retry-After`...). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export class Wt1Error extends Error {
   readonly code: ErrorCode;
   /** HTTP status to answer with, 0 when the error never reaches a client. */
   readonly status: number;
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message, options);
+  /** What went wrong in this case ('' when the code says it all); the message is `<code's message>: <detail>`. */
+  readonly detail: string;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  constructor(code: ErrorCode, detail?: string, options?: Wt1ErrorOptions) {
+    super(detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'Wt1Error';
     this.code = code;
     this.status = ERRORS[code].status;
+    this.detail = detail ?? '';
+    this.headers = options?.headers;
   }
 }
 

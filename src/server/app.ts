@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -11,10 +11,10 @@ import { StorageThread } from '../storage-thread/storage-thread.js';
 import type { Processor } from './processors.js';
 import { findHandler } from '../handlers/registry.js';
 import type { HandlerDescriptor } from '../handlers/handler.js';
-import { Router, splitUrl } from './router.js';
-import { ROUTES } from './routes/index.js';
+import { declareRoutes } from './routes/index.js';
 import type { AppContext } from './context.js';
-import { fail } from './respond.js';
+import { createHttpDispatch } from './http-dispatch.js';
+import { adminGuard } from './admin-guard.js';
 import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
@@ -109,49 +109,19 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   };
   metrics.attach(context);
 
-  const router = new Router(metrics.requestTiming.wrap);
-  for (const register of ROUTES) register(router, context);
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const route = splitUrl(req.url ?? '/');
-    const handler = router.find(route.path);
-    if (!handler) {
-      req.resume();
-      fail(res, 'WT1_ERR_NOT_FOUND', `no such endpoint: ${route.path.slice(0, 200)}`);
-      return;
-    }
-    try {
-      const pending = handler(req, res, route);
-      if (pending) pending.catch((error: unknown) => onRouteError(error, res));
-    } catch (error) {
-      onRouteError(error, res);
-    }
-  };
-
-  const onRouteError = (error: unknown, res: ServerResponse): void => {
-    if (error instanceof Wt1Error && error.status) return fail(res, error.code, error.message.slice(error.message.indexOf(':') + 2));
-    logger.error({ err: error }, 'request failed');
-    if (!res.headersSent) fail(res, 'WT1_ERR_INTERNAL', 'the request failed; the cause is in the collector\'s log');
-    else res.destroy();
-  };
-
+  const http = createHttpDispatch({
+    routes: declareRoutes(context),
+    guard: adminGuard(config.adminToken),
+    hasAdminToken: config.adminToken !== '',
+    logger,
+    wrap: metrics.requestTiming.wrap,
+  });
   const server = createServer(
     // 64 KiB of headers: a 10 000-character Referer and User-Agent must fit (Node's default is 16 KiB).
     { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
-    onRequest,
+    http.onRequest,
   );
-  // `Expect: 100-continue`: a body declared over the endpoint's limit is refused before the client
-  // sends it (Node would answer 100 on its own and let it upload megabytes to be drained).
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const limit = bodyLimitOf(splitUrl(req.url ?? '/').path, config);
-    const declared = Number(req.headers['content-length']);
-    if (limit !== undefined && declared > limit) {
-      fail(res, 'WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`, { Connection: 'close' });
-      return;
-    }
-    res.writeContinue();
-    onRequest(req, res);
-  });
+  server.on('checkContinue', http.onCheckContinue);
   let metricsServer: Server | undefined;
   /** After a failed start: the storage thread, like an open file, must not keep the process alive. */
   const releaseEngines = async (): Promise<void> => {
@@ -227,11 +197,4 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
       return stopping;
     },
   };
-}
-
-/** The largest body an endpoint reads, when it reads one. */
-function bodyLimitOf(path: string, config: Config): number | undefined {
-  if (path.endsWith('/public/events')) return config.api.maxBodySize;
-  if (path.endsWith('/public/p.gif')) return config.pixel.maxBodySize;
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AppContext } from './context.js';
-import { allowReadOnly, fail } from './respond.js';
-import { splitUrl } from './router.js';
+import { createHttpDispatch } from './http-dispatch.js';
+import { Wt1Error } from '../errors.js';
 
 export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise<void> {
   // With workers, every worker's samples, labelled worker="wN" (gathered by the cluster primary).
@@ -16,17 +16,22 @@ export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise
  * (default 127.0.0.1, so nothing is exposed until an operator opens it on purpose).
  */
 export async function startMetricsServer(ctx: AppContext): Promise<Server> {
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    req.resume();
-    const { path } = splitUrl(req.url ?? '/');
-    if (path !== '/metrics') return fail(res, 'WT1_ERR_NOT_FOUND', 'the metrics port answers GET /metrics only');
-    if (!allowReadOnly(req, res, '/metrics')) return;
-    sendMetrics(ctx, res).catch((error: unknown) => {
-      ctx.logger.error({ err: error }, 'metrics rendering failed');
-      if (!res.headersSent) fail(res, 'WT1_ERR_INTERNAL', 'the request failed; the cause is in the collector\'s log');
-      else res.destroy();
-    });
+  const http = createHttpDispatch({
+    routes: [
+      { path: '/metrics', methods: ['GET', 'HEAD'], handler: (_req, res) => sendMetrics(ctx, res) },
+      {
+        path: '/*',
+        methods: '*',
+        handler: () => {
+          throw new Wt1Error('WT1_ERR_NOT_FOUND', 'the metrics port answers GET /metrics only');
+        },
+      },
+    ],
+    guard: () => {},
+    hasAdminToken: false,
+    logger: ctx.logger,
   });
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, http.onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(ctx.config.metricsPort, ctx.config.metricsHost, () => {

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Wt1Error, type ErrorCode } from '../errors.js';
+import type { ServerResponse } from 'node:http';
+import type { Wt1Error } from '../errors.js';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   const body = Buffer.from(text, 'utf8');
@@ -25,18 +25,4 @@ export function sendError(res: ServerResponse, error: Wt1Error, headers: Record<
     return;
   }
   sendText(res, error.status || 500, error.message, { 'X-WT1-Error': error.code, ...headers });
-}
-
-export function fail(res: ServerResponse, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
-  sendError(res, new Wt1Error(code, detail), headers);
-}
-
-/**
- * For endpoints that only answer GET and HEAD: true when the method is one of them; otherwise
- * answers 405 with `Allow: GET, HEAD` and returns false.
- */
-export function allowReadOnly(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return true;
-  fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, { Allow: 'GET, HEAD' });
-  return false;
 }

@@ -91,8 +91,9 @@ test('admin protection without a token: loopback only, and a relayed request is 
         await other.text();
       }
     }
+    // Issue 15 §2: any forwarding header means a proxy relayed the request, whoever it names.
     const local = await fetch(`${server.url}/internal/live`, { headers: { 'X-Forwarded-For': '127.0.0.1' } });
-    assert.equal(local.status, 200, 'a loopback client relayed by a loopback proxy is local');
+    assert.equal(local.status, 403, 'a request relayed by a loopback proxy is not a direct local one');
     await local.text();
     const missing = await fetch(`${server.url}/internal/whatever`);
     assert.equal(missing.status, 404);

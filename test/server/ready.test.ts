@@ -16,7 +16,7 @@ test('/ready answers 200 with a small JSON body while the storage accepts events
     assert.deepEqual(await res.json(), { ready: true, shuttingDown: false, maintenance: false, storage: { storage: true }, stalled: { storage: false } });
     const alive = await fetch(`${server.url}/isAlive`);
     assert.equal(alive.status, 200);
-    assert.equal(await alive.text(), 'Server is alive');
+    assert.equal(await alive.text(), 'Server is alive\r\n');
   } finally {
     await server.stop();
     removeDir(server.root);

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
-import type { Router, RouteRequest } from '../router.js';
+import type { Route } from '../router.js';
 import { setThirdPartyOptout, thirdPartyGlobalId } from '../third-party-cookies.js';
-import { allowReadOnly, fail, sendText } from '../respond.js';
+import { sendText } from '../respond.js';
+import { Wt1Error } from '../../errors.js';
 
 type CookieStatus = 'cookie' | 'nocookie' | 'optedout';
 
@@ -24,40 +25,56 @@ export function callbackLocation(callbackUrl: string, status: CookieStatus): str
  * (relative, so the browser stays on the host it asked); status answers `cookie`, `nocookie` or
  * `optedout` as text, or redirects to `optoutCallbackUrl?status=...` when configured.
  */
-export function registerCookieOptout(router: Router, ctx: AppContext): void {
-  const guard = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): boolean => {
-    if (!ctx.config.thirdPartyCookies) {
-      fail(res, 'WT1_ERR_BAD_REQUEST', 'third-party cookies are off (thirdPartyCookies=false)', { 'Cache-Control': 'no-store' });
-      return false;
-    }
-    if (!allowReadOnly(req, res, route.path)) return false;
-    return true;
-  };
-
-  router.on('/public/cookie/status', (req, res, route) => {
-    if (!guard(req, res, route)) return;
+export function cookieOptoutRoutes(ctx: AppContext): Route[] {
+  if (!ctx.config.thirdPartyCookies) {
+    return [{
+      path: '/public/cookie/*',
+      methods: '*',
+      handler: () => {
+        throw new Wt1Error('WT1_ERR_BAD_REQUEST', 'third-party cookies are off (thirdPartyCookies=false)', { headers: { 'Cache-Control': 'no-store' } });
+      },
+    }];
+  }
+  const status = (req: IncomingMessage, res: ServerResponse): void => {
     const id = thirdPartyGlobalId(ctx, req, res, false);
-    const status: CookieStatus = id === null ? 'nocookie' : id === '' ? 'optedout' : 'cookie';
+    const state: CookieStatus = id === null ? 'nocookie' : id === '' ? 'optedout' : 'cookie';
     if (ctx.config.optoutCallbackUrl) {
-      res.writeHead(302, { Location: callbackLocation(ctx.config.optoutCallbackUrl, status), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+      res.writeHead(302, { Location: callbackLocation(ctx.config.optoutCallbackUrl, state), 'Cache-Control': 'no-store', 'Content-Length': 0 });
       res.end();
       return;
     }
-    sendText(res, 200, `${status}\r\n`, { 'Cache-Control': 'no-store' });
-  });
-
-  const change = (optout: boolean) => (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
-    if (!guard(req, res, route)) return;
+    sendText(res, 200, `${state}\r\n`, { 'Cache-Control': 'no-store' });
+  };
+  const change = (optout: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
+    refuseCrossSiteSubresource(req);
     setThirdPartyOptout(ctx, req, res, optout);
     res.writeHead(302, { Location: 'status', 'Cache-Control': 'no-store', 'Content-Length': 0 });
     res.end();
   };
-  router.on('/public/cookie/optout', change(true));
-  router.on('/public/cookie/optin', change(false));
+  const READ = ['GET', 'HEAD'];
+  return [
+    { path: '/public/cookie/status', methods: READ, handler: status },
+    { path: '/public/cookie/optout', methods: READ, handler: change(true) },
+    { path: '/public/cookie/optin', methods: READ, handler: change(false) },
+    {
+      path: '/public/cookie/*',
+      methods: '*',
+      handler: (_req, _res, route) => {
+        throw new Wt1Error('WT1_ERR_BAD_REQUEST', `unknown cookie action ${route.path.slice(0, 200)} (status, optin or optout)`);
+      },
+    },
+  ];
+}
 
-  router.onPrefix('/public/cookie/', (req, res, route) => {
-    req.resume();
-    if (!ctx.config.thirdPartyCookies) return void guard(req, res, route);
-    fail(res, 'WT1_ERR_BAD_REQUEST', `unknown cookie action ${route.path.slice(0, 200)} (status, optin or optout)`);
-  });
+/**
+ * Any site could otherwise change a visitor's choice behind their back with an `<img>` or a fetch
+ * to optin/optout. A browser says where a request comes from and what it loads: a cross-site
+ * request is honoured only as a top-level navigation (a link or a form on WT1-style opt-out pages,
+ * `Sec-Fetch-Dest: document`). Clients that send no Sec-Fetch-* headers (old browsers, curl) pass.
+ */
+export function refuseCrossSiteSubresource(req: IncomingMessage): void {
+  if (req.headers['sec-fetch-site'] !== 'cross-site') return;
+  const dest = req.headers['sec-fetch-dest'];
+  if (dest === 'document') return;
+  throw new Wt1Error('WT1_ERR_FORBIDDEN', `a cross-site ${dest === undefined ? 'subresource' : JSON.stringify(dest.slice(0, 40))} request cannot change the cookie opt-out; open the link as a page (top-level navigation)`, { headers: { 'Cache-Control': 'no-store' } });
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
 import { clientAddressOf } from '../context.js';
-import type { Router, RouteRequest } from '../router.js';
+import type { Route } from '../router.js';
+import { corsPolicy } from '../cors.js';
 import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
 import { BodyBudget, type BodyReservation } from '../body-budget.js';
-import { fail, sendError, sendJson } from '../respond.js';
+import { sendJson } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
 import { eventsFromMessage, parseEventsMessage } from '../../event/from-json.js';
 
@@ -19,45 +20,16 @@ const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
  * `{"accepted": n}` goes out once every event is queued; when a processor queue cannot take them
  * all, none is queued and the answer is 503 WT1_ERR_OVERLOADED with Retry-After (Dispatcher.admit).
  */
-export function registerEventsApi(router: Router, ctx: AppContext): void {
+export function eventsApiRoutes(ctx: AppContext): Route[] {
   const api = ctx.config.api;
-  const cors = corsPolicy(api.corsOrigins);
+  const cors = corsPolicy({ origins: api.corsOrigins, methods: 'POST, OPTIONS', headers: 'Content-Type, Content-Encoding' });
   const budget = new BodyBudget(api.maxInFlightBytes);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
-    const corsHeaders = cors(req.headers.origin);
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...corsHeaders, ...(corsHeaders['Access-Control-Allow-Origin'] ? PREFLIGHT_HEADERS : {}), 'Content-Length': '0' });
-      res.end();
-      return;
-    }
-    if (req.method !== 'POST') {
-      req.resume();
-      fail(res, 'WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path}`, { Allow: 'POST, OPTIONS', ...corsHeaders });
-      return;
-    }
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Held until the events are queued: the body, its gunzipped bytes and the parsed JSON live until then.
     const reservation = budget.reserve();
     try {
-      await readAndTrack(req, res, reservation, corsHeaders);
-    } finally {
-      reservation.release();
-    }
-  };
-
-  const readAndTrack = async (req: IncomingMessage, res: ServerResponse, reservation: BodyReservation, corsHeaders: Record<string, string>): Promise<void> => {
-    let body: Buffer;
-    try {
-      body = await readMessageBody(req, ctx, reservation);
-    } catch (error) {
-      req.resume(); // a refused body is drained, not kept; the connection closes after the answer
-      const refusal = asWt1Error(error);
-      const retry: Record<string, string> = refusal.code === 'WT1_ERR_OVERLOADED' ? { 'Retry-After': '1' } : {};
-      sendError(res, refusal, { Connection: 'close', ...retry, ...corsHeaders });
-      return;
-    }
-    let accepted: number;
-    try {
+      const body = await readMessageBody(req, ctx, reservation);
       const message = parseEventsMessage(parseJson(body), api);
       const events = eventsFromMessage(message, {
         now: ctx.now(),
@@ -66,39 +38,15 @@ export function registerEventsApi(router: Router, ctx: AppContext): void {
       });
       // Whole or not at all: a sender told 503 retries the message, so no event of it may be kept.
       if (!ctx.dispatcher.admit(events)) {
-        fail(res, 'WT1_ERR_OVERLOADED', 'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was queued, retry later', { 'Retry-After': '1', ...corsHeaders });
-        return;
+        throw new Wt1Error('WT1_ERR_OVERLOADED', 'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was queued, retry later');
       }
-      accepted = events.length;
-    } catch (error) {
-      sendError(res, asWt1Error(error), corsHeaders);
-      return;
+      sendJson(res, 200, { accepted: events.length }, cors.headersFor(req.headers.origin));
+    } finally {
+      reservation.release();
     }
-    sendJson(res, 200, { accepted }, corsHeaders);
   };
 
-  router.on('/public/events', handle);
-}
-
-const PREFLIGHT_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Methods': 'POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type, Content-Encoding',
-  'Access-Control-Max-Age': '86400',
-};
-
-/**
- * The CORS headers for a request's Origin: `*` when any origin is allowed, else the origin itself
- * when it is listed (with `Vary: Origin`, so caches keep answers apart), else none (the browser
- * then refuses the answer).
- */
-export function corsPolicy(origins: readonly string[]): (origin: string | undefined) => Record<string, string> {
-  if (origins.includes('*')) {
-    const any = { 'Access-Control-Allow-Origin': '*' };
-    return () => any;
-  }
-  const allowed = new Set(origins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
-  const vary = { Vary: 'Origin' };
-  return (origin) => (origin && allowed.has(origin.toLowerCase()) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : vary);
+  return [{ path: '/public/events', methods: ['POST'], bodyLimit: api.maxBodySize, cors, handler: handle }];
 }
 
 /** The body as JSON bytes, gunzipped when sent gzipped, within the configured limits. */
@@ -138,8 +86,4 @@ function parseJson(body: Buffer): unknown {
   } catch (error) {
     throw new Wt1Error('WT1_ERR_BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-function asWt1Error(error: unknown): Wt1Error {
-  return error instanceof Wt1Error ? error : new Wt1Error('WT1_ERR_BAD_REQUEST', String(error));
 }

@@ -1,8 +1,9 @@
 import type { AppContext } from '../context.js';
-import type { Router } from '../router.js';
+import type { Route } from '../router.js';
 import { parseQueryString } from '../../event/query-string.js';
 import { thirdPartyGlobalId } from '../third-party-cookies.js';
-import { allowReadOnly, fail, sendJson } from '../respond.js';
+import { sendJson } from '../respond.js';
+import { Wt1Error } from '../../errors.js';
 
 /**
  * A JavaScript callback name we agree to call: an identifier or a dotted path of identifiers
@@ -21,12 +22,11 @@ export function isSafeCallbackName(name: string): boolean {
  * when missing), as JSON `{"id": "..."}`, or with `?fun=NAME` as the script `NAME("...");`. The id
  * is "" when third-party cookies are off or the visitor opted out (or sent DNT / GPC).
  */
-export function registerGlobalId(router: Router, ctx: AppContext): void {
-  router.on('/public/globalId', (req, res, route) => {
-    if (!allowReadOnly(req, res, '/public/globalId')) return;
+export function globalIdRoutes(ctx: AppContext): Route[] {
+  return [{ path: '/public/globalId', methods: ['GET', 'HEAD'], handler: (req, res, route) => {
     const fun = route.query ? parseQueryString(route.query).get('fun') : undefined;
     if (fun !== undefined && !isSafeCallbackName(fun)) {
-      return fail(res, 'WT1_ERR_BAD_REQUEST', `fun must be a JavaScript identifier or dotted path of at most ${MAX_CALLBACK_LENGTH} characters`);
+      throw new Wt1Error('WT1_ERR_BAD_REQUEST', `fun must be a JavaScript identifier or dotted path of at most ${MAX_CALLBACK_LENGTH} characters`);
     }
     const id = thirdPartyGlobalId(ctx, req, res, true) ?? '';
     if (fun === undefined) {
@@ -43,5 +43,5 @@ export function registerGlobalId(router: Router, ctx: AppContext): void {
       'Cache-Control': 'no-store',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
-  });
+  } }];
 }

@@ -1,28 +1,33 @@
 import type { AppContext } from '../context.js';
-import type { Router } from '../router.js';
-import { registerPixel } from './pixel.js';
-import { registerPublicMisc } from './public-misc.js';
-import { registerInternal } from './internal.js';
-import { registerEventsApi } from './events-api.js';
-import { registerSnippet } from './snippet.js';
-import { registerGlobalId } from './global-id.js';
-import { registerCookieOptout } from './cookie-optout.js';
-import { registerHandlers } from './handlers.js';
-import { registerLivePage } from './live-page.js';
-import { registerMetrics } from './metrics.js';
-import { registerReady } from './ready.js';
+import type { Route } from '../router.js';
+import { pixelRoutes } from './pixel.js';
+import { publicMiscRoutes } from './public-misc.js';
+import { internalRoutes } from './internal.js';
+import { eventsApiRoutes } from './events-api.js';
+import { snippetRoutes } from './snippet.js';
+import { globalIdRoutes } from './global-id.js';
+import { cookieOptoutRoutes } from './cookie-optout.js';
+import { handlersRoutes } from './handlers.js';
+import { livePageRoutes } from './live-page.js';
+import { metricsRoutes } from './metrics.js';
+import { readyRoutes } from './ready.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
-export const ROUTES: ReadonlyArray<(router: Router, ctx: AppContext) => void> = [
-  registerPixel,
-  registerPublicMisc,
-  registerInternal,
-  registerEventsApi,
-  registerSnippet,
-  registerGlobalId,
-  registerCookieOptout,
-  registerHandlers,
-  registerLivePage,
-  registerMetrics,
-  registerReady,
+export const ROUTES: ReadonlyArray<(ctx: AppContext) => readonly Route[]> = [
+  pixelRoutes,
+  publicMiscRoutes,
+  internalRoutes,
+  eventsApiRoutes,
+  snippetRoutes,
+  globalIdRoutes,
+  cookieOptoutRoutes,
+  handlersRoutes,
+  livePageRoutes,
+  metricsRoutes,
+  readyRoutes,
 ];
+
+/** The routes of a collector, declared (src/server/router.ts). */
+export function declareRoutes(ctx: AppContext): Route[] {
+  return ROUTES.flatMap((routes) => routes(ctx));
+}

@@ -1,8 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppContext } from '../context.js';
-import type { Router, RouteRequest } from '../router.js';
-import { checkAdmin } from '../admin-guard.js';
-import { allowReadOnly } from '../respond.js';
+import type { Route } from '../router.js';
 import { loadLivePageAssets, type LivePageAsset } from '../live-page/assets.js';
 
 /**
@@ -30,23 +27,26 @@ const SECURITY_HEADERS = {
  *   Every data call needs the token.
  * - without: loopback clients only, like the rest of /internal/.
  */
-export function registerLivePage(router: Router, ctx: AppContext): void {
+export function livePageRoutes(): Route[] {
   const assets = loadLivePageAssets();
-  const serve = (asset: LivePageAsset) => (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
-    req.resume();
-    if (!ctx.config.adminToken && !checkAdmin(ctx, req, res)) return;
-    if (!allowReadOnly(req, res, route.path)) return;
+  const serve = (asset: LivePageAsset) => (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.contentType, 'Content-Length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   };
-  router.on('/internal/', serve(assets.html));
-  router.on('/internal/live.html', serve(assets.html));
-  router.on('/internal/live-page.js', serve(assets.script));
-  router.on('/internal/live-page.css', serve(assets.style));
-  // The page's links are relative (live, flush, live-page.js): it must be loaded from a path ending in /.
-  router.on('/internal', (req, res) => {
-    req.resume();
-    res.writeHead(301, { Location: 'internal/', 'Content-Length': 0 });
-    res.end();
-  });
+  const page = (path: string, asset: LivePageAsset): Route => ({ path, methods: ['GET', 'HEAD'], admin: 'page', handler: serve(asset) });
+  return [
+    page('/internal/', assets.html),
+    page('/internal/live.html', assets.html),
+    page('/internal/live-page.js', assets.script),
+    page('/internal/live-page.css', assets.style),
+    {
+      // The page's links are relative (live, flush, live-page.js): it must be loaded from a path ending in /.
+      path: '/internal',
+      methods: '*',
+      handler: (_req, res) => {
+        res.writeHead(301, { Location: 'internal/', 'Content-Length': 0 });
+        res.end();
+      },
+    },
+  ];
 }

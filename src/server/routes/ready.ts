@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { Router } from '../router.js';
+import type { Route } from '../router.js';
 import { inMaintenance } from '../maintenance.js';
 import { sendJson } from '../respond.js';
 import { readiness } from '../readiness.js';
@@ -10,12 +10,17 @@ import { readiness } from '../readiness.js';
  * body saying which. Public like /isAlive, and it reveals nothing a visitor sent. /isAlive only
  * says the process answers (and the maintenance file), as in WT1.
  */
-export function registerReady(router: Router, ctx: AppContext): void {
-  router.on('/ready', async (req, res) => {
-    req.resume();
-    const state = readiness(ctx);
-    const maintenance = await inMaintenance(ctx.config);
-    const ready = state.ready && !maintenance;
-    sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage, stalled: state.stalled });
-  });
+export function readyRoutes(ctx: AppContext): Route[] {
+  return [
+    {
+      path: '/ready',
+      methods: '*',
+      handler: async (_req, res) => {
+        const state = readiness(ctx);
+        const maintenance = await inMaintenance(ctx.config);
+        const ready = state.ready && !maintenance;
+        sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage, stalled: state.stalled });
+      },
+    },
+  ];
 }

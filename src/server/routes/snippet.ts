@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { AppContext } from '../context.js';
-import type { Router, RouteRequest } from '../router.js';
-import { allowReadOnly, fail } from '../respond.js';
+import type { Route, RouteRequest } from '../router.js';
+import { Wt1Error } from '../../errors.js';
 
 /** The bundle written by scripts/build-snippet.mjs (dist/snippet/track.js, beside dist/src/). */
 export const SNIPPET_FILE = fileURLToPath(new URL('../../../snippet/track.js', import.meta.url));
@@ -61,7 +61,7 @@ function acceptsGzip(req: IncomingMessage): boolean {
  * collector's `sessionExpiration` in it. Cached by ETag (304 on If-None-Match); `?v=VERSION`
  * (the ETag's value) is cached for a year.
  */
-export function registerSnippet(router: Router, ctx: AppContext): void {
+export function snippetRoutes(ctx: AppContext): Route[] {
   let snippet: ServedSnippet | undefined;
   try {
     snippet = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), ctx.config.sessionExpiration);
@@ -70,9 +70,7 @@ export function registerSnippet(router: Router, ctx: AppContext): void {
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {
-    req.resume();
-    if (!allowReadOnly(req, res, route.path)) return;
-    if (!snippet) return fail(res, 'WT1_ERR_NOT_FOUND', 'the browser snippet is not built (run npm run build)');
+    if (!snippet) throw new Wt1Error('WT1_ERR_NOT_FOUND', 'the browser snippet is not built (run npm run build)');
     const versioned = new URLSearchParams(route.query).get('v') === snippet.version;
     const headers: Record<string, string | number> = {
       'Cache-Control': versioned ? LONG_CACHE : SHORT_CACHE,
@@ -97,6 +95,8 @@ export function registerSnippet(router: Router, ctx: AppContext): void {
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
-  router.on('/track.js', serve);
-  router.on('/public/track.js', serve);
+  return [
+    { path: '/track.js', methods: ['GET', 'HEAD'], handler: serve },
+    { path: '/public/track.js', methods: ['GET', 'HEAD'], handler: serve },
+  ];
 }
