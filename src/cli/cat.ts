@@ -16,7 +16,8 @@ import { BASE_COLUMNS } from '../logfile/line-format.js';
 export const CAT_USAGE = `Usage: wt1 cat [options] SOURCE...
 
 Reads every log file of every instance under each SOURCE (a local root folder, any folder or
-.log.gz file below it, or s3://bucket/prefix) and writes their lines merged in server_ts order to
+.log.gz file below it, s3://bucket/prefix, or kafka://host:port/topic for a topic written by the
+Kafka engine, copies dropped by message id) and writes their lines merged in server_ts order to
 stdout: TSV with one header line (default) or JSON lines. In local folders the files still being
 written (_ names) are read too, up to their last complete line.
 Streams: memory depends on the files open at once (those overlapping in time), not on their number.
@@ -98,7 +99,13 @@ export async function cat(argv: string[]): Promise<number> {
   // The AWS SDK is loaded only when an s3:// source is given (it is slow to import).
   const s3Module = positionals.some((p) => p.startsWith('s3://')) ? await import('../reader/s3-source.js') : undefined;
   const s3 = s3Module?.createS3Client(s3Settings(values, process.env));
+  // Likewise the Kafka client, for kafka://host:port/topic (a topic written by the Kafka engine).
+  const kafkaModule = positionals.some((p) => p.startsWith('kafka://')) ? await import('../reader/kafka-source.js') : undefined;
   const sources: LogSource[] = positionals.map((name) => {
+    if (kafkaModule && name.startsWith('kafka://')) {
+      if (!kafkaModule.parseKafkaUrl(name)) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected kafka://host:port[,host:port...]/topic`);
+      return new kafkaModule.KafkaSource(name);
+    }
     if (!s3Module || !s3 || !name.startsWith('s3://')) return new LocalSource(name, { includeOpen });
     if (!s3Module.parseS3Url(name)) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected s3://bucket/prefix`);
     return new s3Module.S3Source(name, s3);
