@@ -41,6 +41,27 @@ export interface LiveEvent extends TrackedEvent {
   readonly clientTime: string;
 }
 
+/**
+ * One worker of `wt1 serve --workers N` (src/cluster/aggregate.ts): what the primary knows of its
+ * slot, and that worker's own top-level counters (receivedEvents, savedEvents...).
+ */
+export interface LiveWorker {
+  readonly name: string;
+  readonly slot: number;
+  readonly pid?: number;
+  readonly instanceId?: string;
+  readonly state: 'starting' | 'running' | 'restarting' | 'stopping';
+  readonly restarts: number;
+  /** False when the worker did not answer this time (its counters are the last it sent). */
+  readonly answered: boolean;
+  readonly error?: string;
+  readonly receivedEvents?: number;
+  readonly savedEvents?: number;
+  readonly createdFiles?: number;
+  /** The counts of the slot's earlier processes (replaced after they died), kept in the totals. */
+  readonly previousProcesses?: Readonly<Record<string, number>>;
+}
+
 export interface LiveSnapshot {
   readonly instanceId: string;
   /** `YYYY-MM-DDTHH:mm:ss.SSS`, UTC. */
@@ -57,4 +78,7 @@ export interface LiveSnapshot {
   readonly handlers: Readonly<Record<string, unknown>>;
   /** The last 100 events, newest first. */
   readonly lastEvents: readonly LiveEvent[];
+  /** With `--workers N`: the counters above are the sums over the workers, listed here. */
+  readonly cluster?: { readonly workers: number; readonly answered: number };
+  readonly workers?: readonly LiveWorker[];
 }

@@ -6,6 +6,7 @@ import { spawnWt1, stopWt1 } from '../helpers/process.js';
 import { tempDir, removeDir } from '../helpers/server.js';
 import { logRecords, runPixelLoad, waitFor } from '../helpers/load.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
+import { launchChromium } from '../helpers/browser.js';
 
 type Live = Record<string, unknown> & {
   receivedEvents: number;
@@ -62,6 +63,22 @@ test('--workers 2: live, metrics, handlers and flush answer for every worker, an
       assert.deepEqual(new Set(live.lastEvents.map((e) => e.worker)), new Set(['w0', 'w1']));
       const handler = live.handlers.live;
       assert.deepEqual(handler.sums, { hits: { nbElems: 10, totalValue: 20 } });
+    }
+
+    // The live page lists the workers.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${wt1.url}/internal/?interval=200`);
+      await page.locator('#workers-card').waitFor({ state: 'visible' });
+      await page.locator('#received').filter({ hasText: /^50$/ }).waitFor();
+      await page.locator('#instance').filter({ hasText: /2 workers$/ }).waitFor();
+      const rows = await page.locator('#workers tbody tr').allTextContents();
+      assert.equal(rows.length, 2);
+      assert.match(rows[0], /^w0web-w0\d+running0/);
+      assert.match(rows[1], /^w1web-w1\d+running0/);
+    } finally {
+      await browser.close();
     }
 
     // /internal/handlers/NAME: merged, with each worker's own snapshot.

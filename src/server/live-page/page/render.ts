@@ -5,6 +5,7 @@ import { setText } from './dom.js';
 import { formatBytes, formatDuration, numberFormat, rateFormat } from './format.js';
 import { RateHistory } from './rate-history.js';
 import { renderEvents, renderHandlers, renderProcessors } from './tables.js';
+import { renderWorkers } from './workers.js';
 
 export const rates = new RateHistory();
 let previous: { received: number; at: number } | null = null; // the last poll
@@ -25,6 +26,7 @@ export function render(data: LiveSnapshot): void {
   renderSummary(data, received, first ? null : rate, at);
   renderProcessors(data.processors || {});
   renderHandlers(data.handlers || {});
+  renderWorkers(data);
   if (received !== eventsShownFor) {
     eventsShownFor = received;
     renderEvents(Array.isArray(data.lastEvents) ? data.lastEvents : []);
@@ -35,7 +37,7 @@ export function render(data: LiveSnapshot): void {
 /** The header and the cards; `rate` is null on the first poll (nothing to compare with yet). */
 function renderSummary(data: LiveSnapshot, received: number, rate: number | null, at: number): void {
   const uptime = formatDuration(Number(data.uptimeSeconds) || 0);
-  setText('instance', String(data.instanceId ?? ''));
+  setText('instance', String(data.instanceId ?? '') + (data.cluster ? ` · ${data.cluster.workers} workers` : ''));
   setText('server-time', 'server time ' + String(data.serverTime ?? '') + ' UTC · up ' + uptime);
   setText('received', numberFormat.format(received));
   setText('received-sub', 'since start');
