@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { WriteStream } from 'node:tty';
 import { ConfigError, Wt1Error } from '../errors.js';
 import { configFromEnv, readConfigFile } from '../config/load.js';
@@ -12,6 +11,7 @@ import { LineFormatter, OutputClosed, OutputSink, unionColumns, type OutputForma
 import { parseTimeArgument, type LineFilter } from '../reader/filters.js';
 import { ProgressBar, PROGRESS_MIN_FILES } from '../reader/progress.js';
 import { BASE_COLUMNS } from '../logfile/line-format.js';
+import { parseCommandLine } from './args.js';
 
 export const CAT_USAGE = `Usage: wt1 cat [options] SOURCE...
 
@@ -51,7 +51,7 @@ Unreadable sources or files, corrupt or truncated files and malformed lines are 
 and the rest is still written. Exit code: 0 all read, 1 something could not be read, 2 bad usage.`;
 
 export async function cat(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('cat', {
     args: argv,
     allowPositionals: true,
     strict: true,

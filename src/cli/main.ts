@@ -2,6 +2,8 @@ import { ConfigError, Wt1Error } from '../errors.js';
 import { VERSION } from '../version.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { cat } from './cat.js';
+import { UsageError } from './args.js';
+import { listenFailure } from './listen-failure.js';
 
 const USAGE = `wt1: a self-hosted web-tracking event collector (a drop-in replacement for WT1)
 
@@ -49,6 +51,15 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`wt1: invalid configuration [${error.code}]:${shown.length === 1 ? ' ' : '\n  - '}${shown.join('\n  - ')}\n`);
       return 2;
     }
+    if (error instanceof UsageError) {
+      process.stderr.write(`wt1: ${printable(error.usage)} [${error.code}]\n`);
+      return 2;
+    }
+    const listen = listenFailure(error);
+    if (listen) {
+      process.stderr.write(`wt1: ${printable(listen.line)} [${listen.code}]\n`);
+      return listen.exitCode;
+    }
     if (error instanceof Wt1Error) {
       process.stderr.write(`wt1: ${printable(error.message)} [${error.code}]\n`);
       return 2;
@@ -56,10 +67,6 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`wt1: ${error.message} [WT1_ERR_CLI_USAGE]\n`);
       return 2;
-    }
-    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`wt1: ${printable(error.message)}: the port is taken [WT1_ERR_PORT_IN_USE]\n`);
-      return 1;
     }
     throw error;
   }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/plugins.js';
 import { createLogger } from '../log.js';
 import { runCollector } from '../server/run.js';
@@ -6,44 +5,61 @@ import type { RawValue } from '../config/spec.js';
 import { withoutSlot, workerOverrides, workerSlot } from '../cluster/worker-identity.js';
 import { runWorker } from '../cluster/worker.js';
 import { runPrimary } from '../cluster/primary.js';
+import { parseCommandLine } from './args.js';
 
-export const SERVE_USAGE = `Usage: wt1 serve [--config FILE] [--port N] [--host ADDR] [--workers N]
+/** Every flag of `wt1 serve`; the help below lists each (a test checks it). */
+export const SERVE_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-Runs the collector. FILE is a WT1 config.properties (Java properties) or a JSON file of the same
-keys; without one, the embedded default is used (filesystem storage under ./data, port 8080).
-Environment variables override file keys: WT1_<KEY> with __ between dotted segments, e.g.
-WT1_MAX_QUEUE_SIZE=10000, WT1_STORAGE__PARAMS__ROOT_DIR=/var/wt1. PORT and HOST are honoured too.
---workers N (key workers) runs N worker processes sharing the port, each with its own queues,
-files and instance id <instanceId or host>-w<slot>; see docs/scaling.md.`;
+export const SERVE_USAGE = `Usage: wt1 serve [options]
+
+Runs the collector: it answers the tracker's hits (GET /public/p.gif, POST /public/events) and
+writes them with the configured storage engine (by default gzip log files under ./data).
+
+Options:
+  -c, --config FILE   a WT1 config.properties (Java properties) or a JSON file of the same keys;
+                      without one, the defaults (filesystem storage under ./data, port 8080)
+  -p, --port N        TCP port (key port, default 8080; also the PORT variable)
+      --host ADDR     address to listen on (key host, default 0.0.0.0; also the HOST variable)
+  -w, --workers N     worker processes sharing the port (key workers, default 1), each with its
+                      own queues, files and instance id <instanceId or host>-w<slot>; docs/scaling.md
+  -h, --help          this help
+
+Any configuration key can be set in the environment: WT1_ and the key in capitals, _ between
+words and __ between dotted segments (WT1_MAX_QUEUE_SIZE=10000, WT1_STORAGE__PARAMS__ROOT_DIR=/var/wt1).
+Precedence: defaults < file < PORT/HOST < WT1_* < flags.
+Every key with its default and meaning: docs/configuration.md.`;
+
+/** The config key each flag sets, and how it is named in messages. */
+const FLAG_KEYS = { port: 'port', host: 'host', workers: 'workers' } as const;
 
 export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      workers: { type: 'string', short: 'w' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommandLine('serve', { args: argv, options: SERVE_OPTIONS, strict: true });
   if (values.help) {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
   const overrides: Record<string, RawValue> = {};
-  if (values.port !== undefined) overrides.port = values.port;
-  if (values.host !== undefined) overrides.host = values.host;
-  if (values.workers !== undefined) overrides.workers = values.workers;
+  const overrideOrigins: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+    const value = values[flag as keyof typeof FLAG_KEYS];
+    if (value === undefined) continue;
+    overrides[key] = value;
+    overrideOrigins[key] = `--${flag}`;
+  }
   // A worker has the slot variable and an IPC channel to its primary (the variable alone is not enough).
   const slot = process.send ? workerSlot(process.env) : undefined;
   const env = withoutSlot(process.env);
-  const config = loadConfig({ file: values.config, env, overrides });
+  const config = loadConfig({ file: values.config, env, overrides, overrideOrigins });
 
   if (slot !== undefined) {
     // A worker forked by the primary below: same config, its own instance id.
-    return runWorker(slot, loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerOverrides(config, slot) } }));
+    return runWorker(slot, loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerOverrides(config, slot) }, overrideOrigins }));
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   if (config.workers > 1) {
