@@ -20,6 +20,7 @@ export const ERRORS = {
   WT1_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   WT1_ERR_BODY_TIMEOUT: { status: 408, message: 'Request body timed out' },
   WT1_ERR_BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  WT1_ERR_JSON_LIMIT: { status: 413, message: 'JSON document past a limit' },
   WT1_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   WT1_ERR_OVERLOADED: { status: 503, message: 'Overloaded' },
   WT1_ERR_STORAGE_IO: { status: 500, message: 'Storage I/O error' },

@@ -42,6 +42,10 @@ export const TOP_LEVEL_KEYS = {
   'api.maxInFlightBytes': { type: 'int', default: 67_108_864, min: 0, origin: 'wt1', description: 'bytes of /public/events bodies read, gunzipped and parsed at once, all requests together (0: no bound); past it 503 with Retry-After' },
   'api.maxEvents': { type: 'int', default: 1000, min: 1, origin: 'wt1', description: 'most events in one /public/events message' },
   'api.maxFieldLength': { type: 'int', default: 65536, min: 16, origin: 'wt1', description: 'longest string field in a /public/events message, in characters' },
+  'api.maxDepth': { type: 'int', default: 32, min: 2, max: 10_000, origin: 'wt1', description: 'deepest nesting of arrays and objects in a JSON body, checked before parsing' },
+  'api.maxKeys': { type: 'int', default: 1000, min: 1, origin: 'wt1', description: 'most members in one object of a JSON body, checked before parsing' },
+  'api.maxArrayLength': { type: 'int', default: 10_000, min: 1, origin: 'wt1', description: 'most elements in one array of a JSON body, checked before parsing' },
+  'api.maxValues': { type: 'int', default: 200_000, min: 1, origin: 'wt1', description: 'most members and elements in a whole JSON body, checked before parsing' },
   'api.bodyTimeout': { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds a client may take to send a request body' },
   'api.corsOrigins': { type: 'list', default: ['*'], origin: 'wt1', description: 'origins allowed to call /public/events from a browser (* for any)' },
 } as const satisfies SpecTable;

@@ -9,6 +9,7 @@ import { BodyBudget, type BodyReservation } from '../body-budget.js';
 import { sendJson } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
 import { eventsFromMessage, parseEventsMessage } from '../../event/from-json.js';
+import { parseBoundedJson } from '../../json/bounded-json.js';
 
 const JSON_TYPES = new Set(['application/json']);
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip']);
@@ -30,7 +31,7 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
     const reservation = budget.reserve();
     try {
       const body = await readMessageBody(req, ctx, reservation);
-      const message = parseEventsMessage(parseJson(body), api);
+      const message = parseEventsMessage(parseBoundedJson(body, api), api);
       const events = eventsFromMessage(message, {
         now: ctx.now(),
         clientAddress: clientAddressOf(ctx, req),
@@ -75,15 +76,4 @@ async function readMessageBody(req: IncomingMessage, ctx: AppContext, reservatio
 function charsetOf(contentType: string): string | null {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
   return match ? match[1].toLowerCase() : null;
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw new Wt1Error('WT1_ERR_BAD_REQUEST', 'the body is empty');
-  // A UTF-8 byte order mark (some .NET and Windows clients send one) is not JSON, but harmless.
-  const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  try {
-    return JSON.parse(body.toString('utf8', start));
-  } catch (error) {
-    throw new Wt1Error('WT1_ERR_BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`);
-  }
 }
