@@ -53,7 +53,7 @@ export class KafkaSource implements LogSource {
     try {
       const ends = (await consumer.listOffsets({ topics: [this.topic] })).get(this.topic) ?? [];
       const wanted = ends.reduce((n, end) => n + Number(end), 0);
-      ends.forEach((_, p) => partitions.set(p, []));
+      for (let p = 0; p < ends.length; p++) partitions.set(p, []);
       if (wanted > 0) {
         const seenOffsets = new Set<string>();
         const seenIds = new Set<string>();
