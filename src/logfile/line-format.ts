@@ -40,9 +40,12 @@ export function bare(value: string | null): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(BARE_ESCAPE_RE, replaceEscape) : value;
 }
 
-/** A quoted field: `null` when missing, else `"..."` with `"` escaped too. */
+/**
+ * A quoted field: `"..."` with `"` escaped too; `"null"`, quotes included, when missing, as the
+ * original writes it (its `"\"" + value + "\""` of a null; issue 15 §6).
+ */
 export function quoted(value: string | null): string {
-  if (value === null) return 'null';
+  if (value === null) return '"null"';
   return '"' + (NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_RE, replaceEscape) : value) + '"';
 }
 
@@ -115,12 +118,14 @@ function inlinedColumns(params: string | null, names: readonly string[]): string
 }
 
 /**
- * Reverses `bare` / `quoted` for one field (used by `wt1 cat` and the tests). Returns null for `null`.
+ * Reverses `bare` / `quoted` for one field (used by `wt1 cat` and the tests). Returns null for a
+ * missing value: `null`, and in a quoted column `"null"` (how WT1 and wt1 write a missing value
+ * there; a value that is the text `null` reads as missing too, as in WT1's files).
  * `isQuoted` says whether the column is a quoted one (see `quotedColumns`); without it the quotes
  * are guessed from the field, which misreads a bare value that itself starts and ends with `"`.
  */
 export function unescapeField(field: string, isQuoted?: boolean): string | null {
-  if (field === 'null') return null;
+  if (field === 'null' || (field === '"null"' && isQuoted !== false)) return null;
   let s = field;
   const strip = isQuoted ?? (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"');
   if (strip) {

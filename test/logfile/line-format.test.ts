@@ -21,10 +21,10 @@ test('the header: WT1 columns, then global_visitor_id, then the inlined columns'
   assert.deepEqual(header(full).slice(17), ['tz_off', 'global_visitor_id', 'plan', 'camp', 'sku', 'missing']);
 });
 
-test('a line: UTC timestamps, bare and quoted fields, null for missing values, empty for missing inlined ones', () => {
+test('a line: UTC timestamps, bare and quoted fields, "null" (quoted, as WT1) for missing quoted values, bare null for tz_off, empty for missing inlined ones', () => {
   const line = formatLine(event({ globalVisitorId: 'g1', tzOffset: '-60' }), full);
   assert.equal(line,
-    '2026-11-27T06:05:04.123\t1970-01-01T00:00:00.000\t203.0.113.9\tv\ts\t"https://p/"\tnull\t"UA"\t"page"\t"plan=pro"\tnull\t"sku=A%09B"\t1\t2\t3\t4\t"fr"\t-60\tg1\t"pro"\t""\t"A\\tB"\t""\n');
+    '2026-11-27T06:05:04.123\t1970-01-01T00:00:00.000\t203.0.113.9\tv\ts\t"https://p/"\t"null"\t"UA"\t"page"\t"plan=pro"\t"null"\t"sku=A%09B"\t1\t2\t3\t4\t"fr"\t-60\tg1\t"pro"\t""\t"A\\tB"\t""\n');
   // A missing tz_off is written null (the original appended a null String); a missing global id is empty.
   const f = formatLine(event(), full).slice(0, -1).split('\t');
   assert.equal(f[17], 'null');
@@ -49,7 +49,11 @@ test('escaping: backslash, tab, newline, CR everywhere; " only inside quotes', (
   assert.equal(bare('a\\b\tc\nd\re"f'), 'a\\\\b\\tc\\nd\\re"f');
   assert.equal(quoted('a\\b\tc\nd\re"f'), '"a\\\\b\\tc\\nd\\re\\"f"');
   assert.equal(quoted(''), '""');
-  assert.equal(quoted(null), 'null');
+  assert.equal(quoted(null), '"null"', 'a missing quoted value, as the original writes it (issue 15 §6)');
+  assert.equal(unescapeField('"null"', true), null, 'read back as missing');
+  assert.equal(unescapeField('"null"'), null);
+  assert.equal(unescapeField('null', true), null, 'the bare null of earlier wt1 files too');
+  assert.equal(unescapeField('"null"', false), '"null"', 'a bare column keeps its quotes');
   assert.equal(bare(null), 'null');
   assert.equal(unescapeField('"a\\\\b\\tc\\nd\\re\\"f"', true), 'a\\b\tc\nd\re"f');
   assert.equal(unescapeField('"x"', false), '"x"');
@@ -86,14 +90,16 @@ test('every hostile value round-trips in every field, and every line has the hea
     assert.equal(row.visitor_id, back(e.visitorId));
     assert.equal(row.session_id, back(e.sessionId));
     assert.equal(row.global_visitor_id, e.globalVisitorId === null ? '' : back(e.globalVisitorId));
-    assert.equal(row.location, e.page);
-    assert.equal(row.referer, e.referer);
-    assert.equal(row['user-agent'], e.ua);
-    assert.equal(row.type, e.type);
-    assert.equal(row.visitor_params, e.visitorParams);
-    assert.equal(row.session_params, e.sessionParams);
-    assert.equal(row.event_params, e.eventParams);
-    assert.equal(row.br_lang, e.browserLanguage);
+    // A quoted value that is literally "null" reads back as missing: WT1 writes a missing one so.
+    const backQuoted = (v: string | null): string | null => (v === 'null' ? null : v);
+    assert.equal(row.location, backQuoted(e.page));
+    assert.equal(row.referer, backQuoted(e.referer));
+    assert.equal(row['user-agent'], backQuoted(e.ua));
+    assert.equal(row.type, backQuoted(e.type));
+    assert.equal(row.visitor_params, backQuoted(e.visitorParams));
+    assert.equal(row.session_params, backQuoted(e.sessionParams));
+    assert.equal(row.event_params, backQuoted(e.eventParams));
+    assert.equal(row.br_lang, backQuoted(e.browserLanguage));
     assert.equal(row.tz_off, e.tzOffset === null ? null : back(e.tzOffset));
   }), { numRuns: 1000 });
 });
