@@ -19,6 +19,7 @@ export const TOP_LEVEL_KEYS = {
   inlinedVisitorParams: { type: 'list', default: [], origin: 'WT1', description: 'visitor params written as their own columns (also read under storage.params.)' },
   inlinedSessionParams: { type: 'list', default: [], origin: 'WT1', description: 'session params written as their own columns (also read under storage.params.)' },
   inlinedEventParams: { type: 'list', default: [], origin: 'WT1', description: 'event params written as their own columns (also read under storage.params.)' },
+  inlinedParamsOrder: { type: 'enum', default: 'hashset', values: ['hashset', 'listed'], origin: 'wt1', description: 'order of the inlined columns in each list: hashset, the order a running WT1 writes (its Java HashSet\'s), so files line up column for column; listed, the order of the config' },
   // --- keys new in wt1 ---
   port: { type: 'int', default: 8080, min: 0, max: 65535, origin: 'wt1', description: 'TCP port (also from the PORT environment variable)' },
   host: { type: 'string', default: '0.0.0.0', origin: 'wt1', description: 'address to listen on (also from the HOST environment variable)' },

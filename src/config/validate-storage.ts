@@ -1,5 +1,5 @@
-import { readKeys, type RawValue, type SpecTable } from './spec.js';
-import { TOP_LEVEL_KEYS, type StorageConfig } from './schema.js';
+import { readKeys, type RawValue } from './spec.js';
+import type { StorageConfig } from './schema.js';
 import { findByName, type Plugins } from './plugins.js';
 import { didYouMean } from './suggest.js';
 
@@ -52,8 +52,14 @@ export function validateStorage(raw: ReadonlyMap<string, RawValue>, storageClass
   return { storage: { engine: engineName, className: storageClass, params: Object.freeze(params) }, inlined: Object.freeze(inlined) };
 }
 
+/**
+ * An inlined list, split on `,` **without trimming**, as WT1 does (issue 15 §6): `a, b` names the
+ * second column ` b`, so files line up with WT1's (the storage engine warns about such names at
+ * start). Empty names are dropped.
+ */
 function listOf(raw: ReadonlyMap<string, RawValue>, prefix: string, key: InlinedKey, problems: string[]): readonly string[] {
-  const names = readKeys(prefix, raw, { [key]: TOP_LEVEL_KEYS[key] } as SpecTable, problems)[key] as readonly string[];
+  const value = raw.get(prefix + key);
+  const names = value === undefined || value === null ? [] : (Array.isArray(value) ? value.map(String) : String(value).split(',')).filter((name) => name.trim() !== '');
   const twice = names.filter((name, i) => names.indexOf(name) !== i);
   for (const name of new Set(twice)) problems.push(`${prefix}${key}: ${JSON.stringify(name)} is listed twice`);
   return names;

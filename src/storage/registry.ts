@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EngineDescriptor, StorageEngine } from './engine.js';
 import type { Config } from '../config/schema.js';
 import type { LineColumns } from '../logfile/line-format.js';
+import { orderInlined } from '../logfile/inlined-order.js';
 import { fsEngine } from './fs.js';
 import { gcsEngine, s3Engine } from './s3.js';
 import { natsEngine } from './nats.js';
@@ -20,18 +21,34 @@ export function findEngine(nameOrClass: string): EngineDescriptor | undefined {
   return ENGINES.find((e) => e.name === nameOrClass || e.wt1ClassNames.includes(nameOrClass));
 }
 
-/** The column layout of log lines a config asks for (global id and inlined params). */
+/** The column layout of log lines a config asks for (global id and inlined params, in `inlinedParamsOrder`). */
 export function columnsOf(config: Config): LineColumns {
+  const order = config.inlinedParamsOrder;
   return {
     globalVisitorId: config.thirdPartyCookies,
-    inlinedVisitorParams: config.inlinedVisitorParams,
-    inlinedSessionParams: config.inlinedSessionParams,
-    inlinedEventParams: config.inlinedEventParams,
+    inlinedVisitorParams: orderInlined(config.inlinedVisitorParams, order),
+    inlinedSessionParams: orderInlined(config.inlinedSessionParams, order),
+    inlinedEventParams: orderInlined(config.inlinedEventParams, order),
   };
+}
+
+/**
+ * Inlined names with a space at either end: lists are split on `,` without trimming, as WT1 does,
+ * so `a, b` names a column ` b` (files line up with WT1's, but a param `b` never fills it). One
+ * warning at start names each such key.
+ */
+function warnSpacedNames(config: Config, logger: Logger): void {
+  for (const key of ['inlinedVisitorParams', 'inlinedSessionParams', 'inlinedEventParams'] as const) {
+    const spaced = config[key].filter((name) => name.trim() !== name);
+    if (spaced.length > 0) {
+      logger.warn({ key, names: spaced }, `${key}: ${spaced.map((n) => JSON.stringify(n)).join(', ')} begin or end with a space: lists are split on "," without trimming, as WT1 does, so the column is named with the space (write "a,b", not "a, b", unless files must match a WT1 configured so)`);
+    }
+  }
 }
 
 /** The configured engine, created (not opened), on whichever thread calls this. */
 export function createEngine(descriptor: EngineDescriptor, config: Config, context: { logger: Logger; instanceId: string; now: () => number }): StorageEngine {
+  warnSpacedNames(config, context.logger);
   return descriptor.create(config.storage.params, {
     config,
     logger: context.logger.child({ engine: descriptor.name }),

@@ -188,7 +188,7 @@ test('a bad trustedProxies entry names the entry', () => {
 
 test('inlined*Params are honoured at top level and under storage.params (merged, deduplicated)', () => {
   const c = validate({
-    inlinedVisitorParams: 'plan, country',
+    inlinedVisitorParams: 'plan,country',
     'storage.params.inlinedVisitorParams': 'country,age',
     'storage.params.inlinedSessionParams': 'campaign',
     inlinedEventParams: 'product',
@@ -196,6 +196,12 @@ test('inlined*Params are honoured at top level and under storage.params (merged,
   assert.deepEqual(c.inlinedVisitorParams, ['plan', 'country', 'age']);
   assert.deepEqual(c.inlinedSessionParams, ['campaign']);
   assert.deepEqual(c.inlinedEventParams, ['product']);
+});
+
+test('inlined*Params are split on "," without trimming, as WT1 does (issue 15 §6): a space after a comma stays in the name', () => {
+  const c = validate({ inlinedVisitorParams: 'plan, country,', 'storage.params.inlinedEventParams': ' sku ,qty' });
+  assert.deepEqual(c.inlinedVisitorParams, ['plan', ' country']);
+  assert.deepEqual(c.inlinedEventParams, [' sku ', 'qty']);
 });
 
 test('malformed files give WT1_ERR_CONFIG_FILE with the file and the reason', () => {

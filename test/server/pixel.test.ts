@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { startTestServer, removeDir } from '../helpers/server.js';
 import { readAllRows, readLogFile, publishedFiles } from '../helpers/files.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -214,8 +215,9 @@ test('inlined columns (top level and storage.params) and global_visitor_id are w
     await server.stop();
   }
   const file = readLogFile(publishedFiles(server.root)[0]);
-  assert.deepEqual(file.header.slice(17), ['tz_off', 'plan', 'campaign', 'sku', 'absent']);
-  assert.match(file.lines[0], /\t"pro tab\\t"\t"spring"\t"A\\"B"\t""$/);
+  // Each list in WT1's HashSet order (inlinedParamsOrder=hashset): `sku,absent` is written `absent sku`.
+  assert.deepEqual(file.header.slice(17), ['tz_off', 'plan', 'campaign', 'absent', 'sku']);
+  assert.match(file.lines[0], /\t"pro tab\\t"\t"spring"\t""\t"A\\"B"$/);
   const [row] = readAllRows(server.root);
   assert.equal(row.plan, 'pro tab\t');
   assert.equal(row.campaign, 'spring');
@@ -223,4 +225,37 @@ test('inlined columns (top level and storage.params) and global_visitor_id are w
   assert.equal(row.absent, '');
   assert.equal(row.event_params, 'sku=A%22B&other=1');
   removeDir(server.root);
+});
+
+test('inlined columns (issue 15 §6): in the order WT1 writes them by default, in the config order with inlinedParamsOrder=listed; a space after a comma is kept in the name, with one warning', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const keys = { inlinedVisitorParams: 'plan,tier,country', inlinedEventParams: 'price,product,sku,qty,category,currency,z,a,seq', storageThread: false };
+  const qs = '__wt1vic=v&__wt1vpc=plan%3Dpro%26tier%3Dgold%26country%3DFR&price=9&product=p&sku=s&qty=1&category=c&currency=EUR&z=26&a=1&seq=7';
+  const headerWith = async (extra: Record<string, string | boolean>): Promise<{ header: string[]; row: Record<string, string | null> }> => {
+    const server = await startTestServer({ ...keys, ...extra }, { logger });
+    try {
+      await (await fetch(`${server.url}/public/p.gif?${qs}`)).arrayBuffer();
+    } finally {
+      await server.stop();
+    }
+    const file = readLogFile(publishedFiles(server.root)[0]);
+    const [row] = readAllRows(server.root);
+    removeDir(server.root);
+    return { header: file.header.slice(18), row };
+  };
+  const wt1 = await headerWith({});
+  assert.deepEqual(wt1.header, ['country', 'tier', 'plan', 'a', 'product', 'price', 'qty', 'currency', 'z', 'sku', 'category', 'seq']);
+  assert.deepEqual([wt1.row.country, wt1.row.tier, wt1.row.plan, wt1.row.a, wt1.row.seq], ['FR', 'gold', 'pro', '1', '7'], 'each value under its own name');
+  const listed = await headerWith({ inlinedParamsOrder: 'listed' });
+  assert.deepEqual(listed.header, ['plan', 'tier', 'country', 'price', 'product', 'sku', 'qty', 'category', 'currency', 'z', 'a', 'seq']);
+  assert.equal(lines.length, 0, 'no warning without spaces');
+  const spaced = await headerWith({ inlinedVisitorParams: 'plan, tier', inlinedParamsOrder: 'listed' });
+  assert.deepEqual(spaced.header.slice(0, 2), ['plan', ' tier'], 'the column is named with the space, as in WT1');
+  assert.equal(spaced.row[' tier'], '', 'only a param named " tier" fills it');
+  const warnings = lines.map((l) => JSON.parse(l) as { key?: string; names?: string[]; msg: string });
+  assert.equal(warnings.length, 1, lines.join('\n'));
+  assert.equal(warnings[0].key, 'inlinedVisitorParams');
+  assert.deepEqual(warnings[0].names, [' tier']);
+  assert.match(warnings[0].msg, /^inlinedVisitorParams: " tier" /);
 });
