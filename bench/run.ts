@@ -85,7 +85,8 @@ function threadPlacement(pid: number): string {
   const cpusOf = (tid: string): string => allowedCpus(`/proc/${pid}/task/${tid}/status`).join(',');
   const others = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) if (tid !== String(pid)) others.set(cpusOf(tid), (others.get(cpusOf(tid)) ?? 0) + 1);
-  return `request thread on CPU ${cpusOf(String(pid))}, ${[...others].map(([cpus, n]) => `${n} other threads on CPU ${cpus}`).join(', ')}`;
+  const rest = [...others].map(([cpus, n]) => `${n} other threads on CPU ${cpus}`).join(', ');
+  return `request thread on CPU ${cpusOf(String(pid))}, ${rest}`;
 }
 
 async function startCollector(root: string, isolate: boolean): Promise<{ child: ChildProcess; port: number; url: string }> {
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     const bareS = summary('bare');
     const row = (label: string, s: { rps: number; p50: number; p99: number; cpu: number }): string =>
       `| ${label} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.cpu.toFixed(1)} |`;
+    const allWritten = lines === live.receivedEvents && lines >= pixelAnswered;
     process.stdout.write([
       '',
       '| target | req/s (median round) | p50 ms | p99 ms | server CPU µs/request (median) |',
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
       `collector peak RSS = ${rss.toFixed(0)} MB (target < 150 MB)`,
       `pixels answered 200 = ${pixelAnswered}, non-2xx = ${pixelNon2xx}; received = ${live.receivedEvents}, dropped = ${live.processors.storage.dropped}, failed = ${live.processors.storage.failed}`,
       // The load generator stops counting at the deadline: requests then in flight were received but not counted.
-      `lines in the files after SIGTERM = ${lines}: ${lines === live.receivedEvents && lines >= pixelAnswered ? 'every answered pixel written' : 'MISMATCH'}; exit code ${code}`,
+      `lines in the files after SIGTERM = ${lines}: ${allWritten ? 'every answered pixel written' : 'MISMATCH'}; exit code ${code}`,
       '',
     ].join('\n'));
     if (lines !== live.receivedEvents || lines < pixelAnswered || code !== 0) process.exitCode = 1;

@@ -9,7 +9,7 @@ const USAGE = `wt1: a self-hosted web-tracking event collector (a drop-in replac
 
 Commands:
   wt1 serve [--config FILE] [--port N] [--host ADDR] [--workers N]   run the collector
-  wt1 cat [--format tsv|jsonl] [filters] SOURCE...                   merge the log files of all instances (wt1 cat --help)
+  wt1 cat [--format tsv|jsonl] [filters] SOURCE...                   merge the files of all instances (wt1 cat --help)
   wt1 --version                                                      print the version
 
 ${SERVE_USAGE}`;

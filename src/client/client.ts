@@ -314,7 +314,8 @@ function wireIdentity(defaults: Identity, input: Identity): WireIdentity {
 }
 
 function identityKey(identity: WireIdentity): string {
-  return `${identity.visitorId ?? ''}\u0000${identity.sessionId ?? ''}\u0000${identity.vparams ?? ''}\u0000${identity.sparams ?? ''}\u0000${identity.ua ?? ''}\u0000${identity.clientLang ?? ''}`;
+  const { visitorId, sessionId, vparams, sparams, ua, clientLang } = identity;
+  return [visitorId, sessionId, vparams, sparams, ua, clientLang].map((v) => v ?? '').join('\u0000');
 }
 
 /** `https://t.example.com` and `https://t.example.com/wt1/` become `.../public/events`; a full endpoint URL is kept. */

@@ -17,7 +17,8 @@ export function hourFolder(ms: number): string {
 /** `tracker/YYYY/MM/DD/HH/mm-ss[-INSTANCE][-N].log.gz`, UTC; N > 0 only when the name was taken. */
 export function publishedName(ms: number, instanceId: string, n: number): string {
   const iso = new Date(ms).toISOString();
-  const base = `${iso.slice(14, 16)}-${iso.slice(17, 19)}${instanceId ? '-' + instanceId : ''}${n > 0 ? '-' + n : ''}.log.gz`;
+  const suffix = `${instanceId ? '-' + instanceId : ''}${n > 0 ? '-' + n : ''}`;
+  const base = `${iso.slice(14, 16)}-${iso.slice(17, 19)}${suffix}.log.gz`;
   return path.join(hourFolder(ms), base);
 }
 
@@ -37,7 +38,8 @@ export function safeHostname(): string {
  */
 export function temporaryName(ms: number): string {
   const iso = new Date(ms).toISOString();
-  return path.join(hourFolder(ms), `_${iso.slice(14, 16)}-${iso.slice(17, 19)}.${safeHostname()}.${process.pid}.${randomBytes(4).toString('hex')}.log.gz`);
+  const owner = `${safeHostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  return path.join(hourFolder(ms), `_${iso.slice(14, 16)}-${iso.slice(17, 19)}.${owner}.log.gz`);
 }
 
 /** Parses a temporary name; undefined when it is not one of ours. */

@@ -60,7 +60,8 @@ backend wt1
     option httpchk
     http-check send meth GET uri /isAlive
     http-check expect status 200
-    default-server inter ${checkIntervalMs}ms fastinter ${checkIntervalMs}ms downinter ${checkIntervalMs}ms fall 2 rise 2
+    default-server inter ${checkIntervalMs}ms fastinter ${checkIntervalMs}ms downinter ${checkIntervalMs}ms \
+fall 2 rise 2
 ${backends.map((b) => `    server ${b.name} 127.0.0.1:${b.port} check`).join('\n')}
 `;
 }

@@ -51,7 +51,9 @@ const samplePage = (collector: string): string => `<!doctype html>
   <script>
     _wt1Q.push(["setSessionParam", "sp1", "value1"]);
     _wt1Q.push(["setSessionParam", "sp2", "value2"]);
-    document.getElementById("s1").onclick = function () { _wt1Q.push(["trackEvent", { "type": "button", "id": "s1" }]); };
+    document.getElementById("s1").onclick = function () {
+      _wt1Q.push(["trackEvent", { "type": "button", "id": "s1" }]);
+    };
     document.getElementById("s2").onclick = function () { _wt1Q.push(["delSessionParam", "sp1"]); };
     document.getElementById("s3").onclick = function () { _wt1Q.push(["setVisitorParam", "vp2", "vp2val"]); };
     document.getElementById("s4").onclick = function () { _wt1Q.push(["clearVisitorParams"]); };
