@@ -19,9 +19,10 @@ export const kafkaEngine: EngineDescriptor = {
     acks: { type: 'enum', values: ['0', '1', 'all', '-1'], default: '0', origin: 'WT1', description: 'acknowledgement asked of the broker: 0 none (WT1\'s default: an event is counted saved once written to the socket), 1 the leader, all (or -1) every in-sync replica (the sane choice)' },
     retries: { type: 'int', default: 0, min: 0, max: 100, origin: 'WT1', description: 'quick retries of a failed request inside the client; past them the events go back to the buffer and are sent again when the broker answers' },
     linger: { type: 'number', default: 1, min: 0, max: 60_000, origin: 'WT1', description: 'milliseconds to wait for more events before sending a batch that is not full' },
-    'batch.size': { type: 'int', default: 16_384, min: 1, origin: 'WT1', description: 'bytes of messages per produce request, at most (one larger event goes alone)' },
+    'batch.size': { type: 'int', default: 16_384, min: 1, origin: 'WT1', description: 'bytes of messages waiting that make a request go at once, without waiting for linger' },
     'buffer.memory': { type: 'int', default: 4_194_304, min: 1024, origin: 'WT1', description: 'bytes of messages accepted and not yet acknowledged (in flight included); past it new events are dropped and counted' },
     decodeParams: { type: 'bool', default: false, origin: 'WT1', description: 'params as JSON objects (numbers typed) instead of raw query strings' },
+    maxRequestSize: { type: 'int', default: 524_288, min: 1024, origin: 'wt1', description: 'bytes of messages in one produce request, at most (one larger event goes alone); keep it under the broker\'s message.max.bytes' },
     maxInFlight: { type: 'int', default: 1, min: 1, max: 1024, origin: 'wt1', description: 'produce requests awaiting their answer, at most; above 1 a request sent again after a failure lands after later ones, so one visitor\'s events may be out of order' },
     requestTimeout: { type: 'number', default: 30, min: 0.1, origin: 'wt1', description: 'seconds a produce request may wait for its answer before its events are sent again' },
     connectTimeout: { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds the first connection may take at start before the start fails' },
@@ -41,6 +42,7 @@ interface KafkaParams {
   linger: number;
   'batch.size': number;
   'buffer.memory': number;
+  maxRequestSize: number;
   decodeParams: boolean;
   maxInFlight: number;
   requestTimeout: number;
@@ -100,9 +102,9 @@ function refusedForGood(error: unknown): boolean {
  * copy of a message sent again after its acknowledgement was lost.
  *
  * `write` never waits for the broker: it encodes the event into a buffer bounded in bytes
- * (`buffer.memory`) and returns. The buffer goes out in produce requests of up to `batch.size`
- * bytes, after `linger` ms or as soon as a batch is full, at most `maxInFlight` requests awaiting
- * their answer. An event counts as saved once the broker acknowledged it (with `acks=0`, once
+ * (`buffer.memory`) and returns. The buffer goes out in produce requests of up to `maxRequestSize`
+ * bytes, `linger` ms after the first event or as soon as `batch.size` bytes wait, at most
+ * `maxInFlight` requests awaiting their answer. An event counts as saved once the broker acknowledged it (with `acks=0`, once
  * written to the socket). A failed request's events go back to the front and are sent again after
  * a pause that doubles up to `reconnectWait`; meanwhile the buffer fills, and once full `write`
  * throws, so the queue counts new events as failed and the engine counts them `dropped`.
@@ -281,14 +283,17 @@ export class KafkaStorage implements StorageEngine {
     }
   }
 
-  /** Up to batch.size bytes from the buffer (at least one message; a `solo` one alone). */
+  /**
+   * What waits, up to maxRequestSize bytes (at least one message; a `solo` one alone): with one
+   * request in flight, the events that arrived meanwhile all go in the next one.
+   */
   private takeBatch(): Pending[] | undefined {
     if (this.head >= this.buffer.length) return undefined;
     const batch: Pending[] = [];
     let size = 0;
     while (this.head < this.buffer.length) {
       const m = this.buffer[this.head];
-      if (batch.length > 0 && (m.solo || size + m.value.length > this.params['batch.size'])) break;
+      if (batch.length > 0 && (m.solo || size + m.value.length > this.params.maxRequestSize)) break;
       batch.push(m);
       this.head++;
       size += m.value.length;

@@ -109,7 +109,7 @@ test('kafka: decodeParams gives objects with typed numbers, as the NATS engine',
 
 test('kafka: partitioned by visitor: one visitor\'s events in one partition, in order; visitors spread', async () => {
   await broker.createTopic('spread', 4);
-  const engine = engineFor({ 'storage.params.topic': 'spread', 'storage.params.acks': 'all', 'storage.params.batch.size': '2000', 'storage.params.linger': '0' });
+  const engine = engineFor({ 'storage.params.topic': 'spread', 'storage.params.acks': 'all', 'storage.params.maxRequestSize': '2000', 'storage.params.linger': '0' });
   try {
     await engine.open();
     for (let n = 0; n < 10; n++) {
