@@ -124,3 +124,37 @@ test('--workers 2: live, metrics, handlers and flush answer for every worker, an
     removeDir(root);
   }
 });
+
+test('--workers 2: a worker that does not answer is shown as such in /internal/live, and a flush says it did not reach it (503)', async () => {
+  const root = tempDir();
+  const wt1 = await spawnWt1(['--workers', '2'], {
+    env: { WT1_STORAGE__PARAMS__ROOT_DIR: root, WT1_SHUTDOWN_TIMEOUT: '2', WT1_LOG_LEVEL: 'info', WT1_INSTANCE_ID: 'web' },
+  });
+  const stuck = { pid: 0 };
+  try {
+    await waitFor(() => listening(wt1.output()).length === 2, 'two workers listening');
+    stuck.pid = Number(listening(wt1.output()).find((r) => r.slot === 1)?.workerPid);
+    process.kill(stuck.pid, 'SIGSTOP');
+    // Connections handed to the stopped worker hang: ask until the other one answers.
+    const ask = async (path: string, init: RequestInit = {}): Promise<Response> => {
+      for (;;) {
+        try {
+          return await get(`${wt1.url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+        } catch { /* landed on the stopped worker */ }
+      }
+    };
+    const live = (await (await ask('/internal/live')).json()) as Live;
+    assert.deepEqual(live.cluster, { workers: 2, answered: 1 });
+    assert.equal(live.workers[1].answered, false);
+    assert.match(String(live.workers[1].error), /no answer within 5 s/);
+
+    const flush = await ask('/internal/flush', { method: 'POST' });
+    assert.equal(flush.status, 503);
+    assert.equal(flush.headers.get('x-wt1-error'), 'WT1_ERR_CLUSTER_UNAVAILABLE');
+    assert.match(await flush.text(), /the flush did not reach every worker \(w1: no answer within 2 s\); published: \[/);
+  } finally {
+    if (stuck.pid) process.kill(stuck.pid, 'SIGCONT');
+    assert.equal(await stopWt1(wt1), 0, wt1.output().slice(-3000));
+    removeDir(root);
+  }
+});
