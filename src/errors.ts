@@ -23,6 +23,7 @@ export const ERRORS = {
   WT1_ERR_JSON_LIMIT: { status: 413, message: 'JSON document past a limit' },
   WT1_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   WT1_ERR_OVERLOADED: { status: 503, message: 'Overloaded' },
+  WT1_ERR_NOT_DURABLE: { status: 503, message: 'Not stored durably' },
   WT1_ERR_STORAGE_IO: { status: 500, message: 'Storage I/O error' },
   WT1_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   WT1_ERR_CLUSTER_UNAVAILABLE: { status: 503, message: 'A worker did not answer' },

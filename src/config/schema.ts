@@ -30,6 +30,7 @@ export const TOP_LEVEL_KEYS = {
   isolateRequestThread: { type: 'bool', default: false, origin: 'wt1', description: 'Linux, 2+ CPUs: keep one CPU for the request thread alone, the other threads of the process (storage thread, libuv pool, V8 helpers) on the rest; needs taskset (util-linux) and workers=1' },
   flushInterval: { type: 'number', default: 1, min: 0.01, max: 3600, origin: 'wt1', description: 'seconds between flushes of the open file (bounds the loss on a crash)' },
   shutdownTimeout: { type: 'number', default: 10, min: 0.1, max: 3600, origin: 'wt1', description: 'seconds a SIGTERM may take to drain queues and publish files' },
+  ackMode: { type: 'enum', default: 'queued', values: ['queued', 'durable'], origin: 'wt1', description: 'queued: answer once events are queued (fast; a crash loses the queue); durable: answer once they are on disk (fsync, group commit)' },
   storageStallTimeout: { type: 'number', default: 30, min: 0, max: 86400, origin: 'wt1', description: 'seconds a storage engine may hold queued events without finishing any before it is reported stalled (/ready 503, logged, wt1_storage_stalled); 0: never' },
   anonymizeIp: { type: 'bool', default: false, origin: 'wt1', description: 'truncate IPv4 to /24 and IPv6 to /48 before any processor sees it' },
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], origin: 'wt1', description: 'log level' },

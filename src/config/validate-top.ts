@@ -30,6 +30,9 @@ export function validateTopLevel(raw: ReadonlyMap<string, RawValue>, knownKeys: 
   if (top.metricsPort !== 0 && top.metricsPort === top.port) {
     problems.push(`metricsPort: ${String(top.metricsPort)} is also port: give /metrics another port, or 0 to serve it on the main port`);
   }
+  if (top.ackMode === 'durable' && !top.storageThread) {
+    problems.push('ackMode: durable needs storageThread=true (the group commit runs on the storage thread)');
+  }
   if (top.isolateRequestThread && top.workers > 1) {
     problems.push(`isolateRequestThread: true needs workers=1 (workers is ${String(top.workers)}: each worker process would keep the same CPU for itself)`);
   }

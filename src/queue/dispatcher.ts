@@ -38,6 +38,27 @@ export class Dispatcher<P extends QueuedProcessor = QueuedProcessor> {
 
   add(processor: P): void {
     this.processors.push(processor);
+    if (processor.queue.whenDurable) this.durableQueues.push(processor.queue);
+  }
+  private readonly durableQueues: EventQueue[] = [];
+
+  /**
+   * `ackMode=durable`: true once every event admitted so far is on disk in every queue that keeps
+   * them (the storage), false if one may not be (the `events` just admitted are then counted in
+   * `unconfirmed`). Called right after `admit`, it covers those events.
+   */
+  async whenDurable(events: number): Promise<boolean> {
+    const ok = this.durableQueues.length === 1
+      ? await this.durableQueues[0].whenDurable!()
+      : (await Promise.all(this.durableQueues.map((q) => q.whenDurable!()))).every(Boolean);
+    if (!ok) this.unconfirmedEvents += events;
+    return ok;
+  }
+  private unconfirmedEvents = 0;
+
+  /** `ackMode=durable`: events admitted whose sender was answered 503 because they may not be on disk. */
+  get unconfirmed(): number {
+    return this.unconfirmedEvents;
   }
 
   /**

@@ -37,5 +37,10 @@ export interface EventQueue {
   fits(count: number, bytes: number): boolean;
   /** Resolves once every event offered before this call has been processed (written or failed). */
   barrier(): Promise<void>;
+  /**
+   * `ackMode=durable`, queues that keep events on disk: resolves true once every event taken before
+   * the call is on disk, false if one of them may not be (then the sender must not be told 200).
+   */
+  whenDurable?(): Promise<boolean>;
   counters(): QueueCounters;
 }

@@ -51,10 +51,13 @@ export interface Collector {
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
+  const metrics = new Metrics();
   const dispatcher = new Dispatcher<Processor>(logger, config.maxQueueSize, config.maxQueueBytes);
   const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
 
   const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
+  // The group commit runs on the storage thread only: without it nothing would confirm events on disk.
+  if (config.ackMode === 'durable' && !onThread) throw new Wt1Error('WT1_ERR_CONFIG_INVALID', 'ackMode: durable needs the storage thread (storageThread=true, and no injected clock)');
   const engineDescriptor = findEngine(config.storage.engine);
   if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
   /** `isolateRequestThread`: applied at start (engines open, before listening) and for a storage thread restarted after a crash. */
@@ -69,7 +72,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   };
   if (onThread) {
     const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
-    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger, onThreadStarted });
+    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger, onThreadStarted, onSync: (ms, group) => metrics.observeSync(ms, group) });
     dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine: thread, queue: thread });
   } else {
     const engine = createEngine(engineDescriptor, config, { logger, instanceId, now });
@@ -91,7 +94,6 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   });
 
   let stopping: Promise<void> | undefined;
-  const metrics = new Metrics();
   const context: AppContext = {
     config,
     dispatcher,

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { AppContext } from './context.js';
 import { readiness } from './readiness.js';
 import { RequestTiming } from './request-timing.js';
@@ -41,6 +41,9 @@ export class Metrics {
   private context: AppContext | undefined;
   private readonly received: Counter;
   private readonly refused: Counter;
+  private readonly unconfirmed: Counter;
+  private readonly syncSeconds: Histogram;
+  private readonly syncGroup: Histogram;
   private readonly perProcessor: Record<'received' | 'written' | 'dropped' | 'failed', Counter<ProcessorLabels>>;
   private readonly queueDepth: Gauge<ProcessorLabels>;
   private readonly queueCapacity: Gauge<ProcessorLabels>;
@@ -56,6 +59,9 @@ export class Metrics {
     this.info = new Gauge({ name: 'wt1_info', help: 'Always 1; the labels describe this instance.', labelNames: ['instance_id', 'engine', 'version'], registers });
     this.received = new Counter({ name: 'wt1_events_received_total', help: 'Events received (pixel and API), before any queue (WT1 receivedEvents).', registers });
     this.refused = new Counter({ name: 'wt1_events_refused_total', help: 'API events refused whole with 503 because a processor queue could not take their message (never received).', registers });
+    this.unconfirmed = new Counter({ name: 'wt1_events_unconfirmed_total', help: 'ackMode=durable: events taken whose sender was answered 503 WT1_ERR_NOT_DURABLE (write or fsync failed).', registers });
+    this.syncSeconds = new Histogram({ name: 'wt1_durable_sync_seconds', help: 'ackMode=durable: time of each group commit (sync flush + fdatasync) on the storage thread.', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers });
+    this.syncGroup = new Histogram({ name: 'wt1_durable_group_events', help: 'ackMode=durable: events made durable by one sync (group commit).', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers });
     const processorCounter = (what: string, help: string): Counter<ProcessorLabels> =>
       new Counter({ name: `wt1_processor_${what}_total`, help, labelNames: ['processor', 'kind'], registers });
     this.perProcessor = {
@@ -73,6 +79,12 @@ export class Metrics {
       this.namedStats.set(stat, new Counter({ name, help, labelNames: ['processor', 'engine'], registers }));
     }
     this.registry.registerMetric(this.requestTiming as unknown as Metric);
+  }
+
+  /** ackMode=durable: one group commit of the storage thread. */
+  observeSync(ms: number, group: number): void {
+    this.syncSeconds.observe(ms / 1000);
+    this.syncGroup.observe(group);
   }
 
   /** Binds the metrics to the collector they describe (once, at start). */
@@ -106,6 +118,7 @@ export class Metrics {
     const { dispatcher } = ctx;
     setCounter(this.received, {}, dispatcher.received);
     setCounter(this.refused, {}, dispatcher.refused);
+    setCounter(this.unconfirmed, {}, dispatcher.unconfirmed);
     this.queueDepth.reset();
     this.queueCapacity.reset();
     for (const counter of Object.values(this.perProcessor)) counter.reset();

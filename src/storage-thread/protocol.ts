@@ -28,6 +28,17 @@ export interface StorageStatus {
   readonly failed: number;
   readonly stats: Readonly<Record<string, number>>;
   readonly ready: boolean;
+  /** `ackMode=durable` only: the group commit's progress (group-commit.ts). */
+  readonly durable?: DurableStatus;
+}
+
+export interface DurableStatus {
+  /** Events (in order, since the thread started) whose fate is final: on disk, or failed. */
+  readonly synced: number;
+  /** Of those, the ones written whose sync failed (the written ones that failed are in `failed`). */
+  readonly unsafe: number;
+  /** The syncs since the previous status, as pairs: duration in ms, events in the group. */
+  readonly syncs: readonly number[];
 }
 
 /** Storage thread -> request thread. */

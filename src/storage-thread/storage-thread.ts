@@ -6,6 +6,7 @@ import { QueueBound } from '../queue/queue-bound.js';
 import { HIT_ID_PREFIX, itemBytes, type Trackable } from '../event/pixel-hit.js';
 import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
 import type { FlushResult, StorageEngine } from '../storage/engine.js';
+import { DurableAcks } from './durable-acks.js';
 import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
 
 /**
@@ -40,6 +41,13 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   /** Events posted to the current thread, and its last report. */
   private sent = 0;
   private status: StorageStatus = { written: 0, failed: 0, stats: {}, ready: true };
+  /**
+   * `ackMode=durable`: the waiters, and the progress of the threads that came before the current
+   * one (every event they were sent is final: on disk, or lost with them and so unsafe).
+   */
+  private readonly acks: DurableAcks | undefined;
+  private finalBefore = 0;
+  private unsafeBefore = 0;
   /** Totals of threads that came before the current one (after a crash), lost events included. */
   private writtenBefore = 0;
   private failedBefore = 0;
@@ -67,9 +75,12 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
       readonly logger: Logger;
       /** Called when a thread started after a crash has opened its engine (isolateRequestThread). */
       readonly onThreadStarted?: () => void;
+      /** `ackMode=durable`: each sync of the group commit (duration in ms, events in the group). */
+      readonly onSync?: (ms: number, group: number) => void;
     },
   ) {
     this.bound = new QueueBound(capacity, options.config.maxQueueBytes);
+    this.acks = options.config.ackMode === 'durable' ? new DurableAcks() : undefined;
   }
 
   offer(item: Trackable, admitted = false): boolean {
@@ -86,11 +97,17 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
       return false;
     }
     this.bound.take(1, size);
+    this.acks?.take();
     this.batchBytes += size;
     encodeRecord(this.records, item);
     if (++this.batched >= BATCH_EVENTS) this.send();
     else this.sendScheduled ??= setImmediate(this.send);
     return true;
+  }
+
+  /** `ackMode=durable`: true once every event offered so far is on disk, false if one may not be. */
+  whenDurable(): Promise<boolean> {
+    return this.acks ? this.acks.wait() : Promise.resolve(true);
   }
 
   fits(count: number, bytes: number): boolean {
@@ -138,6 +155,9 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
       // No thread took the batch (it died, or a new one was not started yet): those events are lost.
       this.failedBefore += this.batched;
       this.bound.release(this.batched, this.batchBytes);
+      this.finalBefore += this.batched;
+      this.unsafeBefore += this.batched;
+      this.updateAcks();
       this.records = [];
       this.batched = 0;
       this.batchBytes = 0;
@@ -226,8 +246,13 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     if (message.type === 'log') return this.relog(message.line);
     // Events the thread finished since its last report leave the bound.
     this.bound.release(message.written + message.failed - this.status.written - this.status.failed, 0);
-    this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready };
+    this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready, durable: message.durable };
     if (this.inThread.length > 0) this.releaseDoneBatches();
+    if (message.durable) {
+      const syncs = message.durable.syncs;
+      if (this.options.onSync) for (let i = 0; i < syncs.length; i += 2) this.options.onSync(syncs[i], syncs[i + 1]);
+      this.updateAcks();
+    }
     if (message.type !== 'reply') return;
     const call = this.calls.get(message.id);
     this.calls.delete(message.id);
@@ -256,6 +281,10 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   private onExit(worker: Worker, code: number): void {
     if (worker !== this.worker || (this.closing && this.calls.size === 0)) return;
     const lost = this.sent - this.status.written - this.status.failed;
+    // Durable: every event sent to the dead thread is final now; those not synced are unsafe.
+    const synced = this.status.durable?.synced ?? 0;
+    this.finalBefore += this.sent;
+    this.unsafeBefore += this.status.failed + (this.status.durable?.unsafe ?? 0) + this.sent - synced;
     this.writtenBefore += this.status.written;
     this.failedBefore += this.status.failed + lost;
     this.bound.release(lost, 0);
@@ -263,11 +292,16 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     this.sent = 0;
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };
     this.forgetThreadBatches();
+    this.updateAcks();
     for (const call of this.calls.values()) call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
     this.calls.clear();
     const restart = this.opened && !this.closing;
     this.options.logger.error({ exitCode: code, lostEvents: lost }, `the storage thread exited: its queued events are counted as failed${restart ? '; starting a new one' : ''}`);
     if (restart) setTimeout(this.restart, RESTART_DELAY_MS).unref();
+  }
+
+  private updateAcks(): void {
+    this.acks?.update(this.finalBefore + (this.status.durable?.synced ?? 0), this.unsafeBefore + this.status.failed + (this.status.durable?.unsafe ?? 0));
   }
 
   /** Starts a new thread after a crash; if its engine cannot open, that thread ends and this runs again. */

@@ -10,6 +10,7 @@ import { eventFromHit, type HitFields } from '../event/pixel-hit.js';
 import { Wt1Error } from '../errors.js';
 import { createEngine, findEngine } from '../storage/registry.js';
 import { failureLogger } from '../queue/failure-log.js';
+import { GroupCommit } from './group-commit.js';
 import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
 
 const port = parentPort!;
@@ -28,6 +29,15 @@ let failed = 0;
 let engineOpen = false;
 const NOT_OPEN = new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage engine is not open');
 
+// ackMode=durable: the group commit, and the syncs not yet reported.
+let syncs: number[] = [];
+const commit = data.config.ackMode === 'durable'
+  ? new GroupCommit(() => engine.sync!(), (group, ms) => {
+    syncs.push(ms, group);
+    post({ type: 'status', ...status() });
+  })
+  : undefined;
+
 const status = (): StorageStatus => {
   let ready: boolean;
   try {
@@ -35,7 +45,10 @@ const status = (): StorageStatus => {
   } catch {
     ready = false;
   }
-  return { written, failed, stats: engine.stats(), ready };
+  if (commit === undefined) return { written, failed, stats: engine.stats(), ready };
+  const durable = { synced: commit.synced, unsafe: commit.unsafe, syncs };
+  syncs = [];
+  return { written, failed, stats: engine.stats(), ready, durable };
 };
 
 function onFailure(error: unknown): void {
@@ -68,6 +81,7 @@ async function writeBatch(records: readonly unknown[]): Promise<void> {
       onFailure(error);
     }
   }
+  commit?.advance(written + failed);
   post({ type: 'status', ...status() });
 }
 
@@ -76,6 +90,7 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
   let error: ThreadError | undefined;
   try {
     if (method === 'open') {
+      if (commit && engine.sync === undefined) throw new Wt1Error('WT1_ERR_CONFIG_INVALID', `ackMode: durable is not available with the ${data.config.storage.engine} engine`);
       await engine.open();
       engineOpen = true;
     } else if (method === 'flush') value = await engine.flush();
@@ -83,6 +98,7 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
       clearInterval(statusTimer);
       engineOpen = false;
       await engine.close();
+      commit?.settleAll(written + failed); // closed files are synced before their close
     }
     // 'barrier': every message before it has been handled, nothing to do.
   } catch (e) {

@@ -19,6 +19,12 @@ export interface StorageEngine {
   close(): Promise<void>;
   /** Counters shown in /internal/live and /metrics (e.g. createdFiles, savedEventsGZippedSize). */
   stats(): Readonly<Record<string, number>>;
+  /**
+   * `ackMode=durable`: resolves once every event written so far is on this machine's disk (fs: sync
+   * flush then fdatasync of the log file). Called by the group commit, never concurrently with
+   * itself; writes may go on meanwhile. An engine without it gets the write-ahead spool instead.
+   */
+  sync?(): Promise<void>;
   /** False while the engine cannot accept events (e.g. spool full, broker away past its buffer). */
   ready?(): boolean;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { ParamsOf, SpecTable } from '../config/spec.js';
-import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions, syncDir } from './rotating-log.js';
 import { publishedName, safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
 import { createFolder, makeDir } from '../util/make-dir.js';
@@ -59,6 +59,11 @@ export class FsStorage implements StorageEngine {
     return this.log.write(event);
   }
 
+  /** ackMode=durable: every event written so far is on disk once this resolves (group commit calls it). */
+  sync(): Promise<void> {
+    return this.log.sync();
+  }
+
   async flush(): Promise<FlushResult> {
     const name = await this.log.rotate();
     return { published: name ? [name] : [] };
@@ -107,6 +112,9 @@ export class FsStorage implements StorageEngine {
         throw e;
       }
       this.lastPublished = { second, n };
+      // Durable: the published name is on disk before the temporary one goes (recovery skips a
+      // temporary file that is still linked under its final name: nothing is published twice).
+      if (this.context.config.ackMode === 'durable') await syncDir(path.dirname(final));
       await rm(tmpPath);
       return final;
     }

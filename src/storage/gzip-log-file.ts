@@ -38,12 +38,20 @@ export class GzipLogFile {
    * `handle`: the file already opened by the caller, so that a failed open is known before any line
    * is taken; without one the stream opens `path` itself and an open error shows on the next write.
    */
-  constructor(readonly path: string, header: string, readonly openedAt: number, level = DEFAULT_GZIP_LEVEL, handle?: FileHandle) {
+  constructor(
+    readonly path: string,
+    header: string,
+    readonly openedAt: number,
+    level = DEFAULT_GZIP_LEVEL,
+    private readonly handle?: FileHandle,
+    /** `ackMode=durable`: `finish` syncs the file to disk before closing it. */
+    durable = false,
+  ) {
     // A deep input buffer: gzip compresses on the thread pool while the queue keeps formatting
     // lines; the queue waits only when gzip is a megabyte behind (the default 16 KiB would make
     // every 64 KiB chunk wait).
     this.gzip = createGzip({ level, highWaterMark: 1024 * 1024 } as ZlibOptions);
-    this.out = createWriteStream(path, handle ? { fd: handle } : { flags: 'wx' });
+    this.out = createWriteStream(path, handle ? { fd: handle, flush: durable } : { flags: 'wx', flush: durable });
     this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
     this.gzip.pipe(this.out);
     // A failure on either side ends both (a pipe does neither): finish() waits for the file's
@@ -168,6 +176,21 @@ export class GzipLogFile {
     if (this.failure) throw this.failure;
     this.flushedInput = input;
     this.durable = lines;
+  }
+
+  /**
+   * `ackMode=durable`: everything written so far is on disk when this resolves (sync flush, then
+   * fdatasync of the file). Lines written while it runs may or may not be included.
+   */
+  async sync(): Promise<void> {
+    await this.syncFlush();
+    if (this.handle === undefined) throw new Error('sync needs the file handle');
+    try {
+      await this.handle.datasync();
+    } catch (error) {
+      this.failure ??= error as Error;
+      throw error;
+    }
   }
 
   /** The first write or stream error, if any: the file can take no more lines. */

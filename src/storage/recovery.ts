@@ -94,6 +94,13 @@ export async function recoverLeftovers(
       continue; // another process took it
     }
     try {
+      // Still linked under its final name: the writer died between publishing (link) and removing
+      // the temporary name. It is published already; publishing it again would duplicate it.
+      if ((await stat(claimed)).nlink > 1) {
+        await rm(claimed);
+        logger.warn({ file }, 'a leftover file was already published; its temporary name is removed');
+        continue;
+      }
       results.push(await recoverOne(claimed, file, workDir, publish));
     } catch (error) {
       logger.error({ err: error, file }, 'could not recover a leftover file; it is kept as is');
@@ -126,10 +133,13 @@ async function recoverOne(
   const mtime = (await stat(claimed)).mtimeMs;
   const tmp = path.join(workDir, temporaryName(mtime));
   await makeDir(path.dirname(tmp));
-  const rewritten = new GzipLogFile(tmp, header, mtime);
+  // Synced before its close: the claimed file is removed next, this copy must be on disk by then.
+  const rewritten = new GzipLogFile(tmp, header, mtime, undefined, undefined, true);
   await rewritten.write(body);
   const closed = await rewritten.finish();
-  const publishedAs = await publish(tmp, lines, closed.inputBytes, closed.gzippedBytes, mtime);
+  // The claimed file goes before the rewritten one is published: a crash in between leaves only
+  // the rewritten one (a temporary file of a dead writer, recovered once at the next start).
   await rm(claimed, { force: true });
+  const publishedAs = await publish(tmp, lines, closed.inputBytes, closed.gzippedBytes, mtime);
   return { from: original, lines, droppedTailBytes, publishedAs };
 }

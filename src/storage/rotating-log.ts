@@ -35,6 +35,8 @@ export interface RotationOptions {
   readonly flushInterval: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /** `ackMode=durable`: files are synced to disk (`sync`, and before they are closed), new folder entries too. */
+  readonly durable?: boolean;
   /** Publishes a closed file (rename into place, or hand to the uploader); returns its final name. */
   readonly publish: (file: ClosedLogFile) => Promise<string>;
 }
@@ -53,6 +55,7 @@ export function rotationOptions(
     newFileTriggerInterval: triggers.newFileTriggerInterval,
     gzipLevel: triggers.gzipLevel,
     flushInterval: context.config.flushInterval,
+    durable: context.config.ackMode === 'durable',
     now: context.now,
     logger: context.logger,
     publish,
@@ -137,6 +140,30 @@ export class RotatingLog {
     return pending;
   }
 
+  /**
+   * `ackMode=durable`: resolves once every line written before the call is on disk (fdatasync): the
+   * open file is sync-flushed and synced, files being closed are synced before their close.
+   */
+  async sync(): Promise<void> {
+    const file = this.current;
+    const rotations = this.rotating;
+    if (file && file.dirty) {
+      const done = file.sync();
+      this.syncing = { file, done };
+      try {
+        await done;
+      } catch (error) {
+        this.failing = true;
+        throw error;
+      } finally {
+        if (this.syncing?.done === done) this.syncing = undefined;
+      }
+    }
+    await rotations;
+  }
+  /** The sync in progress: a rotation waits for it before closing that file. */
+  private syncing: { file: GzipLogFile; done: Promise<void> } | undefined;
+
   /** Starts closing the open file without waiting for it: the next event goes to a new file at once. */
   private rotateInBackground(): void {
     this.rotate().catch((error: unknown) => {
@@ -188,6 +215,7 @@ export class RotatingLog {
   private async finishAndPublish(file: GzipLogFile): Promise<string | undefined> {
     let closed: ClosedLogFile;
     try {
+      if (this.syncing?.file === file) await this.syncing.done.catch(() => {});
       closed = await file.finish();
     } catch (error) {
       this.failing = true;
@@ -235,7 +263,9 @@ export class RotatingLog {
       this.failing = true;
       throw error;
     }
-    this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel, handle);
+    // Durable: the new file's name must survive a crash too, not only its bytes.
+    if (this.options.durable) await syncDir(path.dirname(full));
+    this.current = new GzipLogFile(full, this.header, now, this.options.gzipLevel, handle, this.options.durable);
   }
 
   /**
@@ -310,4 +340,14 @@ export class RotatingLog {
     }
   }
   private checking = false;
+}
+
+/** fsync of a folder: the names created or linked in it are on disk (ackMode=durable). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -25,6 +25,7 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
   const api = ctx.config.api;
   const cors = corsPolicy({ origins: api.corsOrigins, methods: 'POST, OPTIONS', headers: 'Content-Type, Content-Encoding' });
   const budget = new BodyBudget(api.maxInFlightBytes);
+  const durable = ctx.config.ackMode === 'durable';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Held until the events are queued: the body, its gunzipped bytes and the parsed JSON live until then.
@@ -40,6 +41,10 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
       // Whole or not at all: a sender told 503 retries the message, so no event of it may be kept.
       if (!ctx.dispatcher.admit(events)) {
         throw new Wt1Error('WT1_ERR_OVERLOADED', 'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was queued, retry later');
+      }
+      // ackMode=durable: answered only once the events are on disk.
+      if (durable && !(await ctx.dispatcher.whenDurable(events.length))) {
+        throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the events could not be confirmed on disk; retry later', { headers: { 'Retry-After': '1' } });
       }
       sendJson(res, 200, { accepted: events.length }, cors.headersFor(req.headers.origin));
     } finally {

@@ -17,16 +17,34 @@ const PIXEL_CORS = corsPolicy({ origins: ['*'], methods: 'GET, POST' });
 /**
  * GET /public/p.gif?... and POST /public/p.gif (form body): answer the GIF at once, then enqueue
  * the hit as captured; it is parsed into an event off the request path (src/event/pixel-hit.ts).
- * Nothing here waits for storage.
+ * Nothing here waits for storage, except with ackMode=durable: then the GIF goes once the hit is
+ * on disk, and a full queue or a failed write answers 503.
  */
 export function pixelRoutes(ctx: AppContext): Route[] {
   const maxBodySize = ctx.config.pixel.maxBodySize;
-  const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void => {
+  const durable = ctx.config.ackMode === 'durable';
+  const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void | Promise<void> => {
     const globalVisitorId = ctx.globalVisitorId(req, res, queryStrings);
+    if (durable) {
+      const h = req.headers;
+      return trackDurably(res, new PixelHit(queryStrings, ctx.now(), clientAddressOf(ctx, req), h.referer, h['user-agent'], globalVisitorId, nextHitSeq()));
+    }
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
     const h = req.headers;
     ctx.dispatcher.track(new PixelHit(queryStrings, ctx.now(), clientAddressOf(ctx, req), h.referer, h['user-agent'], globalVisitorId, nextHitSeq()));
+  };
+
+  /** ackMode=durable: the GIF only once the hit is on disk; 503 (the hit not kept) when full or failing. */
+  const trackDurably = async (res: ServerResponse, hit: PixelHit): Promise<void> => {
+    if (!ctx.dispatcher.admit([hit])) {
+      throw new Wt1Error('WT1_ERR_OVERLOADED', 'the storage queue is full (maxQueueSize or maxQueueBytes): the hit was not kept');
+    }
+    if (!(await ctx.dispatcher.whenDurable(1))) {
+      throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the hit could not be confirmed on disk', { headers: { 'Retry-After': '1' } });
+    }
+    res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
+    res.end(TRANSPARENT_GIF_TEXT, 'latin1');
   };
 
   const trackPost = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
@@ -35,7 +53,7 @@ export function pixelRoutes(ctx: AppContext): Route[] {
       throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `the pixel accepts application/x-www-form-urlencoded or text/plain bodies, not ${type}`);
     }
     const body = await readBody(req, maxBodySize, ctx.config.api.bodyTimeout * 1000);
-    track(req, res, [route.query, body.toString('utf8')]);
+    await track(req, res, [route.query, body.toString('utf8')]);
   };
 
   const pixel = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void | Promise<void> => {

@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
+import { readAllRows, temporaryFiles } from '../helpers/files.js';
+import { freePort, spawnWt1, stopWt1 } from '../helpers/process.js';
+import { readTornGzip } from '../../src/storage/recovery.js';
+
+test('ackMode=durable: a pixel hit (GET, POST) and an API message are answered once their lines are in the open file on disk', async () => {
+  // No rotation and no periodic flush during the test: only the group commit can put lines on disk.
+  const server = await startTestServer({ ackMode: 'durable', flushInterval: 3600, 'storage.params.newFileTriggerInterval': 0 });
+  try {
+    const get = await fetch(`${server.url}/public/p.gif?n=get`);
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get('content-type'), 'image/gif');
+    const post = await fetch(`${server.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'n=post' });
+    assert.equal(post.status, 200);
+    const api = await fetch(`${server.url}/public/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [{ type: 'e', params: 'n=api1' }, { type: 'e', params: 'n=api2' }] }) });
+    assert.equal(api.status, 200);
+    assert.deepEqual(await api.json(), { accepted: 2 });
+    // Read from disk as they are: no flush, no close.
+    const open = temporaryFiles(server.root);
+    assert.equal(open.length, 1, 'one open file');
+    const text = (await readTornGzip(open[0])).toString('utf8');
+    for (const n of ['n=get', 'n=post', 'n=api1', 'n=api2']) assert.ok(text.includes(n), `${n} on disk before any flush:\n${text}`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const syncs = Number(/^wt1_durable_sync_seconds_count (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(syncs >= 1 && syncs <= 4, `one sync per answer at most here: ${syncs}`);
+    assert.match(metrics, /^wt1_durable_group_events_sum 4$/m);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readAllRows(server.root).length, 4, 'each once');
+  removeDir(server.root);
+});
+
+test('ackMode=durable: a full storage queue answers 503 Retry-After to the pixel too (the hit is not kept)', async () => {
+  const server = await startTestServer({ ackMode: 'durable', maxQueueSize: 1 });
+  try {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${server.url}/public/p.gif?n=${i}`).then(async (r) => ({ status: r.status, code: r.headers.get('x-wt1-error'), retry: r.headers.get('retry-after'), n: i, body: await r.arrayBuffer() }))));
+    const ok = answers.filter((a) => a.status === 200).map((a) => `n=${a.n}`);
+    const refused = answers.filter((a) => a.status === 503);
+    assert.equal(ok.length + refused.length, 40);
+    assert.ok(ok.length >= 1);
+    for (const r of refused) assert.deepEqual([r.code, r.retry], ['WT1_ERR_OVERLOADED', '1']);
+    await server.stop();
+    const rows = readAllRows(server.root).map((r) => r.event_params);
+    assert.deepEqual(rows.sort(), ok.sort(), 'exactly the hits answered 200 are written');
+  } finally {
+    await server.stop();
+  }
+  removeDir(server.root);
+});
+
+/** Sends hits and API messages as fast as `concurrency` loops allow, remembering the acknowledged ids. */
+async function load(url: string, acked: Set<string>, stop: { now: boolean }, concurrency: number): Promise<void> {
+  let next = 0;
+  const loop = async (): Promise<void> => {
+    while (!stop.now) {
+      const id = next++;
+      const kind = id % 3;
+      try {
+        let res: Response;
+        if (kind === 0) res = await fetch(`${url}/public/p.gif?id=g${id}`);
+        else if (kind === 1) res = await fetch(`${url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: `id=p${id}` });
+        else res = await fetch(`${url}/public/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [{ type: 'e', params: `id=a${id}x` }, { type: 'e', params: `id=a${id}y` }] }) });
+        await res.arrayBuffer();
+        if (res.status === 200) {
+          if (kind === 0) acked.add(`g${id}`);
+          else if (kind === 1) acked.add(`p${id}`);
+          else { acked.add(`a${id}x`); acked.add(`a${id}y`); }
+        }
+      } catch {
+        // the process was killed: this one was not acknowledged
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+}
+
+test('ackMode=durable: after kill -9 under load, the next start has every acknowledged hit and API event in the files, each exactly once', async () => {
+  const dir = tempDir();
+  const data = path.join(dir, 'data');
+  // Small files: rotations (close, publish) happen under load too, so a kill can land in one.
+  const env = { WT1_STORAGE__PARAMS__ROOT_DIR: data, WT1_ACK_MODE: 'durable', WT1_LOG_LEVEL: 'warn', WT1_STORAGE__PARAMS__NEW_FILE_TRIGGER_SIZE: '20000' };
+  const port = await freePort();
+  const first = await spawnWt1([], { port, env });
+  const acked = new Set<string>();
+  const stop = { now: false };
+  const sending = load(first.url, acked, stop, 16);
+  // Kill once a good number of events were acknowledged (a count, not a time).
+  while (acked.size < 1500) await new Promise((r) => setTimeout(r, 20));
+  first.child.kill('SIGKILL');
+  assert.equal(await first.exited, 'SIGKILL');
+  stop.now = true;
+  await sending;
+  const second = await spawnWt1([], { port, env });
+  assert.equal(await stopWt1(second), 0, second.output());
+  const rows = readAllRows(data);
+  const ids = rows.map((r) => /(?:^|&)id=([gpa]\d+[xy]?)/.exec(r.event_params ?? '')?.[1] ?? `? ${r.event_params}`);
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const duplicates = [...counts].filter(([, n]) => n > 1);
+  assert.deepEqual(duplicates, [], 'no line twice');
+  const missing = [...acked].filter((id) => !counts.has(id));
+  assert.deepEqual(missing, [], `every acknowledged event is in the files (${acked.size} acknowledged, ${rows.length} lines)`);
+  assert.ok([...counts.keys()].some((id) => id.startsWith('p')) && [...counts.keys()].some((id) => id.startsWith('a')));
+  removeDir(dir);
+});
