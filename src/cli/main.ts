@@ -27,6 +27,11 @@ function printable(text: string): string {
 
 /** Runs the CLI; resolves with the process exit code. Errors are printed as one clear line each. */
 export async function runCli(argv: string[]): Promise<number> {
+  // Under Node 20 the AWS SDK warns on stderr at each start that its releases after January 2027
+  // need Node 22: wt1 pins its SDK version (package-lock.json), so that notice is for wt1's
+  // maintainers, not for operators (and it would be the only line on `wt1 cat`'s stderr). Decided
+  // here, by the program that owns the process, not by a library function. Set it to false to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [command, ...rest] = argv;
   try {
     if (command === '--version' || command === '-v') {

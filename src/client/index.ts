@@ -3,4 +3,4 @@ export { createClient, endpointOf, type ClientOptions, type ClientStats, type Id
 export type { ClientLogger } from './logger.js';
 export type { Params } from './params.js';
 export { encodeParams } from './params.js';
-export { backoffDelay } from './backoff.js';
+export { backoffDelay } from '../util/backoff.js';

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../util/backoff.js';
 import type { ClientLogger } from './logger.js';
 
 const gzip = promisify(gzipCallback);

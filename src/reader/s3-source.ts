@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { s3ClientConfig, type S3Connection } from '../storage/s3.js';
+import { s3ClientConfig, type S3Connection } from '../storage/s3-client.js';
 import { isPublishedLogName, timeFromPath } from '../logfile/naming.js';
 import type { LogFileRef, LogSource } from './source.js';
 

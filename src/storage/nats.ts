@@ -8,6 +8,8 @@ import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
+import { RingBuffer } from '../util/ring-buffer.js';
+import { backoffDelay } from '../util/backoff.js';
 
 /** `storage.params.*` of the NATS JetStream engine; the params it receives are typed from this table. */
 const NATS_PARAMS = {
@@ -57,28 +59,6 @@ interface PubAckReply {
   error?: { code: number; err_code?: number; description?: string };
 }
 
-/** A FIFO with cheap shift and unshift (retries go back to the front). */
-class Deque<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-  get length(): number { return this.items.length - this.head; }
-  push(x: T): void { this.items.push(x); }
-  unshift(x: T): void {
-    if (this.head > 0) this.items[--this.head] = x;
-    else this.items.unshift(x);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-}
-
 /** Thrown by `write` while the buffer is full: the queue counts the event as failed. */
 const BUFFER_FULL = new Wt1Error('WT1_ERR_ENGINE_BUFFER_FULL', 'the NATS engine buffer (maxBufferedEvents) is full; event dropped');
 
@@ -114,7 +94,7 @@ class PublishError extends Error {
 export class NatsStorage implements StorageEngine {
   private nc: NatsConnection | undefined;
   private replyPrefix = '';
-  private readonly buffer = new Deque<Message>();
+  private readonly buffer = new RingBuffer<Message>(1024);
   /** Published messages awaiting their acknowledgement, by reply token (insertion = send order). */
   private readonly awaiting = new Map<string, Sent>();
   private nextToken = 0;
@@ -207,7 +187,7 @@ export class NatsStorage implements StorageEngine {
     if (left > 0) {
       this.counters.lost += left;
       this.context.logger.error({ lost: left }, 'NATS engine closed with unacknowledged events; they are lost');
-      while (this.buffer.shift()) { /* drop */ }
+      this.buffer.clear();
       this.awaiting.clear();
     }
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
@@ -275,7 +255,7 @@ export class NatsStorage implements StorageEngine {
   }
 
   private publishBuffered(nc: NatsConnection): void {
-    const now = Date.now();
+    const now = this.context.now();
     while (!this.paused && this.awaiting.size < this.params.maxInFlight) {
       const message = this.buffer.shift();
       if (!message) break;
@@ -327,7 +307,7 @@ export class NatsStorage implements StorageEngine {
   /** Messages unacknowledged after publishTimeout are published again (oldest first: the map keeps send order). */
   private sweep(): void {
     if (this.closed || this.awaiting.size === 0) return;
-    const limit = Date.now() - this.params.publishTimeout * 1000;
+    const limit = this.context.now() - this.params.publishTimeout * 1000;
     const late: Message[] = [];
     for (const [token, sent] of this.awaiting) {
       if (sent.sentAt > limit) break;
@@ -345,7 +325,7 @@ export class NatsStorage implements StorageEngine {
   /** Counts a failed attempt; a retryable message goes back to the front and publishing pauses a little. */
   private onPublishError(message: Message | undefined, error: unknown, permanent: boolean): void {
     this.counters.publishErrors++;
-    if (this.failures.fail()) {
+    if (this.failures.fail(this.context.now())) {
       this.context.logger.warn({ err: error, pending: this.buffer.length + this.awaiting.size + (message ? 1 : 0) }, permanent
         ? 'NATS refused a message; it is lost'
         : 'NATS publish failed; the message is published again');
@@ -358,7 +338,7 @@ export class NatsStorage implements StorageEngine {
       this.counters.retries++;
       this.buffer.unshift(message);
     }
-    this.pauseFor(Math.min(this.params.reconnectWait * 1000, 50 * 2 ** Math.min(10, this.failures.inARow - 1)));
+    this.pauseFor(backoffDelay(this.failures.inARow, { initialDelay: 50, maxDelay: this.params.reconnectWait * 1000, jitter: false }));
   }
 
   private pauseFor(ms: number): void {
