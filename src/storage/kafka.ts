@@ -235,7 +235,10 @@ export class KafkaStorage implements StorageEngine {
     }
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    await this.producer?.close().catch(() => undefined);
+    // The client may wait for a connection to a broker that is gone: the shutdown does not.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.producer?.close().catch(() => undefined), new Promise((r) => { timer = setTimeout(r, 2000); })]);
+    clearTimeout(timer);
   }
 
   ready(): boolean {
@@ -390,10 +393,7 @@ export class KafkaStorage implements StorageEngine {
 /** The innermost message of the client's nested errors (e.g. "connect ECONNREFUSED 127.0.0.1:9092"). */
 function describe(error: unknown): string {
   let e = error as { message?: string; errors?: unknown[]; cause?: unknown } | undefined;
-  const parts: string[] = [];
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.message) parts.push(e.message);
-    e = (e.errors?.[e.errors.length - 1] ?? e.cause) as typeof e;
-  }
-  return parts.length > 0 ? parts[parts.length - 1] : String(error);
+  let last = String(error);
+  for (let depth = 0; e && depth < 5; depth++, e = (e.errors?.[e.errors.length - 1] ?? e.cause) as typeof e) if (e.message) last = e.message;
+  return last;
 }

@@ -107,6 +107,20 @@ test('kafka: decodeParams gives objects with typed numbers, as the NATS engine',
   }
 });
 
+test('kafka: acks=0 (WT1\'s default) still delivers; saved then means written to the socket', async () => {
+  const engine = engineFor({ 'storage.params.topic': 'noack' });
+  try {
+    await engine.open();
+    for (let i = 0; i < 5; i++) engine.write(sampleEvent({ visitorId: `n${i}` }));
+    await engine.flush();
+    assert.equal(engine.stats().savedEvents, 5);
+    await waitFor('the 5 messages on the topic', async () => (await broker.readTopic('noack').catch(() => [])).length === 5);
+    assert.deepEqual((await broker.readTopic('noack')).map((r) => r.key).sort(), ['n0', 'n1', 'n2', 'n3', 'n4']);
+  } finally {
+    await engine.close();
+  }
+});
+
 test('kafka: partitioned by visitor: one visitor\'s events in one partition, in order; visitors spread', async () => {
   await broker.createTopic('spread', 4);
   const engine = engineFor({ 'storage.params.topic': 'spread', 'storage.params.acks': 'all', 'storage.params.maxRequestSize': '2000', 'storage.params.linger': '0' });
