@@ -7,6 +7,7 @@ import { envEntries, envNameOf } from './env.js';
 import { validateTopLevel } from './validate-top.js';
 import { INLINED_KEYS, validateStorage } from './validate-storage.js';
 import { validateHandlers } from './validate-handlers.js';
+import { inputKeyNames, validateInputs } from './validate-inputs.js';
 
 export { readConfigFile } from './file.js';
 export { configFromEnv } from './env.js';
@@ -28,6 +29,7 @@ export function knownKeyNames(plugins: Plugins): string[] {
   const keys = Object.keys(TOP_LEVEL_KEYS);
   for (const e of plugins.engines) for (const p of Object.keys(e.params)) keys.push(`storage.params.${p}`);
   for (const k of INLINED_KEYS) keys.push(`storage.params.${k}`);
+  keys.push(...inputKeyNames(plugins));
   return [...new Set(keys)];
 }
 
@@ -62,9 +64,10 @@ export function validateConfig(raw: ReadonlyMap<string, RawValue>, plugins: Plug
   const top = validateTopLevel(raw, known, problems);
   const { storage, inlined } = validateStorage(raw, String(top['storage.class']).trim(), plugins, problems);
   const handlers = validateHandlers(raw, plugins, problems);
+  const inputSites = validateInputs(raw, top.inputs, plugins, problems);
   if (problems.length > 0) throw new ConfigError(origins ? problems.map((p) => withOrigin(p, origins)) : problems);
 
-  const config: Record<string, unknown> = { storage, handlers: Object.freeze(handlers) };
+  const config: Record<string, unknown> = { storage, handlers: Object.freeze(handlers), inputSites };
   for (const [key, value] of Object.entries({ ...top, ...inlined })) {
     const dot = key.indexOf('.');
     const frozen = Array.isArray(value) ? Object.freeze([...value]) : value;

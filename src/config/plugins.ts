@@ -23,6 +23,13 @@ export interface HandlerSpec {
   validate?(params: Readonly<Record<string, unknown>>, rawParams: Readonly<Record<string, string>>): string[];
 }
 
+/** What the config loader needs to know of a tracker input: its name and the key of its allow-list of sites. */
+export interface InputSpec {
+  readonly name: string;
+  /** `inputs.NAME.<sitesKey>`, e.g. `writeKeys`, `domains`. */
+  readonly sitesKey: string;
+}
+
 /**
  * The registries a config is validated against, passed in by whoever composes wt1 (the CLI, or a
  * program embedding it with its own handlers): nothing global, nothing to register beforehand.
@@ -30,6 +37,8 @@ export interface HandlerSpec {
 export interface Plugins {
   readonly engines: readonly EngineSpec[];
   readonly handlers: readonly HandlerSpec[];
+  /** Tracker inputs (src/inputs/); none: only `inputs=all|none` is accepted. */
+  readonly inputs?: readonly InputSpec[];
   /** WT1 class names deliberately not provided, with what to use instead. */
   readonly unsupportedEngines?: Readonly<Record<string, string>>;
   /** Column names of the log-file format, which inlined param names must not take. */

@@ -50,6 +50,8 @@ export const TOP_LEVEL_KEYS = {
   'api.maxValues': { type: 'int', default: 200_000, min: 1, origin: 'wt1', description: 'most members and elements in a whole JSON body, checked before parsing' },
   'api.bodyTimeout': { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds a client may take to send a request body' },
   'api.corsOrigins': { type: 'list', default: ['*'], origin: 'wt1', description: 'origins allowed to call /public/events from a browser (* for any)' },
+  inputs: { type: 'list', default: ['all'], origin: 'wt1', description: 'tracker wire formats accepted besides the pixel and /public/events (docs/inputs.md): all, none, or a comma list of their names' },
+  visitorIdSalt: { type: 'string', default: '', origin: 'wt1', description: 'secret salting the daily visitor hash of cookieless trackers (Plausible, Umami); set the same on every instance (default: random per process)' },
 } as const satisfies SpecTable;
 
 /** The top-level keys as validated values, flat (`'api.maxEvents': number`). */
@@ -71,6 +73,8 @@ type Nested<T> = {
 export type Config = Plain<TopLevelValues> & Nested<TopLevelValues> & {
   readonly storage: StorageConfig;
   readonly handlers: readonly HandlerConfig[];
+  /** The tracker inputs enabled (`inputs` with `all` / `none` resolved), and each one's allow-list of sites (`inputs.NAME.KEY`; empty: any). */
+  readonly inputSites: Readonly<Record<string, readonly string[]>>;
 };
 
 export interface StorageConfig {

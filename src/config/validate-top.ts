@@ -5,8 +5,8 @@ import { TrustedProxies } from '../event/client-address.js';
 
 export type TopLevelValues = ParamsOf<typeof TOP_LEVEL_KEYS>;
 
-/** Keys of other namespaces (`storage.params.*`, `handler.*`), checked by their own validators. */
-const OTHER_NAMESPACES = /^(storage\.params|handler)\./;
+/** Keys of other namespaces (`storage.params.*`, `handler.*`, `inputs.*`), checked by their own validators. */
+const OTHER_NAMESPACES = /^(storage\.params|handler|inputs)\./;
 
 /**
  * The top-level keys: converted by their spec, unknown ones refused with the nearest known key

@@ -5,6 +5,7 @@ import type { RawValue } from '../config/spec.js';
 import { ENGINES, UNSUPPORTED_WT1_ENGINES } from '../storage/registry.js';
 import { BASE_COLUMNS } from '../logfile/line-format.js';
 import { HANDLERS } from '../handlers/registry.js';
+import { INPUTS } from '../inputs/registry.js';
 
 /**
  * What wt1 ships, as the registries the config is validated against. config/ sits below the
@@ -13,6 +14,7 @@ import { HANDLERS } from '../handlers/registry.js';
 export const BUILTIN_PLUGINS = Object.freeze({
   engines: ENGINES,
   handlers: HANDLERS,
+  inputs: INPUTS,
   unsupportedEngines: UNSUPPORTED_WT1_ENGINES,
   reservedColumns: Object.freeze([...BASE_COLUMNS, 'global_visitor_id']),
 }) satisfies Plugins;

@@ -11,6 +11,7 @@ import { handlersRoutes } from './handlers.js';
 import { livePageRoutes } from './live-page.js';
 import { metricsRoutes } from './metrics.js';
 import { readyRoutes } from './ready.js';
+import { inputRoutes } from './inputs.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(ctx: AppContext) => readonly Route[]> = [
@@ -25,6 +26,7 @@ export const ROUTES: ReadonlyArray<(ctx: AppContext) => readonly Route[]> = [
   livePageRoutes,
   metricsRoutes,
   readyRoutes,
+  inputRoutes,
 ];
 
 /** The routes of a collector, declared (src/server/router.ts). */

@@ -1,0 +1,15 @@
+import type { Input } from './input.js';
+import { segment } from './segment.js';
+import { rudderstack } from './rudderstack.js';
+import { plausible } from './plausible.js';
+
+/** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
+export const INPUTS: readonly Input[] = [
+  segment,
+  rudderstack,
+  plausible,
+];
+
+export function findInput(name: string): Input | undefined {
+  return INPUTS.find((i) => i.name === name);
+}

@@ -1,0 +1,172 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter } from 'prom-client';
+import type { AppContext } from '../context.js';
+import { clientAddressOf } from '../context.js';
+import type { Route, RouteRequest } from '../router.js';
+import type { CorsPolicy } from '../cors.js';
+import { mediaType, readBody } from '../body.js';
+import { readGunzippedBody } from '../gunzip-body.js';
+import { BodyBudget, type BodyReservation } from '../body-budget.js';
+import { sendJson, sendText } from '../respond.js';
+import { Wt1Error } from '../../errors.js';
+import { headerText } from '../../event/pixel-hit.js';
+import { findInput } from '../../inputs/registry.js';
+import type { Input, InputAnswer, InputContext, InputLimits, InputRequest } from '../../inputs/input.js';
+import { VisitorHash } from '../../inputs/visitor-hash.js';
+
+/**
+ * The one ingest path of every tracker input (src/inputs/): media type, body reading (the `api.*`
+ * limits, gzip, the shared in-flight budget), CORS, all-or-nothing admission into the queues (503
+ * when they cannot take the whole request: trackers retry on 5xx) and refusals that name the
+ * input. Each input only parses. Routes are declared per endpoint (methods, body limit, CORS).
+ */
+export function inputRoutes(ctx: AppContext): Route[] {
+  const registers = [ctx.metrics.registry];
+  const requests = new Counter({ name: 'wt1_input_requests_total', help: 'Requests to a tracker input, by outcome: accepted, refused (4xx) or overloaded (503).', labelNames: ['input', 'outcome'], registers });
+  const eventsIn = new Counter({ name: 'wt1_input_events_total', help: 'Events a tracker input accepted into the queues.', labelNames: ['input'], registers });
+  const ignoredIn = new Counter({ name: 'wt1_input_ignored_total', help: 'Messages a tracker input answered but knowingly did not store (e.g. analytics.js telemetry on /v1/m).', labelNames: ['input'], registers });
+  const api = ctx.config.api;
+  const budget = new BodyBudget(api.maxInFlightBytes);
+  const hash = new VisitorHash(ctx.config.visitorIdSalt);
+  const limits: InputLimits = {
+    maxEvents: api.maxEvents, maxFieldLength: api.maxFieldLength,
+    maxDepth: api.maxDepth, maxKeys: api.maxKeys, maxArrayLength: api.maxArrayLength, maxValues: api.maxValues,
+  };
+  const routes: Route[] = [];
+
+  for (const [name, sites] of Object.entries(ctx.config.inputSites)) {
+    const input = findInput(name);
+    if (!input) continue;
+    const accepted = requests.labels(name, 'accepted');
+    const refused = requests.labels(name, 'refused');
+    const overloaded = requests.labels(name, 'overloaded');
+    const events = eventsIn.labels(name);
+    const ignored = ignoredIn.labels(name);
+    const allowed = sites.length === 0 ? null : new Set(sites);
+    const context: InputContext = {
+      limits,
+      checkSite(site) {
+        if (allowed === null) return;
+        if (site === null || site === '') throw new Wt1Error('WT1_ERR_FORBIDDEN', `${name}: the request names no site, and inputs.${name}.${input.sitesKey} is set`);
+        if (!allowed.has(site)) throw new Wt1Error('WT1_ERR_FORBIDDEN', `${name}: ${JSON.stringify(site.slice(0, 100))} is not in inputs.${name}.${input.sitesKey}`);
+      },
+      visitorHash: (site, address, ua) => hash.id(ctx.now(), site, address, ua),
+    };
+
+    for (const endpoint of input.endpoints) {
+      const cors = inputCors(input, api.corsOrigins, endpoint.methods);
+      const handler = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
+        const reservation = budget.reserve();
+        try {
+          const body = req.method === 'POST' ? await readInputBody(input, req, ctx, reservation) : null;
+          const parsed = input.parse(inputRequest(ctx, req, route), body, context);
+          if (parsed.ignored) ignored.inc(parsed.ignored);
+          // Whole or not at all: a tracker told 503 sends the request again.
+          if (!ctx.dispatcher.admit(parsed.events)) {
+            throw new Wt1Error('WT1_ERR_OVERLOADED', `${name}: a processor queue cannot take these ${parsed.events.length} events now; nothing of them was queued, retry later`);
+          }
+          accepted.inc();
+          if (parsed.events.length > 0) events.inc(parsed.events.length);
+          answer(res, parsed.answer ?? input.accepted, cors.headersFor(req.headers.origin));
+        } catch (error) {
+          const refusal = named(name, error);
+          (refusal.code === 'WT1_ERR_OVERLOADED' ? overloaded : refused).inc();
+          throw refusal;
+        } finally {
+          reservation.release();
+        }
+      };
+      routes.push({
+        path: endpoint.prefix ? `${endpoint.path}*` : endpoint.path,
+        methods: endpoint.methods,
+        bodyLimit: endpoint.methods.includes('POST') ? api.maxBodySize : undefined,
+        cors,
+        handler,
+      });
+    }
+  }
+  return routes;
+}
+
+/**
+ * `api.corsOrigins` for an input: `*` for trackers that send no cookies; the Origin echoed with
+ * `Access-Control-Allow-Credentials` for those that do (`*` is refused with credentials). The
+ * preflight allows the headers its tracker sends and is cached a day.
+ */
+function inputCors(input: Input, origins: readonly string[], methods: readonly string[]): CorsPolicy {
+  const any = origins.includes('*');
+  const listed = new Set(origins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  const preflight: Record<string, string> = {
+    'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
+    'Access-Control-Allow-Headers': ['content-type', 'content-encoding', ...(input.corsHeaders ?? [])].join(', '),
+    'Access-Control-Max-Age': '86400',
+  };
+  const star = { 'Access-Control-Allow-Origin': '*' };
+  const starPreflight = { ...star, ...preflight, 'Content-Length': '0' };
+  const vary = { Vary: 'Origin' };
+  const allowedOrigin = (origin: string | undefined): origin is string => origin !== undefined && (any || listed.has(origin.toLowerCase()));
+  const headersFor = (origin: string | undefined): Record<string, string> => {
+    if (any && !input.credentials) return star;
+    if (!allowedOrigin(origin)) return vary;
+    return input.credentials
+      ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
+      : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+  };
+  return {
+    headersFor,
+    preflightFor: (origin) => (any && !input.credentials ? starPreflight : { ...headersFor(origin), ...(allowedOrigin(origin) ? preflight : {}), 'Content-Length': '0' }),
+  };
+}
+
+function answer(res: ServerResponse, a: InputAnswer, headers: Readonly<Record<string, string>>): void {
+  if (a.body === undefined) {
+    res.writeHead(a.status, { ...headers, 'Content-Length': '0' });
+    res.end();
+  } else if (typeof a.body === 'string') {
+    sendText(res, a.status, a.body, { ...headers, ...(a.contentType ? { 'Content-Type': a.contentType } : {}) });
+  } else {
+    sendJson(res, a.status, a.body, headers);
+  }
+}
+
+/** The body within `api.*` limits, gunzipped when sent with `Content-Encoding: gzip`. */
+function readInputBody(input: Input, req: IncomingMessage, ctx: AppContext, reservation: BodyReservation): Promise<Buffer> {
+  const api = ctx.config.api;
+  const type = mediaType(req);
+  if (!input.mediaTypes.includes(type)) {
+    const accepted = input.mediaTypes.filter((t) => t !== '').join(' or ');
+    throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `accepts ${accepted}, not ${type === '' ? 'a body without Content-Type' : type}`);
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const timeoutMs = api.bodyTimeout * 1000;
+  if (encoding === 'gzip' || encoding === 'x-gzip') {
+    return readGunzippedBody(req, { maxBodySize: api.maxBodySize, maxDecompressedSize: api.maxDecompressedSize, timeoutMs, reservation });
+  }
+  if (encoding !== 'identity') throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported (send gzip or nothing)`);
+  return readBody(req, api.maxBodySize, timeoutMs, reservation);
+}
+
+function inputRequest(ctx: AppContext, req: IncomingMessage, route: RouteRequest): InputRequest {
+  const h = req.headers;
+  return {
+    method: req.method ?? 'GET',
+    path: route.path.startsWith('/wt1/') ? route.path.slice(4) : route.path,
+    query: route.query,
+    now: ctx.now(),
+    clientAddress: clientAddressOf(ctx, req),
+    userAgent: headerText(h['user-agent']),
+    referer: headerText(h.referer),
+    acceptLanguage: h['accept-language'],
+    authorization: h.authorization,
+    header: (headerName) => {
+      const v = h[headerName];
+      return Array.isArray(v) ? v[0] : headerText(v);
+    },
+  };
+}
+
+/** Every refusal names the input: the body readers' and the JSON bounds' do not know it. */
+function named(name: string, error: unknown): unknown {
+  if (!(error instanceof Wt1Error) || error.detail.startsWith(`${name}:`)) return error;
+  return new Wt1Error(error.code, `${name}: ${error.detail}`, { headers: error.headers, cause: error.cause });
+}
