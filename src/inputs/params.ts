@@ -24,7 +24,7 @@ export class Params {
   addAll(object: Readonly<Record<string, unknown>> | null, prefix = '', depth = 0): this {
     if (object === null) return this;
     for (const key in object) {
-      if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
+      if (!Object.hasOwn(object, key)) continue;
       const value = object[key];
       const name = prefix === '' ? key : `${prefix}.${key}`;
       if (value === null || value === undefined) continue;
