@@ -47,13 +47,23 @@ const LEVEL_KEY = /^(queued|queuedEvents|capacity|activeVisitsGauge|uptimeSecond
 
 /**
  * Adds two status objects: numbers are summed, `ready` flags are and-ed and other flags or-ed,
- * objects are added key by key, and anything else (strings, arrays) is kept from the first side.
+ * objects are added key by key, lists of named objects (`[{name, ...}]`, e.g. the original WT1's
+ * `stats.handlers`) name by name, and anything else (strings, other lists) is kept from the first side.
  */
 export function addStatus(a: unknown, b: unknown): unknown {
   if (a === undefined || a === null) return b;
   if (b === undefined || b === null) return a;
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a || b;
+  if (isNamedList(a) && isNamedList(b)) {
+    const out = [...a];
+    for (const item of b) {
+      const i = out.findIndex((x) => x.name === item.name);
+      if (i === -1) out.push(item);
+      else out[i] = addStatus(out[i], item) as NamedItem;
+    }
+    return out;
+  }
   if (isObject(a) && isObject(b)) {
     const out: Record<string, unknown> = { ...a };
     for (const [key, value] of Object.entries(b)) {
@@ -66,6 +76,7 @@ export function addStatus(a: unknown, b: unknown): unknown {
 
 /** The counts of a status without its levels (what a dead worker leaves behind). */
 export function countsOf(status: unknown): unknown {
+  if (isNamedList(status)) return status.map((item) => ({ ...(countsOf(item) as object), name: item.name }));
   if (Array.isArray(status)) return undefined;
   if (!isObject(status)) return typeof status === 'number' ? status : undefined;
   const out: Record<string, unknown> = {};
@@ -87,16 +98,19 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
   let uptime = 0;
   let serverTime: unknown;
   const events: Array<Record<string, unknown>> = [];
+  const requests: Array<Record<string, unknown>> = [];
   const workers: Live[] = [];
   for (const r of reports) {
     const current = r.value ?? r.lastCounters;
-    const { lastEvents, ...counters } = current ?? {};
+    const { lastEvents, lastRequests, ...counters } = current ?? {};
     total = addStatus(addStatus(total, countsOf(r.previous)), counters);
     if (r.value) {
       uptime = Math.max(uptime, Number(r.value.uptimeSeconds) || 0);
       serverTime ??= r.value.serverTime;
     }
     if (Array.isArray(lastEvents)) for (const e of lastEvents) events.push({ ...(e as Record<string, unknown>), worker: r.worker.name });
+    // The original WT1's key, kept in its own shape (no worker field).
+    if (Array.isArray(lastRequests)) for (const e of lastRequests) requests.push(e as Record<string, unknown>);
     workers.push({
       ...r.worker,
       answered: r.value !== undefined,
@@ -106,7 +120,9 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
     });
   }
   // Newest first, as one collector's lastEvents; `serverTS` is epoch ms.
-  events.sort((x, y) => Number(y.serverTS) - Number(x.serverTS));
+  const newestFirst = (x: Record<string, unknown>, y: Record<string, unknown>): number => Number(y.serverTS) - Number(x.serverTS);
+  events.sort(newestFirst);
+  requests.sort(newestFirst);
   return {
     ...(total as Live),
     instanceId,
@@ -115,6 +131,7 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
     cluster: { workers: reports.length, answered: reports.filter((r) => r.value !== undefined).length },
     workers,
     lastEvents: events.slice(0, LAST_EVENTS),
+    ...(reports.some((r) => Array.isArray((r.value ?? r.lastCounters)?.lastRequests)) ? { lastRequests: requests.slice(0, LAST_EVENTS) } : {}),
   };
 }
 
@@ -178,6 +195,12 @@ function topLevelNumbers(status: Live | undefined): Live {
   const out: Live = {};
   for (const [key, value] of Object.entries(status ?? {})) if (typeof value === 'number') out[key] = value;
   return out;
+}
+
+type NamedItem = Record<string, unknown> & { name: string };
+
+function isNamedList(value: unknown): value is NamedItem[] {
+  return Array.isArray(value) && value.length > 0 && value.every((x) => isObject(x) && typeof x.name === 'string');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

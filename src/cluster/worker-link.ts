@@ -130,7 +130,8 @@ export class WorkerLink implements ClusterLink {
   private sendCounters(sent?: () => void): void {
     const ctx = this.context;
     if (!ctx) return sent?.();
-    const { lastEvents: _events, ...live } = liveSnapshot(ctx);
+    // Counters only: the events (lastEvents, the original's lastRequests) are asked for when shown.
+    const { lastEvents: _events, lastRequests: _requests, ...live } = liveSnapshot(ctx) as unknown as Record<string, unknown>;
     try {
       this.send({ wt1: 'counters', live }, sent);
     } catch {

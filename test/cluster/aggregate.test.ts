@@ -49,6 +49,25 @@ test('aggregateLive: sums, previous processes, a worker without answer, events m
   assert.equal(doc.uptimeSeconds, 3, 'the oldest answering worker');
 });
 
+test('the original WT1 keys: lastRequests merged newest first, stats.handlers summed name by name', () => {
+  const wt1Live = (received: number, times: number[]): Record<string, unknown> => ({
+    receivedEvents: received,
+    lastRequests: times.map((t) => ({ serverTS: t, visitorId: 'v' })),
+    stats: { receivedEvents: received, storage: { name: 'fs', processedEvents: received, queuedEvents: 1 }, handlers: [{ name: 'live', processedEvents: received, queuedEvents: 1 }] },
+  });
+  const doc = aggregateLive([
+    { worker: worker(0, { restarts: 1 }), value: wt1Live(2, [1, 3]), previous: wt1Live(10, [0]) },
+    { worker: worker(1), value: wt1Live(5, [2]) },
+  ], 'web');
+  assert.deepEqual((doc.lastRequests as Array<Record<string, unknown>>).map((r) => r.serverTS), [3, 2, 1]);
+  assert.ok((doc.lastRequests as Array<Record<string, unknown>>).every((r) => !('worker' in r)), 'in the original shape');
+  assert.deepEqual(doc.stats, {
+    receivedEvents: 17,
+    storage: { name: 'fs', processedEvents: 17, queuedEvents: 2 },
+    handlers: [{ name: 'live', processedEvents: 17, queuedEvents: 2 }],
+  });
+});
+
 test('handlers, flush and metrics over workers', () => {
   const merged = aggregateHandler([
     { worker: worker(0), value: { visitorsCounter: 2, sums: { a: { nbElems: 1, totalValue: 1.5 } } } },
