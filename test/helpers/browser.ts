@@ -63,6 +63,8 @@ export interface LaunchOptions {
   readonly lang?: string;
   /** Host names resolved to 127.0.0.1, for pages that need a real domain (domain cookies). */
   readonly loopbackHosts?: readonly string[];
+  /** More command-line flags (e.g. `--disable-blink-features=AutomationControlled`, which trackers that drop automated browsers need). */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -73,6 +75,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   const executablePath = findChromium();
   const args = [...CHROMIUM_ARGS];
   if (options.userAgent) args.push(`--user-agent=${options.userAgent}`);
+  if (options.extraArgs) args.push(...options.extraArgs);
   if (options.lang) args.push(`--lang=${options.lang}`, `--accept-lang=${options.lang}`);
   if (options.loopbackHosts?.length) args.push(`--host-resolver-rules=${options.loopbackHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
   return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
