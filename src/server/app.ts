@@ -19,6 +19,7 @@ import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
+import { startLine } from './start-line.js';
 import { startMetricsServer } from './metrics-server.js';
 import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
 import type { ClusterLink } from './cluster-link.js';
@@ -171,7 +172,8 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
       }
       stalls.start();
-      logger.info({ port, host: config.host, engine: engineDescriptor.name, storageThread: onThread, instanceId }, 'wt1 listening');
+      const line = startLine(config, { port, engine: engineDescriptor.name, storageThread: onThread, instanceId });
+      logger.info(line.fields, line.message);
       return port;
     },
     stop() {

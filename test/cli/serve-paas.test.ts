@@ -49,7 +49,14 @@ test('wt1 runs from environment variables only, logs JSON at info, stays quiet o
 
     const started = jsonLines(wt1.output());
     assert.equal(started.length, 1, `one line at start:\n${wt1.output()}`);
-    assert.equal(started[0].msg, 'wt1 listening');
+    // The start line says where to send hits and where the data goes (issue 18).
+    assert.equal(
+      started[0].msg,
+      `wt1 listening on http://127.0.0.1:${wt1.port}: send hits to /public/p.gif or /public/events; data: fs files under ${data}; single process, storage on its own thread`,
+    );
+    assert.equal(started[0].pixel, `http://127.0.0.1:${wt1.port}/public/p.gif`);
+    assert.equal(started[0].data, `files under ${data}`);
+    assert.equal(started[0].engine, 'fs');
     assert.equal(started[0].level, 30);
     assert.equal(started[0].severity, 'INFO');
     assert.equal(started[0].port, wt1.port, 'PORT is honoured');
@@ -64,7 +71,7 @@ test('wt1 runs from environment variables only, logs JSON at info, stays quiet o
     wt1.child.kill('SIGTERM');
     assert.equal(await wt1.exited, 0);
     assert.ok(Date.now() - signalled < 20_000);
-    const messages = jsonLines(wt1.output()).map((l) => l.msg);
+    const messages = jsonLines(wt1.output()).map((l) => String(l.msg).replace(/^(wt1 listening) on .*/, '$1'));
     assert.deepEqual(messages, ['wt1 listening', 'shutting down: draining queues', 'wt1 stopped']);
     assert.equal(readAllRows(data).length, 40, 'every queued event was written and published');
   } finally {
