@@ -16,7 +16,12 @@ for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { echo "fetch-kafka: $tool is missing: apt-get install openjdk-17-jre-headless maven (or run bash .ci/run)" >&2; exit 1; }
 done
 rm -rf "$dest/lib.tmp"
-mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$PWD/$dest/lib.tmp"
+mkdir -p "$dest"
+if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$PWD/$dest/lib.tmp" > "$dest/mvn.log" 2>&1; then
+  cat "$dest/mvn.log" >&2
+  echo "fetch-kafka: Maven could not fetch Kafka (log above, kept in $dest/mvn.log)" >&2
+  exit 1
+fi
 rm -rf "$dest/lib"
 mv "$dest/lib.tmp" "$dest/lib"
 echo "$sum" > "$stamp"
