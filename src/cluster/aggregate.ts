@@ -94,7 +94,7 @@ export function countsOf(status: unknown): unknown {
  * and `workers`: each worker with its state, restarts and own top-level counters.
  */
 export function aggregateLive(reports: readonly LiveReport[], instanceId: string): Live {
-  let total: unknown = undefined;
+  let total: unknown;
   let uptime = 0;
   let serverTime: unknown;
   const events: Array<Record<string, unknown>> = [];
