@@ -1,3 +1,5 @@
+import { backoffDelay } from '../util/backoff.js';
+
 /**
  * When to replace a dead worker. A worker that dies soon after it started is probably crashing on
  * start (bad disk, bug on a specific input): each such quick death doubles the wait before the next
@@ -19,7 +21,7 @@ export class RestartBackoff {
   /** Milliseconds to wait before replacing a worker that lived `livedMs`. */
   nextDelay(livedMs: number): number {
     if (livedMs >= this.policy.stableMs) this.quickDeaths = 0;
-    const delay = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** this.quickDeaths);
+    const delay = backoffDelay(this.quickDeaths + 1, { initialDelay: this.policy.initialMs, maxDelay: this.policy.maxMs, jitter: false });
     this.quickDeaths++;
     return delay;
   }

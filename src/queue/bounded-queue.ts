@@ -2,6 +2,7 @@ import type { TrackedEvent } from '../event/event.js';
 import { eventOf, itemBytes, type Trackable } from '../event/pixel-hit.js';
 import type { Consumer, EventQueue, QueueCounters } from './event-queue.js';
 import { QueueBound } from './queue-bound.js';
+import { RingBuffer } from '../util/ring-buffer.js';
 
 type Barrier = { barrier: () => void };
 type Item = TrackedEvent | Barrier;
@@ -14,9 +15,7 @@ type Item = TrackedEvent | Barrier;
  */
 export class BoundedQueue implements EventQueue {
   readonly takesHits = false;
-  private readonly ring: Array<Item | undefined>;
-  private head = 0;
-  private size = 0;
+  private readonly ring: RingBuffer<Item>;
   private events = 0; // events (not barriers) in the ring
   private inFlight = 0;
   private running = false;
@@ -37,7 +36,7 @@ export class BoundedQueue implements EventQueue {
   ) {
     this.bound = new QueueBound(capacity, maxBytes);
     // Room for barriers beyond the event capacity; the ring grows if ever needed.
-    this.ring = new Array(capacity + 16);
+    this.ring = new RingBuffer<Item>(capacity + 16);
   }
 
   /** Offers one event; returns false when it was dropped because the queue is full. */
@@ -50,7 +49,7 @@ export class BoundedQueue implements EventQueue {
       return false;
     }
     this.bound.take(1, size);
-    this.push(event);
+    this.ring.push(event);
     this.events++;
     this.schedule();
     return true;
@@ -63,7 +62,7 @@ export class BoundedQueue implements EventQueue {
   /** Resolves once every event offered before this call has been processed (written or failed). */
   barrier(): Promise<void> {
     return new Promise((resolve) => {
-      this.push({ barrier: resolve });
+      this.ring.push({ barrier: resolve });
       this.schedule();
     });
   }
@@ -79,29 +78,6 @@ export class BoundedQueue implements EventQueue {
     };
   }
 
-  private push(item: Item): void {
-    if (this.size === this.ring.length) this.grow();
-    this.ring[(this.head + this.size) % this.ring.length] = item;
-    this.size++;
-  }
-
-  private grow(): void {
-    const items: Array<Item | undefined> = [];
-    for (let i = 0; i < this.size; i++) items.push(this.ring[(this.head + i) % this.ring.length]);
-    this.ring.length = this.ring.length * 2;
-    for (let i = 0; i < this.ring.length; i++) this.ring[i] = items[i];
-    this.head = 0;
-  }
-
-  private shift(): Item | undefined {
-    if (this.size === 0) return undefined;
-    const item = this.ring[this.head];
-    this.ring[this.head] = undefined;
-    this.head = (this.head + 1) % this.ring.length;
-    this.size--;
-    return item;
-  }
-
   private schedule(): void {
     if (this.running) return;
     this.running = true;
@@ -114,7 +90,7 @@ export class BoundedQueue implements EventQueue {
     for (;;) {
       // A synchronous consumer would otherwise hold the event loop for a whole backlog.
       if (++sinceYield === 512) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
-      const item = this.shift();
+      const item = this.ring.shift();
       if (item === undefined) break;
       if ('barrier' in item) { item.barrier(); continue; }
       this.events--;

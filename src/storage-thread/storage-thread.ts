@@ -8,6 +8,7 @@ import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
 import type { FlushResult, StorageEngine } from '../storage/engine.js';
 import { DurableAcks } from './durable-acks.js';
 import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
+import { RingBuffer } from '../util/ring-buffer.js';
 
 /**
  * A batch goes to the storage thread when it holds this many events, or at the end of the
@@ -64,7 +65,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   private readonly bound: QueueBound;
   private batchBytes = 0;
   private threadBytes = 0;
-  private inThread: Array<{ count: number; bytes: number }> = [];
+  private readonly inThread = new RingBuffer<{ count: number; bytes: number }>();
   private settled = 0;
 
   constructor(
@@ -192,7 +193,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   /** The batches of a thread that ended (or of none yet) hold nothing any more. */
   private forgetThreadBatches(): void {
     this.bound.release(0, this.threadBytes);
-    this.inThread = [];
+    this.inThread.clear();
     this.threadBytes = 0;
     this.settled = 0;
   }
@@ -200,7 +201,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   /** Releases the bytes of the batches the thread has reported done (written or failed). */
   private releaseDoneBatches(): void {
     const done = this.status.written + this.status.failed;
-    while (this.inThread.length > 0 && this.settled + this.inThread[0].count <= done) {
+    while (this.inThread.length > 0 && this.settled + this.inThread.peek()!.count <= done) {
       const batch = this.inThread.shift()!;
       this.settled += batch.count;
       this.threadBytes -= batch.bytes;

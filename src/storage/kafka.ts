@@ -6,6 +6,7 @@ import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
+import { backoffDelay } from '../util/backoff.js';
 
 /** The header carrying each message's id: a reader drops a replayed copy by it. */
 export const MESSAGE_ID_HEADER = 'wt1-msg-id';
@@ -350,7 +351,7 @@ export class KafkaStorage implements StorageEngine {
         else this.reachable = false;
         this.counters.retries += batch.length;
         this.retryQueue.push(batch);
-        this.pauseFor(Math.min(this.params.reconnectWait * 1000, 50 * 2 ** Math.min(10, this.failures.inARow - 1)));
+        this.pauseFor(backoffDelay(this.failures.inARow, { initialDelay: 50, maxDelay: this.params.reconnectWait * 1000, jitter: false }));
       }
     }
     this.pump();
