@@ -2,12 +2,14 @@ import type { Input } from './input.js';
 import { segment } from './segment.js';
 import { rudderstack } from './rudderstack.js';
 import { plausible } from './plausible.js';
+import { umami } from './umami.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
 export const INPUTS: readonly Input[] = [
   segment,
   rudderstack,
   plausible,
+  umami,
 ];
 
 export function findInput(name: string): Input | undefined {
