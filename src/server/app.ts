@@ -20,6 +20,7 @@ import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
 import { startLine } from './start-line.js';
+import { collectStatus, type CollectorStatus } from './status.js';
 import { startMetricsServer } from './metrics-server.js';
 import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
 import type { ClusterLink } from './cluster-link.js';
@@ -47,12 +48,14 @@ export interface Collector {
    * engines (publishing the open file). Idempotent.
    */
   stop(): Promise<void>;
+  /** The status /metrics, /internal/live and /ready show (plain data: serialisable). */
+  status(options?: { snapshots?: boolean }): CollectorStatus;
 }
 
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  const metrics = new Metrics();
+  const metrics = new Metrics(() => context.status({ snapshots: false }));
   const dispatcher = new Dispatcher<Processor>(logger, config.maxQueueSize, config.maxQueueBytes);
   const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
 
@@ -107,10 +110,10 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     metrics,
     cluster: options.cluster,
     isShuttingDown: () => stopping !== undefined,
+    status: (statusOptions) => collectStatus(context, statusOptions),
     // Off (the default): the pixel pays one call returning null.
     globalVisitorId: config.thirdPartyCookies ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings) : () => null,
   };
-  metrics.attach(context);
 
   const http = createHttpDispatch({
     routes: declareRoutes(context),
@@ -134,6 +137,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   return {
     server,
     context,
+    status: context.status,
     async start() {
       for (const p of dispatcher.processors) {
         if (p.kind !== 'storage') continue;

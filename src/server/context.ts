@@ -7,6 +7,7 @@ import type { StallWatchdog } from '../queue/stall-watchdog.js';
 import { anonymizeAddress, type TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterLink } from './cluster-link.js';
+import type { CollectorStatus } from './status.js';
 
 /** What every route receives: the frozen config, the dispatcher, and request helpers. */
 export interface AppContext {
@@ -23,6 +24,11 @@ export interface AppContext {
   readonly metrics: Metrics;
   /** Set when this collector is one worker of `wt1 serve --workers N`: the views over every worker. */
   readonly cluster?: ClusterLink;
+  /**
+   * The collector's status now (src/server/status.ts): what /metrics, /internal/live and /ready
+   * show. `snapshots: false` leaves the handlers' snapshots out.
+   */
+  status(options?: { snapshots?: boolean }): CollectorStatus;
   /** True once the shutdown began: /ready answers 503 from then on. */
   isShuttingDown(): boolean;
   /**

@@ -16,6 +16,8 @@ export interface LiveCounters {
   readonly lostInQueueEvents: number;
   readonly processedEvents: number;
   readonly processFailedEvents: number;
+  /** What a plugin call (`stats`, `ready`, `snapshot`) threw, when one did. */
+  readonly error?: string;
 }
 
 export interface LiveStorageProcessor extends LiveCounters {
@@ -23,6 +25,8 @@ export interface LiveStorageProcessor extends LiveCounters {
   /** The engine's name (`fs`, `s3`...). */
   readonly engine: string;
   readonly ready: boolean;
+  /** Events queued and none finished for `storageStallTimeout` seconds. */
+  readonly stalled: boolean;
   /** The engine's own counters (savedEvents, createdFiles, spoolFiles...). */
   readonly stats: Readonly<Record<string, number>>;
 }
@@ -62,6 +66,42 @@ export interface LiveWorker {
   readonly previousProcesses?: Readonly<Record<string, number>>;
 }
 
+/** One entry of the original WT1's `lastRequests` (times in epoch ms). */
+export interface LiveRequest {
+  readonly origAddress: string;
+  readonly visitorId: string;
+  readonly sessionId: string;
+  readonly globalVisitorId: string | null;
+  readonly browserWidth: number;
+  readonly browserHeight: number;
+  readonly screenWidth: number;
+  readonly screenHeight: number;
+  readonly type: string | null;
+  readonly serverTS: number;
+  readonly clientTS: number;
+  readonly eventParams: string | null;
+}
+
+/** A processing queue in the original WT1's `stats`. */
+export interface Wt1QueueStats {
+  readonly name: string;
+  readonly queuedEvents: number;
+  readonly lostInQueueEvents: number;
+  readonly processedEvents: number;
+  readonly processFailedEvents: number;
+}
+
+/** The original WT1's `stats`. */
+export interface Wt1LiveStats {
+  readonly receivedEvents: number;
+  readonly savedEvents: number;
+  readonly createdFiles: number;
+  readonly savedEventsInputSize: number;
+  readonly savedEventsGZippedSize: number;
+  readonly storage: Wt1QueueStats;
+  readonly handlers: readonly Wt1QueueStats[];
+}
+
 export interface LiveSnapshot {
   readonly instanceId: string;
   /** `YYYY-MM-DDTHH:mm:ss.SSS`, UTC. */
@@ -78,6 +118,9 @@ export interface LiveSnapshot {
   readonly handlers: Readonly<Record<string, unknown>>;
   /** The last 100 events, newest first. */
   readonly lastEvents: readonly LiveEvent[];
+  /** The original WT1's keys, with its meanings: the last events (newest first) and its counters. */
+  readonly lastRequests: readonly LiveRequest[];
+  readonly stats: Wt1LiveStats;
   /** With `--workers N`: the counters above are the sums over the workers, listed here. */
   readonly cluster?: { readonly workers: number; readonly answered: number };
   readonly workers?: readonly LiveWorker[];

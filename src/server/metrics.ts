@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
-import type { AppContext } from './context.js';
-import { readiness } from './readiness.js';
+import type { CollectorStatus, StorageStatus } from './status.js';
 import { RequestTiming } from './request-timing.js';
 import { VERSION } from '../version.js';
 
@@ -38,7 +37,6 @@ function processMetrics(): Registry {
 export class Metrics {
   readonly registry = new Registry();
   readonly requestTiming = new RequestTiming();
-  private context: AppContext | undefined;
   private readonly received: Counter;
   private readonly refused: Counter;
   private readonly unconfirmed: Counter;
@@ -54,7 +52,8 @@ export class Metrics {
   private readonly namedStats = new Map<string, Counter<StorageLabels>>();
   private readonly otherStats = new Map<string, Gauge<StorageLabels>>();
 
-  constructor() {
+  /** `status`: the collector's status, read at each scrape (collectStatus without handler snapshots). */
+  constructor(private readonly status: () => CollectorStatus) {
     const registers = [this.registry];
     this.info = new Gauge({ name: 'wt1_info', help: 'Always 1; the labels describe this instance.', labelNames: ['instance_id', 'engine', 'version'], registers });
     this.received = new Counter({ name: 'wt1_events_received_total', help: 'Events received (pixel and API), before any queue (WT1 receivedEvents).', registers });
@@ -87,11 +86,6 @@ export class Metrics {
     this.syncGroup.observe(group);
   }
 
-  /** Binds the metrics to the collector they describe (once, at start). */
-  attach(context: AppContext): void {
-    this.context = context;
-  }
-
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -113,12 +107,10 @@ export class Metrics {
   }
 
   private refresh(): void {
-    const ctx = this.context;
-    if (!ctx) return;
-    const { dispatcher } = ctx;
-    setCounter(this.received, {}, dispatcher.received);
-    setCounter(this.refused, {}, dispatcher.refused);
-    setCounter(this.unconfirmed, {}, dispatcher.unconfirmed);
+    const status = this.status();
+    setCounter(this.received, {}, status.receivedEvents);
+    setCounter(this.refused, {}, status.refusedEvents);
+    setCounter(this.unconfirmed, {}, status.unconfirmedEvents);
     this.queueDepth.reset();
     this.queueCapacity.reset();
     for (const counter of Object.values(this.perProcessor)) counter.reset();
@@ -128,11 +120,10 @@ export class Metrics {
     this.storageStalled.reset();
     this.info.reset();
 
-    const state = readiness(ctx);
-    this.ready.set(state.ready ? 1 : 0);
+    this.ready.set(status.ready ? 1 : 0);
     const engines: string[] = [];
-    for (const p of dispatcher.processors) {
-      const c = p.queue.counters();
+    for (const p of status.processors) {
+      const c = p.counters;
       const labels = { processor: p.name, kind: p.kind };
       this.perProcessor.received.inc(labels, c.received);
       this.perProcessor.written.inc(labels, c.written);
@@ -140,22 +131,25 @@ export class Metrics {
       this.perProcessor.failed.inc(labels, c.failed);
       this.queueDepth.set(labels, c.queued);
       this.queueCapacity.set(labels, c.capacity);
-      if (p.kind !== 'storage') continue;
-      engines.push(p.engineName);
-      const storageLabels = { processor: p.name, engine: p.engineName };
-      this.storageReady.set(storageLabels, state.storage[p.name] ? 1 : 0);
-      this.storageStalled.set(storageLabels, state.stalled[p.name] ? 1 : 0);
-      for (const [stat, value] of Object.entries(p.engine.stats())) {
-        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-        const named = this.namedStats.get(stat);
-        if (named) {
-          if (value >= 0) named.inc(storageLabels, value);
-          continue;
-        }
-        this.statGauge(stat)?.set(storageLabels, value);
-      }
+      if (p.kind === 'storage') this.refreshStorage(p, engines);
     }
-    this.info.set({ instance_id: ctx.instanceId, engine: engines.join(','), version: VERSION }, 1);
+    this.info.set({ instance_id: status.instanceId, engine: engines.join(','), version: VERSION }, 1);
+  }
+
+  private refreshStorage(p: StorageStatus, engines: string[]): void {
+    engines.push(p.engine);
+    const storageLabels = { processor: p.name, engine: p.engine };
+    this.storageReady.set(storageLabels, p.ready ? 1 : 0);
+    this.storageStalled.set(storageLabels, p.stalled ? 1 : 0);
+    for (const [stat, value] of Object.entries(p.stats)) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const named = this.namedStats.get(stat);
+      if (named) {
+        if (value >= 0) named.inc(storageLabels, value);
+        continue;
+      }
+      this.statGauge(stat)?.set(storageLabels, value);
+    }
   }
 
   /** The gauge for an engine-specific stat (upload retries, spool size...), made on first sight. */

@@ -1,7 +1,7 @@
-import type { AppContext } from './context.js';
+import type { CollectorStatus } from './status.js';
 
 export interface Readiness {
-  /** True when every storage engine accepts events and the collector is not shutting down. */
+  /** True when every storage engine accepts events, none is stalled, and the collector is not shutting down. */
   readonly ready: boolean;
   readonly shuttingDown: boolean;
   /** Per storage processor: its engine's `ready()` (true when the engine does not tell). */
@@ -11,26 +11,18 @@ export interface Readiness {
 }
 
 /**
- * Whether this instance should receive traffic, from what the engines say (`StorageEngine.ready`,
- * e.g. false while an object-storage spool is full or a broker is unreachable past its buffer) and
- * whether a shutdown has begun. Shared by /ready and the wt1_ready metric.
+ * Whether this instance should receive traffic, from the collector's status: what the engines say
+ * (`StorageEngine.ready`, e.g. false while an object-storage spool is full or a broker is
+ * unreachable past its buffer), the stall watchdog, and whether a shutdown has begun. Shared by
+ * /ready and the wt1_ready metric.
  */
-export function readiness(ctx: Pick<AppContext, 'dispatcher' | 'isShuttingDown' | 'stalls'>): Readiness {
+export function readiness(status: CollectorStatus): Readiness {
   const storage: Record<string, boolean> = {};
   const stalled: Record<string, boolean> = {};
-  let allReady = true;
-  for (const p of ctx.dispatcher.processors) {
+  for (const p of status.processors) {
     if (p.kind !== 'storage') continue;
-    let ready: boolean;
-    try {
-      ready = p.engine.ready?.() ?? true;
-    } catch {
-      ready = false; // an engine that cannot even answer is not ready
-    }
-    storage[p.name] = ready;
-    stalled[p.name] = ctx.stalls.stallOf(p.name) !== undefined;
-    allReady &&= ready && !stalled[p.name];
+    storage[p.name] = p.ready;
+    stalled[p.name] = p.stalled;
   }
-  const shuttingDown = ctx.isShuttingDown();
-  return { ready: allReady && !shuttingDown, shuttingDown, storage, stalled };
+  return { ready: status.ready, shuttingDown: status.shuttingDown, storage, stalled };
 }

@@ -4,6 +4,7 @@ import { startTestServer, removeDir } from '../helpers/server.js';
 import { freePort } from '../helpers/process.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { Metrics, snakeCase } from '../../src/server/metrics.js';
+import { collectStatus, type StatusSources } from '../../src/server/status.js';
 
 const STORAGE = { processor: 'storage', kind: 'storage' };
 const ENGINE = { processor: 'storage', engine: 'fs' };
@@ -118,14 +119,15 @@ test('any number an engine reports becomes a gauge, including ones that appear l
   let stats: Record<string, number> = { createdFiles: 2, uploadRetries: 3, spoolBytes: 1024 };
   let ready = false;
   const queue = { counters: () => ({ received: 9, queued: 4, written: 5, dropped: 0, failed: 0, capacity: 10 }) };
-  const context = {
-    dispatcher: { received: 9, processors: [{ kind: 'storage', name: 'storage', engineName: 'gcs', engine: { stats: () => stats, ready: () => ready }, queue }] },
+  const sources = {
+    dispatcher: { received: 9, refused: 0, unconfirmed: 0, processors: [{ kind: 'storage', name: 'storage', engineName: 'gcs', engine: { stats: () => stats, ready: () => ready }, queue }] },
     isShuttingDown: () => false,
     stalls: { stallOf: () => undefined },
     instanceId: 'i-1',
-  };
-  const metrics = new Metrics();
-  metrics.attach(context as unknown as Parameters<typeof metrics.attach>[0]);
+    startedAt: 0,
+    now: () => 1000,
+  } as unknown as StatusSources;
+  const metrics = new Metrics(() => collectStatus(sources, { snapshots: false }));
   const gcs = { processor: 'storage', engine: 'gcs' };
 
   let samples = parsePrometheus(await metrics.render());

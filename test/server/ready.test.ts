@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, removeDir, tempDir } from '../helpers/server.js';
 import { readiness } from '../../src/server/readiness.js';
-import type { AppContext } from '../../src/server/context.js';
+import { collectStatus, type CollectorStatus, type StatusSources } from '../../src/server/status.js';
 import type { StorageEngine } from '../../src/storage/engine.js';
 
 test('/ready answers 200 with a small JSON body while the storage accepts events; /isAlive is unchanged', async () => {
@@ -67,9 +67,17 @@ test('/ready answers 503 while the maintenance file exists, like /isAlive', asyn
 });
 
 test('readiness: not ready once the shutdown began, nor when an engine throws from ready()', () => {
-  const engine = (ready: () => boolean): unknown => ({ kind: 'storage', name: 'storage', engine: { ready } });
-  const ctx = (processors: unknown[], shuttingDown: boolean): Pick<AppContext, 'dispatcher' | 'isShuttingDown' | 'stalls'> =>
-    ({ dispatcher: { processors }, isShuttingDown: () => shuttingDown, stalls: { stallOf: () => undefined } }) as unknown as Pick<AppContext, 'dispatcher' | 'isShuttingDown' | 'stalls'>;
+  const engine = (ready: () => boolean): Record<string, unknown> => ({ kind: 'storage', name: 'storage', engine: { ready } });
+  const queue = { counters: () => ({ received: 0, queued: 0, written: 0, dropped: 0, failed: 0, capacity: 1 }) };
+  const ctx = (processors: Array<Record<string, unknown>>, shuttingDown: boolean): CollectorStatus =>
+    collectStatus({
+      dispatcher: { processors: processors.map((p) => ({ ...p, queue })), received: 0, refused: 0, unconfirmed: 0 },
+      isShuttingDown: () => shuttingDown,
+      stalls: { stallOf: () => undefined },
+      instanceId: 'i',
+      startedAt: 0,
+      now: () => 0,
+    } as unknown as StatusSources);
 
   assert.deepEqual(readiness(ctx([engine(() => true)], false)), { ready: true, shuttingDown: false, storage: { storage: true }, stalled: { storage: false } });
   assert.deepEqual(readiness(ctx([engine(() => true)], true)), { ready: false, shuttingDown: true, storage: { storage: true }, stalled: { storage: false } });
@@ -82,7 +90,7 @@ test('a stopping collector reports not ready', async () => {
   const server = await startTestServer();
   const stopped = server.stop();
   assert.equal(server.collector.context.isShuttingDown(), true);
-  assert.equal(readiness(server.collector.context).ready, false);
+  assert.equal(readiness(server.collector.status()).ready, false);
   await stopped;
   removeDir(server.root);
 });

@@ -16,7 +16,7 @@ export function readyRoutes(ctx: AppContext): Route[] {
       path: '/ready',
       methods: '*',
       handler: async (_req, res) => {
-        const state = readiness(ctx);
+        const state = readiness(ctx.status({ snapshots: false }));
         const maintenance = await inMaintenance(ctx.config);
         const ready = state.ready && !maintenance;
         sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage, stalled: state.stalled });
