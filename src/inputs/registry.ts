@@ -3,6 +3,7 @@ import { segment } from './segment.js';
 import { rudderstack } from './rudderstack.js';
 import { plausible } from './plausible.js';
 import { umami } from './umami.js';
+import { matomo } from './matomo.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
 export const INPUTS: readonly Input[] = [
@@ -10,6 +11,7 @@ export const INPUTS: readonly Input[] = [
   rudderstack,
   plausible,
   umami,
+  matomo,
 ];
 
 export function findInput(name: string): Input | undefined {
