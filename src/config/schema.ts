@@ -24,7 +24,7 @@ export const TOP_LEVEL_KEYS = {
   port: { type: 'int', default: 8080, min: 0, max: 65535, origin: 'wt1', description: 'TCP port (also from the PORT environment variable)' },
   host: { type: 'string', default: '0.0.0.0', origin: 'wt1', description: 'address to listen on (also from the HOST environment variable)' },
   instanceId: { type: 'string', default: '', origin: 'wt1', description: 'name of this instance in file names; default: host name plus process id for object storage, none for fs' },
-  trustedProxies: { type: 'list', default: ['loopback', 'private'], origin: 'wt1', description: 'peers whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are trusted: loopback, private, none, or IPs / CIDRs' },
+  trustedProxies: { type: 'list', default: ['loopback'], origin: 'wt1', description: 'peers whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are trusted: loopback, private, none, or IPs / CIDRs' },
   adminToken: { type: 'string', default: '', origin: 'wt1', description: 'bearer token for /internal/* and /metrics; without one only loopback clients get in' },
   storageThread: { type: 'bool', default: true, origin: 'wt1', description: 'run the storage engine (parsing, formatting, compression) on its own thread, so the request thread only captures each hit' },
   isolateRequestThread: { type: 'bool', default: false, origin: 'wt1', description: 'Linux, 2+ CPUs: keep one CPU for the request thread alone, the other threads of the process (storage thread, libuv pool, V8 helpers) on the rest; needs taskset (util-linux) and workers=1' },

@@ -9,7 +9,12 @@ export class TrustedProxies {
   private readonly list = new BlockList();
   private readonly all: boolean;
 
-  constructor(spec: readonly string[]) {
+  /**
+   * `onUntrustedForwarding`: called once, the first time forwarding headers come from a private
+   * peer that is not trusted (a load balancer in the same network left out of `trustedProxies`:
+   * its visitors would all be logged with its address).
+   */
+  constructor(spec: readonly string[], private onUntrustedForwarding?: (peer: string) => void) {
     this.all = spec.includes('all');
     for (const entry of spec) addEntry(this.list, entry);
   }
@@ -36,6 +41,14 @@ export class TrustedProxies {
   }
   private readonly cache = new Map<string, boolean>();
 
+  private warnOnce(peer: string): void {
+    const family = isIP(peer);
+    if (family === 0 || !PRIVATE.check(peer, family === 4 ? 'ipv4' : 'ipv6')) return;
+    const warn = this.onUntrustedForwarding;
+    this.onUntrustedForwarding = undefined;
+    warn?.(peer);
+  }
+
   /**
    * The client address of a request: walking X-Forwarded-For from the right (the hop our proxy
    * added) and skipping trusted proxies, the first untrusted address; else X-Real-IP; else the peer.
@@ -43,7 +56,10 @@ export class TrustedProxies {
    */
   clientAddress(peer: string | undefined, forwardedFor: string | undefined, realIp: string | undefined): string {
     const socketAddress = normalizeAddress(peer ?? '');
-    if (!this.isTrusted(socketAddress)) return socketAddress;
+    if (!this.isTrusted(socketAddress)) {
+      if (this.onUntrustedForwarding !== undefined && (forwardedFor !== undefined || realIp !== undefined)) this.warnOnce(socketAddress);
+      return socketAddress;
+    }
     if (forwardedFor) {
       const hops = forwardedFor.split(',');
       let leftmost = '';
@@ -62,6 +78,9 @@ export class TrustedProxies {
     return socketAddress;
   }
 }
+
+/** The `private` ranges, for the untrusted-forwarding warning. */
+const PRIVATE = new BlockList();
 
 function addEntry(list: BlockList, entry: string): void {
   switch (entry) {
@@ -92,6 +111,7 @@ function addEntry(list: BlockList, entry: string): void {
   if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new Error('has a bad prefix length');
   list.addSubnet(ip, bits, type);
 }
+addEntry(PRIVATE, 'private');
 
 /** `::ffff:1.2.3.4` is shown as `1.2.3.4`; IPv6 brackets and zone ids (`%eth0`) are dropped. */
 export function normalizeAddress(address: string): string {

@@ -104,7 +104,8 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     stalls,
     logger,
     now,
-    trustedProxies: new TrustedProxies(config.trustedProxies),
+    trustedProxies: new TrustedProxies(config.trustedProxies, (peer) =>
+      logger.warn({ peer, trustedProxies: config.trustedProxies.join(',') }, 'forwarding headers (X-Forwarded-For / X-Real-IP) from a private peer that trustedProxies does not list: they are ignored and the peer\'s address is logged; add the proxy to trustedProxies (e.g. trustedProxies=loopback,private) if it is yours (warned once)')),
     startedAt: now(),
     instanceId,
     metrics,

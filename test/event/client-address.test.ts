@@ -64,3 +64,17 @@ test('loopback and anonymization', () => {
   assert.equal(anonymizeAddress('203.0.113.99'), '203.0.113.0');
   assert.equal(anonymizeAddress('2001:db8:aaaa:bbbb::1'), '2001:db8:aaaa::');
 });
+
+test('issue 15 §4: forwarding headers from an untrusted private peer are ignored and warned about once; public peers and trusted ones are not warned about', () => {
+  const warned: string[] = [];
+  const t = new TrustedProxies(['loopback'], (peer) => warned.push(peer));
+  assert.equal(t.clientAddress('10.1.2.3', '198.51.100.7', undefined), '10.1.2.3', 'a VPC neighbour cannot forge its address any more');
+  assert.equal(t.clientAddress('::ffff:192.168.1.9', undefined, '198.51.100.8'), '192.168.1.9');
+  assert.equal(t.clientAddress('127.0.0.1', '198.51.100.9', undefined), '198.51.100.9', 'loopback stays trusted');
+  assert.deepEqual(warned, ['10.1.2.3'], 'once');
+  const quiet: string[] = [];
+  const u = new TrustedProxies(['loopback'], (peer) => quiet.push(peer));
+  u.clientAddress('203.0.113.5', '198.51.100.7', undefined);
+  u.clientAddress('10.0.0.1', undefined, undefined);
+  assert.deepEqual(quiet, [], 'a public peer, or a private one without forwarding headers, is not warned about');
+});

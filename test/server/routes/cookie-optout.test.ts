@@ -167,3 +167,27 @@ test('thirdPartyCookies=false: every cookie endpoint answers 400; other methods 
     await res.arrayBuffer();
   });
 });
+
+test('issue 15 §4: another site cannot fire optin/optout as a subresource (<img>, fetch); a top-level navigation still works', async () => {
+  await withServer({ thirdPartyCookies: 'true' }, async (server) => {
+    for (const action of ['optin', 'optout']) {
+      for (const dest of ['image', 'empty', 'script', 'iframe', undefined]) {
+        const headers: Record<string, string> = { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': dest === undefined ? 'no-cors' : 'no-cors' };
+        if (dest !== undefined) headers['Sec-Fetch-Dest'] = dest;
+        const res = await fetch(`${server.url}/public/cookie/${action}`, { headers, redirect: 'manual' });
+        assert.equal(res.status, 403, `${action} Sec-Fetch-Dest ${dest}`);
+        assert.equal(res.headers.get('x-wt1-error'), 'WT1_ERR_FORBIDDEN');
+        assert.equal(res.headers.get('set-cookie'), null, 'no cookie changed');
+        assert.match(await res.text(), /cross-site .* cannot change the cookie opt-out/);
+      }
+      const navigation = await fetch(`${server.url}/public/cookie/${action}`, { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-Mode': 'navigate' }, redirect: 'manual' });
+      assert.equal(navigation.status, 302, `${action}: a link from the site's privacy page`);
+      for (const site of ['same-origin', 'same-site', 'none']) {
+        const res = await fetch(`${server.url}/public/cookie/${action}`, { headers: { 'Sec-Fetch-Site': site, 'Sec-Fetch-Dest': 'image' }, redirect: 'manual' });
+        assert.equal(res.status, 302, `${action} from ${site}`);
+      }
+      const plain = await fetch(`${server.url}/public/cookie/${action}`, { redirect: 'manual' });
+      assert.equal(plain.status, 302, 'clients without Sec-Fetch-* (curl, old browsers) pass');
+    }
+  });
+});
