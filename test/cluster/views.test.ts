@@ -61,6 +61,11 @@ test('--workers 2: live, metrics, handlers and flush answer for every worker, an
       const times = live.lastEvents.map((e) => Number(e.serverTS));
       assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
       assert.deepEqual(new Set(live.lastEvents.map((e) => e.worker)), new Set(['w0', 'w1']));
+      // The original WT1's keys too.
+      const stats = live.stats as { receivedEvents: number; handlers: Array<{ name: string; processedEvents: number }> };
+      assert.equal(stats.receivedEvents, 50);
+      assert.deepEqual(stats.handlers.map((h) => h.name), ['live']);
+      assert.equal((live.lastRequests as unknown[]).length, 50);
       const handler = live.handlers.live;
       assert.deepEqual(handler.sums, { hits: { nbElems: 10, totalValue: 20 } });
     }
