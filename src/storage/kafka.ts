@@ -230,9 +230,7 @@ export class KafkaStorage implements StorageEngine {
       for (let i = this.head; i < this.buffer.length; i++) this.buffer[i].settle?.(gone);
       this.retryQueue.length = 0;
       this.buffer = [];
-      this.head = 0;
-      this.events = 0;
-      this.bytes = 0;
+      this.head = this.events = this.bytes = 0;
     }
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
@@ -329,8 +327,9 @@ export class KafkaStorage implements StorageEngine {
   private settled(batch: Pending[], size: number, error: unknown): void {
     this.inFlight--;
     this.inFlightBytes -= size;
-    if (this.closed) return; // close gave up on them and counted them lost
-    if (error === undefined) {
+    // Close gave up on them (counted lost); a deliver() caller still learns the truth.
+    if (this.closed) for (const m of batch) m.settle?.(error === undefined ? undefined : new Error(describe(error)));
+    else if (error === undefined) {
       this.done(batch, size, undefined);
       this.counters.savedEvents += batch.length;
       this.reachable = true;
