@@ -4,6 +4,7 @@ import { rudderstack } from './rudderstack.js';
 import { plausible } from './plausible.js';
 import { umami } from './umami.js';
 import { matomo } from './matomo.js';
+import { ga4 } from './ga4.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
 export const INPUTS: readonly Input[] = [
@@ -12,6 +13,7 @@ export const INPUTS: readonly Input[] = [
   plausible,
   umami,
   matomo,
+  ga4,
 ];
 
 export function findInput(name: string): Input | undefined {
