@@ -53,6 +53,7 @@ export function inputRoutes(ctx: AppContext): Route[] {
       visitorHash: (site, address, ua) => hash.id(ctx.now(), site, address, ua),
     };
 
+    const durable = ctx.config.ackMode === 'durable';
     for (const endpoint of input.endpoints) {
       const cors = inputCors(input, api.corsOrigins, endpoint.methods);
       const handler = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
@@ -64,6 +65,10 @@ export function inputRoutes(ctx: AppContext): Route[] {
           // Whole or not at all: a tracker told 503 sends the request again.
           if (!ctx.dispatcher.admit(parsed.events)) {
             throw new Wt1Error('WT1_ERR_OVERLOADED', `${name}: a processor queue cannot take these ${parsed.events.length} events now; nothing of them was queued, retry later`);
+          }
+          // ackMode=durable: answered only once the events are on disk (the pixel and /public/events do the same).
+          if (durable && parsed.events.length > 0 && !(await ctx.dispatcher.whenDurable(parsed.events.length))) {
+            throw new Wt1Error('WT1_ERR_NOT_DURABLE', `${name}: the events could not be confirmed on disk; retry later`, { headers: { 'Retry-After': '1' } });
           }
           accepted.inc();
           if (parsed.events.length > 0) events.inc(parsed.events.length);
