@@ -33,7 +33,7 @@ test('defaults: filesystem engine under ./data, port 8080, queue 5000, the WT1 d
   assert.equal(c.sessionExpiration, 1800);
   assert.equal(c.thirdPartyCookies, false);
   assert.equal(c.flushInterval, 1);
-  assert.deepEqual(c.trustedProxies, ['loopback', 'private']);
+  assert.deepEqual(c.trustedProxies, ['loopback'], 'issue 15 §4: only loopback proxies are trusted by default');
   assert.ok(Object.isFrozen(c));
 });
 
