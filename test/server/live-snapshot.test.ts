@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { removeDir, startTestServer, waitForReceived } from '../helpers/server.js';
 import { capLiveValue, LIVE_VALUE_BYTES } from '../../src/server/live-cap.js';
+import type { LiveSnapshot } from '../../src/server/live-types.js';
 
 test('/internal/live serves the original WT1 keys with their meanings beside wt1\'s own (issue 15 §6)', async () => {
   const server = await startTestServer({ 'handler.c.class': 'counter' });
@@ -12,7 +13,7 @@ test('/internal/live serves the original WT1 keys with their meanings beside wt1
     await hit.arrayBuffer();
     await waitForReceived(server, 1);
     await fetch(`${server.url}/internal/flush`, { method: 'POST' }).then((r) => r.text());
-    const doc = await (await fetch(`${server.url}/internal/live`)).json() as Record<string, any>;
+    const doc = await (await fetch(`${server.url}/internal/live`)).json() as LiveSnapshot;
     assert.equal(doc.lastRequests.length, 1);
     const r = doc.lastRequests[0];
     assert.deepEqual(Object.keys(r), ['origAddress', 'visitorId', 'sessionId', 'globalVisitorId', 'browserWidth', 'browserHeight', 'screenWidth', 'screenHeight', 'type', 'serverTS', 'clientTS', 'eventParams']);
