@@ -5,6 +5,8 @@ import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { readAllRows, temporaryFiles } from '../helpers/files.js';
 import { freePort, spawnWt1, stopWt1 } from '../helpers/process.js';
 import { readTornGzip } from '../../src/storage/recovery.js';
+import type { StorageThread } from '../../src/storage-thread/storage-thread.js';
+import type { TrackedEvent } from '../../src/event/event.js';
 
 test('ackMode=durable: a pixel hit (GET, POST) and an API message are answered once their lines are in the open file on disk', async () => {
   // No rotation and no periodic flush during the test: only the group commit can put lines on disk.
@@ -110,3 +112,40 @@ test('ackMode=durable: after kill -9 under load, the next start has every acknow
   assert.ok([...counts.keys()].some((id) => id.startsWith('p')) && [...counts.keys()].some((id) => id.startsWith('a')));
   removeDir(dir);
 });
+
+test('ackMode=durable: when the storage thread dies, no answer waits forever, and every event confirmed is in the files', async () => {
+  const server = await startTestServer({ ackMode: 'durable', flushInterval: 0.05 });
+  const { dispatcher } = server.collector.context;
+  const storage = dispatcher.processors.find((p) => p.kind === 'storage')!.queue as StorageThread;
+  const outcomes: Array<Promise<[string, boolean]>> = [];
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 200; i++) {
+        const id = `r${round}i${i}`;
+        assert.ok(dispatcher.admit([event(id)]));
+        outcomes.push(dispatcher.whenDurable(1).then((ok) => [id, ok]));
+      }
+      // Killed with waiters pending: in the thread, on the way, or still in the batch.
+      await (storage as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      const deadline = Date.now() + 10_000;
+      while (!storage.ready()) {
+        if (Date.now() > deadline) assert.fail('no new storage thread within 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const settled = await Promise.all(outcomes);
+    assert.equal(settled.length, 600, 'every waiter answered');
+    const confirmed = settled.filter(([, ok]) => ok).map(([id]) => id);
+    await server.stop();
+    const written = new Set(readAllRows(server.root).map((r) => r.event_params));
+    const missing = confirmed.filter((id) => !written.has(`id=${id}`));
+    assert.deepEqual(missing, [], `${confirmed.length} confirmed, ${written.size} written`);
+  } finally {
+    await server.stop();
+  }
+  removeDir(server.root);
+});
+
+function event(id: string): TrackedEvent {
+  return { serverTS: Date.now(), clientTS: 0, origAddress: '127.0.0.1', visitorId: 'v', sessionId: 's', globalVisitorId: null, page: null, referer: null, ua: null, type: 'e', visitorParams: null, sessionParams: null, eventParams: `id=${id}`, browserWidth: 0, browserHeight: 0, screenWidth: 0, screenHeight: 0, browserLanguage: null, tzOffset: null };
+}
