@@ -119,8 +119,8 @@ export class UploadLoop {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // Someone removed the spool file: nothing left to upload, never retry it.
-          await this.forget(file);
           this.counters.lostFiles++;
+          await this.forget(file);
           this.options.logger.error({ file: file.path, events: file.lines }, 'a spooled file disappeared before its upload');
           this.notifyAttempt(file, undefined);
           continue;
@@ -144,10 +144,12 @@ export class UploadLoop {
   }
 
   private async onUploaded(file: SpoolFile, key: string): Promise<void> {
-    await this.forget(file);
+    // Counted before the spool lets it go: no look at the stats sees it in neither (the spool
+    // count drops at release, and removing the file takes a while under load).
     this.counters.uploadedFiles++;
     this.counters.uploadedEvents += file.lines;
     this.counters.uploadedBytes += file.bytes;
+    await this.forget(file);
     const failedAttempts = this.failures.succeed();
     if (failedAttempts > 0) this.options.logger.info({ failedAttempts, key }, 'uploads resumed');
   }
