@@ -74,7 +74,10 @@ test('a bad environment variable is named: WT1_MAX_QUEUE_SIZ (with the nearest k
   assertOneLine(
     await wt1(['serve'], { env: { WT1_MAX_QUEUE_SIZ: '10' } }),
     'WT1_ERR_CONFIG_INVALID',
-    /maxQueueSiz \(environment variable WT1_MAX_QUEUE_SIZ\): unknown configuration key; did you mean maxQueueSize \(WT1_MAX_QUEUE_SIZE\)\?/,
+    new RegExp(
+      String.raw`maxQueueSiz \(environment variable WT1_MAX_QUEUE_SIZ\): unknown configuration key; ` +
+        String.raw`did you mean maxQueueSize \(WT1_MAX_QUEUE_SIZE\)\?`,
+    ),
   );
   assertOneLine(await wt1(['serve'], { env: { PORT: 'abc' } }), 'WT1_ERR_CONFIG_INVALID', /port \(environment variable PORT\): "abc" is not a number/);
   assertOneLine(await wt1(['serve', '--port', 'abc']), 'WT1_ERR_CONFIG_INVALID', /port \(--port\): "abc" is not a number/);

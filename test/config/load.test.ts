@@ -268,7 +268,8 @@ test('bin/wt1 serve with a bad config prints one clear message and exits with co
   const dir = tempDir();
   try {
     const cases: Array<[string, string, RegExp]> = [
-      ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', /invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n {2}- storage\.params\.brokers is required/],
+      ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', new RegExp(String.raw`invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n` +
+        String.raw` {2}- storage\.params\.brokers is required`)],
       ['bad.json', '{"port": ', /bad\.json: invalid JSON.*\[WT1_ERR_CONFIG_FILE\]/],
       ['bad-escape.properties', 'k=\\u00Z0', /line 1: malformed \\uXXXX escape.*\[WT1_ERR_CONFIG_FILE\]/],
       // Checked with the config, not when the engine starts on the storage thread.

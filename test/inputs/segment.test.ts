@@ -67,7 +67,10 @@ test('@segment/analytics-next in Chromium, on a page of another origin: page vie
   const page = (title: string, next: string): string => `<!doctype html><html><head><title>${title}</title><script src="/segment.js"></script></head><body>
 <a id="next" href="${next}">next</a>
 <script>
-  const analytics = AnalyticsBrowser.load({ writeKey: 'browser-key', cdnSettings: { integrations: { 'Segment.io': { apiKey: 'browser-key', apiHost: '${apiHost}', protocol: 'http' } } } });
+  const analytics = AnalyticsBrowser.load({
+    writeKey: 'browser-key',
+    cdnSettings: { integrations: { 'Segment.io': { apiKey: 'browser-key', apiHost: '${apiHost}', protocol: 'http' } } },
+  });
   analytics.page();
   analytics.track('Clicked', { color: 'blue', n: 3, nested: { deep: { x: 1 } } });
   analytics.identify('user-9', { email: 'v@site.example' });
