@@ -35,7 +35,10 @@ test('@plausible-analytics/tracker in Chromium, on a page of another origin: pag
     await server.stop();
   }
   const rows = readAllRows(server.root);
-  assert.deepEqual(rows.map((r) => r.type).sort(), ['Signup', 'Signup', 'engagement', 'page', 'page']);
+  // One engagement event when page one is left; a second one when the browser closes page two may
+  // arrive before the collector stops, or not.
+  assert.deepEqual(rows.map((r) => r.type).filter((t) => t !== 'engagement').sort(), ['Signup', 'Signup', 'page', 'page']);
+  assert.ok([1, 2].includes(rows.filter((r) => r.type === 'engagement').length));
   const views = rows.filter((r) => r.type === 'page');
   assert.deepEqual(views.map((r) => r.location), [`${site.url}/one?x=1`, `${site.url}/two`]);
   assert.deepEqual(views.map((r) => r.referer), ['https://search.example/', `${site.url}/one?x=1`]);
