@@ -19,6 +19,7 @@ import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
+import { BodyBudget } from './body-budget.js';
 import { startLine } from './start-line.js';
 import { collectStatus, type CollectorStatus } from './status.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -109,6 +110,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     startedAt: now(),
     instanceId,
     metrics,
+    bodyBudget: new BodyBudget(config.api.maxInFlightBytes),
     cluster: options.cluster,
     isShuttingDown: () => stopping !== undefined,
     status: (statusOptions) => collectStatus(context, statusOptions),
@@ -128,6 +130,8 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
     http.onRequest,
   );
+  // Each socket may hold up to maxHeaderSize of partial headers for headersTimeout: the cap bounds that memory.
+  server.maxConnections = config.maxConnections;
   server.on('checkContinue', http.onCheckContinue);
   let metricsServer: Server | undefined;
   /** After a failed start: the storage thread, like an open file, must not keep the process alive. */

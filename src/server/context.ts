@@ -6,6 +6,7 @@ import type { Processor } from './processors.js';
 import type { StallWatchdog } from '../queue/stall-watchdog.js';
 import { anonymizeAddress, type TrustedProxies } from '../event/client-address.js';
 import type { Metrics } from './metrics.js';
+import type { BodyBudget } from './body-budget.js';
 import type { ClusterLink } from './cluster-link.js';
 import type { CollectorStatus } from './status.js';
 
@@ -20,6 +21,8 @@ export interface AppContext {
   readonly trustedProxies: TrustedProxies;
   readonly startedAt: number;
   readonly instanceId: string;
+  /** The bytes of request bodies in flight, all endpoints together (`api.maxInFlightBytes`). */
+  readonly bodyBudget: BodyBudget;
   /** The Prometheus registry of this collector and the request timing (src/server/metrics.ts). */
   readonly metrics: Metrics;
   /** Set when this collector is one worker of `wt1 serve --workers N`: the views over every worker. */

@@ -5,7 +5,7 @@ import type { Route } from '../router.js';
 import { corsPolicy } from '../cors.js';
 import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
-import { BodyBudget, type BodyReservation } from '../body-budget.js';
+import type { BodyReservation } from '../body-budget.js';
 import { sendJson } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
 import { eventsFromMessage, parseEventsMessage } from '../../event/from-json.js';
@@ -24,7 +24,7 @@ const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 export function eventsApiRoutes(ctx: AppContext): Route[] {
   const api = ctx.config.api;
   const cors = corsPolicy({ origins: api.corsOrigins, methods: 'POST, OPTIONS', headers: 'Content-Type, Content-Encoding' });
-  const budget = new BodyBudget(api.maxInFlightBytes);
+  const budget = ctx.bodyBudget;
   const durable = ctx.config.ackMode === 'durable';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -6,7 +6,7 @@ import type { Route, RouteRequest } from '../router.js';
 import type { CorsPolicy } from '../cors.js';
 import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
-import { BodyBudget, type BodyReservation } from '../body-budget.js';
+import type { BodyReservation } from '../body-budget.js';
 import { sendJson, sendText } from '../respond.js';
 import { Wt1Error } from '../../errors.js';
 import { headerText } from '../../event/pixel-hit.js';
@@ -26,7 +26,7 @@ export function inputRoutes(ctx: AppContext): Route[] {
   const eventsIn = new Counter({ name: 'wt1_input_events_total', help: 'Events a tracker input accepted into the queues.', labelNames: ['input'], registers });
   const ignoredIn = new Counter({ name: 'wt1_input_ignored_total', help: 'Messages a tracker input answered but knowingly did not store (e.g. analytics.js telemetry on /v1/m).', labelNames: ['input'], registers });
   const api = ctx.config.api;
-  const budget = new BodyBudget(api.maxInFlightBytes);
+  const budget = ctx.bodyBudget;
   const hash = new VisitorHash(ctx.config.visitorIdSalt);
   const limits: InputLimits = {
     maxEvents: api.maxEvents, maxFieldLength: api.maxFieldLength,

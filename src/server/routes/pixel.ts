@@ -52,8 +52,14 @@ export function pixelRoutes(ctx: AppContext): Route[] {
     if (!FORM_TYPES.has(type)) {
       throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `the pixel accepts application/x-www-form-urlencoded or text/plain bodies, not ${type}`);
     }
-    const body = await readBody(req, maxBodySize, ctx.config.api.bodyTimeout * 1000);
-    await track(req, res, [route.query, body.toString('utf8')]);
+    // Counted with every other body in flight (api.maxInFlightBytes): many large form posts at once cannot take the memory.
+    const reservation = ctx.bodyBudget.reserve();
+    try {
+      const body = await readBody(req, maxBodySize, ctx.config.api.bodyTimeout * 1000, reservation);
+      await track(req, res, [route.query, body.toString('utf8')]);
+    } finally {
+      reservation.release();
+    }
   };
 
   const pixel = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void | Promise<void> => {
