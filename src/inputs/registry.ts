@@ -5,6 +5,7 @@ import { plausible } from './plausible.js';
 import { umami } from './umami.js';
 import { matomo } from './matomo.js';
 import { ga4 } from './ga4.js';
+import { jitsu } from './jitsu.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
 export const INPUTS: readonly Input[] = [
@@ -14,6 +15,7 @@ export const INPUTS: readonly Input[] = [
   umami,
   matomo,
   ga4,
+  jitsu,
 ];
 
 export function findInput(name: string): Input | undefined {
