@@ -21,6 +21,7 @@ import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
 import { BodyBudget } from './body-budget.js';
 import { startLine } from './start-line.js';
+import { closeNow, closeProcessors, closeServer, listen, openEngines, releaseEngines } from './lifecycle.js';
 import { collectStatus, type CollectorStatus } from './status.js';
 import { startMetricsServer } from './metrics-server.js';
 import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
@@ -134,39 +135,21 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   server.maxConnections = config.maxConnections;
   server.on('checkContinue', http.onCheckContinue);
   let metricsServer: Server | undefined;
-  /** After a failed start: the storage thread, like an open file, must not keep the process alive. */
-  const releaseEngines = async (): Promise<void> => {
-    for (const p of dispatcher.processors) if (p.kind === 'storage') await p.engine.close().catch(() => {});
-  };
+
 
   return {
     server,
     context,
     status: context.status,
     async start() {
-      for (const p of dispatcher.processors) {
-        if (p.kind !== 'storage') continue;
-        try {
-          await p.engine.open();
-        } catch (error) {
-          if (error instanceof Wt1Error) throw error;
-          // e.g. rootDir not writable: one clear line from the CLI rather than a stack trace.
-          throw new Wt1Error('WT1_ERR_STORAGE_IO', `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`, { cause: error });
-        }
-      }
+      await openEngines(dispatcher.processors);
       // Now that the engine is open, the threads to move exist; done before listening, so that a
       // collector that answers is already placed.
       if (config.isolateRequestThread) await isolate();
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.port, config.host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        await listen(server, config.port, config.host);
       } catch (error) {
-        await releaseEngines(); // e.g. the port is taken
+        await releaseEngines(dispatcher.processors); // e.g. the port is taken
         throw error;
       }
       const port = (server.address() as AddressInfo).port;
@@ -175,7 +158,7 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
           metricsServer = await startMetricsServer(context);
         } catch (error) {
           server.close();
-          await releaseEngines();
+          await releaseEngines(dispatcher.processors);
           throw error;
         }
         logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
@@ -187,24 +170,13 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     },
     stop() {
       stopping ??= (async () => {
-        // 1. stop accepting; 2. finish in-flight requests (idle keep-alive sockets are closed now)
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-        await closed.finally(() => clearInterval(idleSweep));
-        // 3. drain every queue; 4. close engines and handlers
+        // 1. stop accepting; 2. finish in-flight requests; 3. drain every queue; 4. close engines and handlers
+        await closeServer(server);
         await dispatcher.drain();
-        for (const p of dispatcher.processors) {
-          if (p.kind === 'storage') await p.engine.close();
-          else await p.handler.close?.();
-        }
+        await closeProcessors(dispatcher.processors);
         stalls.stop();
         // The metrics port stays open until here, so the drain can be watched.
-        if (metricsServer) {
-          const metricsClosed = new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
-          metricsServer.closeAllConnections();
-          await metricsClosed;
-        }
+        if (metricsServer) await closeNow(metricsServer);
         logger.info({ counters: dispatcher.counters() }, 'wt1 stopped');
       })();
       return stopping;
