@@ -8,7 +8,10 @@ import type { LoadOptions, LoadResult } from './load-result.js';
 interface AutocannonResult {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
-  '2xx': number; non2xx: number; errors: number; timeouts: number;
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
 }
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const require = createRequire(import.meta.url);
@@ -21,7 +24,12 @@ export function autocannonVersion(): string {
 export async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   // The generator runs here: this process's CPU time over the run is its cost (plus a little idle bench).
   const before = process.cpuUsage();
-  const r = await autocannon({ url: opts.url, connections: opts.connections, duration: opts.seconds, headers: opts.headers });
+  const r = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: opts.headers,
+  });
   const used = process.cpuUsage(before);
   return {
     total: r['2xx'] + r.non2xx,

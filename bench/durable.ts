@@ -22,38 +22,57 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 3000);
 const KILL_AFTER = Number(process.env.BENCH_KILL_AFTER ?? 5);
-const PIXEL_QUERY = '/public/p.gif?__wt1ty=page&__wt1ts=1700000000000&__wt1vic=a1b2c3d4e5f60718&__wt1sic=s9f8e7d6c5b4a3&__wt1lang=en-US&__wt1tzo=-60&action=click&target=buy-button&position=3';
+const PIXEL_QUERY =
+  '/public/p.gif?__wt1ty=page&__wt1ts=1700000000000&__wt1vic=a1b2c3d4e5f60718&__wt1sic=s9f8e7d6c5b4a3' +
+  '&__wt1lang=en-US&__wt1tzo=-60&action=click&target=buy-button&position=3';
 
 async function throughput(): Promise<void> {
   const generator = chooseLoadGenerator(process.env.BENCH_LOADGEN);
   if ('error' in generator) throw new Error(generator.error);
   if (generator.notice) console.log(generator.notice);
-  console.log(`1. pixel throughput, ${generator.name} ${generator.version}, ${CONNECTIONS} connections, ${SECONDS} s per mode, node ${process.version}`);
+  console.log(
+    `1. pixel throughput, ${generator.name} ${generator.version}, ${CONNECTIONS} connections, ${SECONDS} s per ` +
+      `mode, node ${process.version}`,
+  );
   const results: Record<string, { rps: number; p50: number; p99: number; non2xx: number }> = {};
   for (const mode of ['queued', 'durable']) {
     const dir = tempDir('wt1-bench-durable-');
-    const server = await spawnWt1([], { env: { WT1_STORAGE__PARAMS__ROOT_DIR: path.join(dir, 'data'), WT1_LOG_LEVEL: 'warn', WT1_ACK_MODE: mode } });
+    const server = await spawnWt1([], {
+      env: { WT1_STORAGE__PARAMS__ROOT_DIR: path.join(dir, 'data'), WT1_LOG_LEVEL: 'warn', WT1_ACK_MODE: mode },
+    });
     try {
       const r = await generator.run({
         url: server.url + PIXEL_QUERY,
         seconds: SECONDS,
         connections: CONNECTIONS,
-        headers: { Referer: 'https://shop.example.com/catalog/item-1003?ref=home', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0' },
+        headers: {
+          Referer: 'https://shop.example.com/catalog/item-1003?ref=home',
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0',
+        },
       });
       results[mode] = { rps: r.requestsPerSec, p50: r.p50, p99: r.p99, non2xx: r.non2xx };
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       const syncs = Number(/^wt1_durable_sync_seconds_count (\d+)/m.exec(metrics)?.[1] ?? 0);
       const syncSum = Number(/^wt1_durable_sync_seconds_sum ([\d.e-]+)/m.exec(metrics)?.[1] ?? 0);
       const grouped = Number(/^wt1_durable_group_events_sum (\d+)/m.exec(metrics)?.[1] ?? 0);
-      const extra = syncs > 0 ? `  syncs ${syncs}, mean ${(syncSum / syncs * 1000).toFixed(2)} ms, mean group ${(grouped / syncs).toFixed(1)} events` : '';
-      console.log(`   ${mode.padEnd(8)} ${Math.round(r.requestsPerSec).toLocaleString('en-US').padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}${extra}`);
+      const extra =
+        syncs > 0
+          ? `  syncs ${syncs}, mean ${((syncSum / syncs) * 1000).toFixed(2)} ms, ` +
+            `mean group ${(grouped / syncs).toFixed(1)} events`
+          : '';
+      console.log(
+        `   ${mode.padEnd(8)} ${Math.round(r.requestsPerSec).toLocaleString('en-US').padStart(8)} req/s  p50 ` +
+          `${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}${extra}`,
+      );
     } finally {
       await stopWt1(server);
       removeDir(dir);
     }
   }
   const ratio = results.durable.rps / results.queued.rps;
-  console.log(`   durable / queued: ${ratio.toFixed(2)}x (target >= 0.5), durable p99 ${results.durable.p99} ms (target <= 10)`);
+  console.log(
+    `   durable / queued: ${ratio.toFixed(2)}x (target >= 0.5), durable p99 ${results.durable.p99} ms (target <= 10)`,
+  );
 }
 
 async function killNine(): Promise<void> {
@@ -72,13 +91,34 @@ async function killNine(): Promise<void> {
     try {
       let res: Response;
       if (kind === 0) res = await fetch(`${first.url}/public/p.gif?id=g${id}`);
-      else if (kind === 1) res = await fetch(`${first.url}/public/p.gif`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: `id=p${id}` });
-      else res = await fetch(`${first.url}/public/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [{ type: 'e', params: `id=a${id}x` }, { type: 'e', params: `id=a${id}y` }] }) });
+      else if (kind === 1)
+        res = await fetch(`${first.url}/public/p.gif`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: `id=p${id}`,
+        });
+      else
+        res = await fetch(`${first.url}/public/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            events: [
+              { type: 'e', params: `id=a${id}x` },
+              { type: 'e', params: `id=a${id}y` },
+            ],
+          }),
+        });
       await res.arrayBuffer();
-      if (res.status !== 200) { refused++; return; }
+      if (res.status !== 200) {
+        refused++;
+        return;
+      }
       if (kind === 0) acked.add(`g${id}`);
       else if (kind === 1) acked.add(`p${id}`);
-      else { acked.add(`a${id}x`); acked.add(`a${id}y`); }
+      else {
+        acked.add(`a${id}x`);
+        acked.add(`a${id}y`);
+      }
     } catch {
       unanswered++;
     }
@@ -113,10 +153,16 @@ async function killNine(): Promise<void> {
   const missing = [...acked].filter((k) => !found.has(k)).length;
   const duplicates = [...found.values()].filter((n) => n > 1).length;
   const rate = events / KILL_AFTER;
-  console.log(`   requests ${sent} (${Math.round(rate)} events/s offered), acknowledged events ${acked.size}, refused ${refused}, unanswered (killed) ${unanswered}`);
-  console.log(`   in the files after restart: ${[...found.keys()].length} events; acknowledged missing ${missing} (target 0), duplicates ${duplicates} (target 0)`);
+  console.log(
+    `   requests ${sent} (${Math.round(rate)} events/s offered), acknowledged events ${acked.size}, refused ` +
+      `${refused}, unanswered (killed) ${unanswered}`,
+  );
+  console.log(
+    `   in the files after restart: ${[...found.keys()].length} events; acknowledged missing ${missing} (target ` +
+      `0), duplicates ${duplicates} (target 0)`,
+  );
   if (missing > 0 || duplicates > 0) process.exitCode = 1;
 }
 
-if (process.env.BENCH_ONLY !== "kill") await throughput();
+if (process.env.BENCH_ONLY !== 'kill') await throughput();
 await killNine();

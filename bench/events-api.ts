@@ -54,7 +54,14 @@ function batchMessage(): string {
     page: `https://shop.example.com/catalog/item-${1000 + i}?ref=home&utm_source=newsletter`,
     params: `action=click&target=buy-button&position=${i}&price=${(i * 1.5).toFixed(2)}`,
   }));
-  return JSON.stringify({ visitorId: 'a1b2c3d4e5f60718', sessionId: 's9f8e7d6c5b4a3', vparams: 'plan=pro', ua: 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0', clientLang: 'en-US', events });
+  return JSON.stringify({
+    visitorId: 'a1b2c3d4e5f60718',
+    sessionId: 's9f8e7d6c5b4a3',
+    vparams: 'plan=pro',
+    ua: 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0',
+    clientLang: 'en-US',
+    events,
+  });
 }
 
 async function main(): Promise<void> {
@@ -69,15 +76,39 @@ async function main(): Promise<void> {
       name: 'pixel GET /public/p.gif',
       eventsPerRequest: 1,
       options: {
-        path: '/public/p.gif?__wt1ty=page&__wt1ts=1700000000000&__wt1vic=a1b2c3d4e5f60718&__wt1sic=s9f8e7d6c5b4a3&__wt1lang=en-US&__wt1tzo=-60&action=click&target=buy-button&position=3',
-        headers: { Referer: 'https://shop.example.com/catalog/item-1003?ref=home&utm_source=newsletter', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0' },
+        path:
+          '/public/p.gif?__wt1ty=page&__wt1ts=1700000000000&__wt1vic=a1b2c3d4e5f60718&__wt1sic=s9f8e7d6c5b4a3' +
+          '&__wt1lang=en-US&__wt1tzo=-60&action=click&target=buy-button&position=3',
+        headers: {
+          Referer: 'https://shop.example.com/catalog/item-1003?ref=home&utm_source=newsletter',
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Bench/1.0',
+        },
       },
     },
-    { name: `/public/events x${BATCH} plain`, eventsPerRequest: BATCH, options: { method: 'POST', path: '/public/events', headers: { 'Content-Type': 'application/json' }, body: json } },
-    { name: `/public/events x${BATCH} gzip`, eventsPerRequest: BATCH, options: { method: 'POST', path: '/public/events', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: gz } },
+    {
+      name: `/public/events x${BATCH} plain`,
+      eventsPerRequest: BATCH,
+      options: { method: 'POST', path: '/public/events', headers: { 'Content-Type': 'application/json' }, body: json },
+    },
+    {
+      name: `/public/events x${BATCH} gzip`,
+      eventsPerRequest: BATCH,
+      options: {
+        method: 'POST',
+        path: '/public/events',
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+        body: gz,
+      },
+    },
   ];
-  console.log(`wt1 events API benchmark: ${PIXEL_REQUESTS} pixel / ${API_REQUESTS} API requests per scenario, ${CONNECTIONS} connections, batch ${BATCH} (${json.length} B plain, ${gz.length} B gzipped), default queue bounds, node ${process.version}`);
-  console.log('written events/s: events written by the storage from the start of the run until it drained, over that time');
+  console.log(
+    `wt1 events API benchmark: ${PIXEL_REQUESTS} pixel / ${API_REQUESTS} API requests per scenario, ${CONNECTIONS} ` +
+      `connections, batch ${BATCH} (${json.length} B plain, ${gz.length} B gzipped), default queue bounds, node ` +
+      `${process.version}`,
+  );
+  console.log(
+    'written events/s: events written by the storage from the start of the run until it drained, over that time',
+  );
   const written = new Map<string, number>();
   const mismatches: string[] = [];
   try {
@@ -85,7 +116,12 @@ async function main(): Promise<void> {
       const before = await storageCounters(server.url);
       const { path: requestPath, ...rest } = s.options;
       const started = Date.now();
-      const result = await autocannon({ url: server.url + requestPath, connections: CONNECTIONS, amount: s.eventsPerRequest === 1 ? PIXEL_REQUESTS : API_REQUESTS, ...rest });
+      const result = await autocannon({
+        url: server.url + requestPath,
+        connections: CONNECTIONS,
+        amount: s.eventsPerRequest === 1 ? PIXEL_REQUESTS : API_REQUESTS,
+        ...rest,
+      });
       await drainWait(server.url);
       const seconds = (Date.now() - started) / 1000;
       const after = await storageCounters(server.url);
@@ -97,10 +133,13 @@ async function main(): Promise<void> {
       // An API 200 is a promise: every accepted event written. A pixel hit past the bound is
       // answered and dropped (WT1's rule), so there only written + dropped = accepted holds.
       const kept = s.eventsPerRequest === 1 ? wrote + dropped : wrote;
-      if (kept !== accepted || failed !== 0) mismatches.push(`${s.name}: accepted ${accepted}, written ${wrote}, dropped ${dropped}, failed ${failed}`);
+      if (kept !== accepted || failed !== 0)
+        mismatches.push(`${s.name}: accepted ${accepted}, written ${wrote}, dropped ${dropped}, failed ${failed}`);
       console.log(
-        `${s.name.padEnd(28)} ${fmt(wrote / seconds).padStart(9)} events/s written  ${fmt(accepted / result.duration).padStart(9)} events/s accepted  ` +
-          `accepted ${accepted}  written ${wrote}  dropped ${dropped}  503 ${result.non2xx}  errors ${result.errors}  p99 ${result.latency.p99} ms`,
+        `${s.name.padEnd(28)} ${fmt(wrote / seconds).padStart(9)} events/s written  ` +
+          `${fmt(accepted / result.duration).padStart(9)} events/s accepted  ` +
+          `accepted ${accepted}  written ${wrote}  dropped ${dropped}  503 ${result.non2xx}  errors ` +
+          `${result.errors}  p99 ${result.latency.p99} ms`,
       );
     }
   } finally {
@@ -108,7 +147,8 @@ async function main(): Promise<void> {
     removeDir(dir);
   }
   const pixelWritten = written.get(scenarios[0].name)!;
-  for (const s of scenarios.slice(1)) console.log(`ratio ${s.name} / pixel: ${(written.get(s.name)! / pixelWritten).toFixed(1)}x written`);
+  for (const s of scenarios.slice(1))
+    console.log(`ratio ${s.name} / pixel: ${(written.get(s.name)! / pixelWritten).toFixed(1)}x written`);
   if (mismatches.length > 0) {
     console.error(`FAILED: written != accepted\n${mismatches.join('\n')}`);
     process.exitCode = 1;
@@ -121,7 +161,10 @@ async function live(url: string): Promise<Record<string, unknown>> {
 
 /** The storage processor's counters. */
 async function storageCounters(url: string): Promise<{ written: number; dropped: number; failed: number }> {
-  const processors = (await live(url)).processors as Record<string, { written: number; dropped: number; failed: number }>;
+  const processors = (await live(url)).processors as Record<
+    string,
+    { written: number; dropped: number; failed: number }
+  >;
   const { written, dropped, failed } = processors.storage;
   return { written, dropped, failed };
 }

@@ -19,14 +19,17 @@ export interface LoadGenerator {
 export const WRK_MISSING = 'wrk not found (apt-get install wrk)';
 
 function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).some((dir) => {
-    try {
-      accessSync(path.join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(path.join(dir, command), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** The generator to use, or an error message for the user (bad BENCH_LOADGEN, forced wrk missing). */
@@ -41,6 +44,9 @@ export function chooseLoadGenerator(forced: string | undefined): LoadGenerator |
     name: 'autocannon',
     version: autocannonVersion(),
     run: runAutocannon,
-    notice: wrk ? undefined : `${WRK_MISSING}: using autocannon, which takes most of a core itself; ratios are then limited by the load generator`,
+    notice: wrk
+      ? undefined
+      : `${WRK_MISSING}: using autocannon, which takes most of a core ` +
+        `itself; ratios are then limited by the load generator`,
   };
 }

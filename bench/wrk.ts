@@ -60,13 +60,19 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   for (const [name, value] of Object.entries(opts.headers)) args.push('-H', `${name}: ${value}`);
   args.push(opts.url);
   const cpuBefore = endedChildrenCpuMicros();
-  const child = opts.cpu === undefined
-    ? spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('taskset', ['-c', String(opts.cpu), 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }); // taskset execs wrk
+  const child =
+    opts.cpu === undefined
+      ? spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : // taskset execs wrk
+        spawn('taskset', ['-c', String(opts.cpu), 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    err += s;
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c) => resolve(c));

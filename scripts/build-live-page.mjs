@@ -19,7 +19,9 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs);
 const outside = inputs.filter((f) => !f.startsWith('src/server/live-page/page/'));
 if (outside.length > 0) {
-  console.error(`build-live-page: the page bundles code from outside its folder (use import type): ${outside.join(', ')}`);
+  console.error(
+    `build-live-page: the page bundles code from outside its folder (use import type): ${outside.join(', ')}`,
+  );
   process.exit(1);
 }
 console.log(`build-live-page: dist/live-page/live-page.js from ${inputs.length} files`);

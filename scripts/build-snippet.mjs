@@ -35,5 +35,7 @@ const served = renderSnippet(code, 1800);
 const size = served.body.length;
 const gzipped = served.gzipped.length;
 const verdict = gzipped <= BUDGET_GZIPPED ? 'within' : 'OVER';
-console.log(`build-snippet: ${outfile}: ${size} bytes, ${gzipped} bytes gzipped (${verdict} the budget of ${BUDGET_GZIPPED})`);
+console.log(
+  `build-snippet: ${outfile}: ${size} bytes, ${gzipped} bytes gzipped (${verdict} the budget of ${BUDGET_GZIPPED})`,
+);
 if (gzipped > BUDGET_GZIPPED) process.exit(1);

@@ -20,7 +20,10 @@ try {
     console.log('wt1: TypeScript is not installed (a production install): keeping the dist/ built earlier');
     process.exit(0);
   }
-  console.error('wt1: cannot build: TypeScript is not installed and dist/ is missing. Run `npm ci` (with the dev dependencies), then `npm run build`.');
+  console.error(
+    'wt1: cannot build: TypeScript is not installed and dist/ is missing. Run `npm ci` (with the dev ' +
+      'dependencies), then `npm run build`.',
+  );
   process.exit(1);
 }
 const result = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' });

@@ -54,7 +54,8 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const memo = new Map();
 /**
  * Why `file` is an integration test: the import chain from it to an INTEGRATION_MODULES entry,
@@ -67,7 +68,10 @@ function reason(file, seen = new Set()) {
   let chain = null;
   for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
     const spec = m[1] ?? m[2];
-    const pkg = spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const pkg = spec
+      .split('/')
+      .slice(0, spec.startsWith('@') ? 2 : 1)
+      .join('/');
     if (INTEGRATION_MODULES.has(spec) || INTEGRATION_MODULES.has(pkg)) chain = [spec];
     else if (spec.startsWith('.')) {
       const target = path.resolve(path.dirname(file), spec);
@@ -85,7 +89,9 @@ const unit = selected.filter((f) => !integration.includes(f));
 if (printLanes) {
   for (const f of selected) {
     const chain = reason(f);
-    console.log(`${chain ? 'integration' : 'unit       '} ${path.relative(root, f)}${chain ? `  (${chain.join(' > ')})` : ''}`);
+    console.log(
+      `${chain ? 'integration' : 'unit       '} ${path.relative(root, f)}${chain ? `  (${chain.join(' > ')})` : ''}`,
+    );
   }
   console.log(`${unit.length} unit, ${integration.length} integration`);
   process.exit(0);
@@ -102,10 +108,13 @@ function lane(name, laneFiles, concurrency, stream) {
       ['--test', ...reporter, `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...laneFiles],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const timer = setTimeout(() => {
-      console.error(`run-tests: the ${name} lane took over 45 minutes: stopped`);
-      child.kill('SIGKILL');
-    }, 45 * 60 * 1000);
+    const timer = setTimeout(
+      () => {
+        console.error(`run-tests: the ${name} lane took over 45 minutes: stopped`);
+        child.kill('SIGKILL');
+      },
+      45 * 60 * 1000,
+    );
     let output = '';
     const take = (d) => {
       output += d;

@@ -49,7 +49,10 @@ export class Wt1Error extends Error {
   readonly detail: string;
   readonly headers: Readonly<Record<string, string>> | undefined;
   constructor(code: ErrorCode, detail?: string, options?: Wt1ErrorOptions) {
-    super(detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'Wt1Error';
     this.code = code;
     this.status = ERRORS[code].status;

@@ -2,7 +2,12 @@ import { pino, stdTimeFunctions, type Logger } from 'pino';
 
 /** pino level label -> Google Cloud Logging severity, so PaaS log viewers sort lines by level. */
 const SEVERITY: Readonly<Record<string, string>> = {
-  trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR', fatal: 'CRITICAL',
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
 };
 
 /**

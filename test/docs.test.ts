@@ -6,7 +6,8 @@ import { ERRORS } from '../src/errors.js';
 import { TOP_LEVEL_KEYS } from '../src/config/schema.js';
 import { fsEngine } from '../src/storage/fs.js';
 
-const doc = (name: string): string => readFileSync(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
+const doc = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
 
 /** The first cells of the table rows of a markdown page, without backquotes. */
 function documentedNames(markdown: string): Set<string> {

@@ -32,7 +32,11 @@ function sourceFiles(dir: string): string[] {
 /** Relative specifiers of `import ... from`, `export ... from`, `import '...'` and `import('...')`. */
 export function importsOf(code: string): string[] {
   const specifiers: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of code.matchAll(re)) if (m[1].startsWith('.')) specifiers.push(m[1]);
   return specifiers;
 }
@@ -42,8 +46,12 @@ function graph(files: readonly string[]): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const file of files) {
     // Comments may quote imports: drop them (line comments and blocks) before scanning.
-    const code = readFileSync(path.join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    const targets = importsOf(code).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(file), s)).replace(/\.js$/, '.ts'));
+    const code = readFileSync(path.join(root, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    const targets = importsOf(code).map((s) =>
+      path.posix.normalize(path.posix.join(path.posix.dirname(file), s)).replace(/\.js$/, '.ts'),
+    );
     edges.set(file, [...new Set(targets.filter((t) => known.has(t)))]);
   }
   return edges;
@@ -84,14 +92,42 @@ export function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][
 }
 
 test('the cycle finder finds a cycle through three files and none in a chain', () => {
-  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
-  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', []]])), []);
-  assert.deepEqual(importsOf(`import type { A } from './a.js';\nexport { b } from "../b.js";\nconst c = await import('./c.js');\nimport 'node:fs';`), ['./a.js', '../b.js', './c.js']);
+  assert.deepEqual(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', ['a']],
+        ['d', ['a']],
+      ]),
+    ),
+    [['a', 'b', 'c']],
+  );
+  assert.deepEqual(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', []],
+      ]),
+    ),
+    [],
+  );
+  assert.deepEqual(
+    importsOf(
+      `import type { A } from './a.js';\nexport { b } from "../b.js";\nconst c = await import('./c.js');\nimport ` +
+        `'node:fs';`,
+    ),
+    ['./a.js', '../b.js', './c.js'],
+  );
 });
 
 test('no import cycle between source files (src/, type-only imports included)', () => {
   const found = cycles(graph(sourceFiles('src'))).map((c) => c.join(' -> '));
   const unknown = found.filter((c) => !KNOWN_CYCLES.includes(c));
   assert.deepEqual(unknown, [], `import cycles:\n${unknown.join('\n')}`);
-  assert.ok(!found.some((c) => c.includes('src/cli/serve.ts')), 'cli/serve.ts is in no cycle (running a collector lives in server/run.ts)');
+  assert.ok(
+    !found.some((c) => c.includes('src/cli/serve.ts')),
+    'cli/serve.ts is in no cycle (running a collector lives in server/run.ts)',
+  );
 });

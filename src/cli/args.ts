@@ -16,7 +16,10 @@ export class UsageError extends Wt1Error {
  * node:util parseArgs, its errors turned into one plain line: an unknown option is named with the
  * nearest known one (`unknown option --vistor; did you mean --visitor?`).
  */
-export function parseCommandLine<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommandLine<T extends ParseArgsConfig>(
+  command: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (error) {

@@ -78,13 +78,23 @@ export async function cat(argv: string[]): Promise<number> {
     process.stdout.write(CAT_USAGE + '\n');
     return 0;
   }
-  if (positionals.length === 0) throw new Wt1Error('WT1_ERR_CLI_USAGE', 'wt1 cat needs at least one SOURCE (a folder or s3://bucket/prefix); see wt1 cat --help');
+  if (positionals.length === 0)
+    throw new Wt1Error(
+      'WT1_ERR_CLI_USAGE',
+      'wt1 cat needs at least one SOURCE (a folder or s3://bucket/prefix); see wt1 cat --help',
+    );
   const format = values.format as OutputFormat;
-  if (format !== 'tsv' && format !== 'jsonl') throw new Wt1Error('WT1_ERR_CLI_USAGE', `--format ${values.format}: use tsv or jsonl`);
+  if (format !== 'tsv' && format !== 'jsonl')
+    throw new Wt1Error('WT1_ERR_CLI_USAGE', `--format ${values.format}: use tsv or jsonl`);
   const time = (flag: string, text: string | undefined): string | undefined => {
     if (text === undefined) return undefined;
     const key = parseTimeArgument(text);
-    if (key === undefined) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} ${text}: not a time (e.g. 2026-11-27T06:05:00, UTC unless a zone is given; or 1h, 30m, 2d, today, yesterday)`);
+    if (key === undefined)
+      throw new Wt1Error(
+        'WT1_ERR_CLI_USAGE',
+        `${flag} ${text}: not a time (e.g. 2026-11-27T06:05:00, UTC unless a zone is given; or 1h, 30m, 2d, today, ` +
+          `yesterday)`,
+      );
     return key;
   };
   const includeOpen = flagPair(values['include-open'], values['no-include-open'], '--include-open', true);
@@ -101,10 +111,13 @@ export async function cat(argv: string[]): Promise<number> {
   const s3Module = positionals.some((p) => p.startsWith('s3://')) ? await import('../reader/s3-source.js') : undefined;
   const s3 = s3Module?.createS3Client(s3Settings(values, process.env));
   // Likewise the Kafka client, for kafka://host:port/topic (a topic written by the Kafka engine).
-  const kafkaModule = positionals.some((p) => p.startsWith('kafka://')) ? await import('../reader/kafka-source.js') : undefined;
+  const kafkaModule = positionals.some((p) => p.startsWith('kafka://'))
+    ? await import('../reader/kafka-source.js')
+    : undefined;
   const sources: LogSource[] = positionals.map((name) => {
     if (kafkaModule && name.startsWith('kafka://')) {
-      if (!kafkaModule.parseKafkaUrl(name)) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected kafka://host:port[,host:port...]/topic`);
+      if (!kafkaModule.parseKafkaUrl(name))
+        throw new Wt1Error('WT1_ERR_CLI_USAGE', `${name}: expected kafka://host:port[,host:port...]/topic`);
       return new kafkaModule.KafkaSource(name);
     }
     if (!s3Module || !s3 || !name.startsWith('s3://')) return new LocalSource(name, { includeOpen });
@@ -142,9 +155,14 @@ export async function cat(argv: string[]): Promise<number> {
     }
     stats.files = refs.length;
     const skippedOpen = sources.reduce((n, s) => n + (s.skippedOpenFiles ?? 0), 0);
-    if (skippedOpen > 0) say(`${skippedOpen} file${skippedOpen === 1 ? '' : 's'} still being written skipped (without --no-include-open, their complete lines are read)`);
+    if (skippedOpen > 0)
+      say(
+        `${skippedOpen} file${skippedOpen === 1 ? '' : 's'} still being written skipped (without ` +
+          `--no-include-open, their complete lines are read)`,
+      );
     if (refs.length === 0 && failedSources === 0) say(`no files in ${positionals.join(', ')}`);
-    if (stderr.isTTY && refs.length >= PROGRESS_MIN_FILES) progress = new ProgressBar(stderr as WriteStream, `${refs.length} files`);
+    if (stderr.isTTY && refs.length >= PROGRESS_MIN_FILES)
+      progress = new ProgressBar(stderr as WriteStream, `${refs.length} files`);
 
     const fromMs = filter.fromKey === undefined ? undefined : Date.parse(filter.fromKey + 'Z');
     const starts = await scanFileStarts(refs, report, stats, { fromMs });
@@ -154,18 +172,35 @@ export async function cat(argv: string[]): Promise<number> {
     const sink = new OutputSink(process.stdout);
     await sink.write(formatter.header());
     try {
-      await mergeFiles(starts, (line, key, header, file) => sink.write(formatter.render(line, key, header, file)), report, stats, { toKey: filter.toKey, filesTotal: refs.length });
+      await mergeFiles(
+        starts,
+        (line, key, header, file) => sink.write(formatter.render(line, key, header, file)),
+        report,
+        stats,
+        { toKey: filter.toKey, filesTotal: refs.length },
+      );
       await sink.flush();
     } catch (error) {
       if (!(error instanceof OutputClosed)) throw error;
       return failedSources + stats.unreadableFiles > 0 ? 1 : 0;
     }
     progress?.clear();
-    if (new Set(starts.map((s) => s.header)).size > 1) say(`note: the files have ${new Set(starts.map((s) => s.header)).size} different headers; the output has the union of their columns`);
+    if (new Set(starts.map((s) => s.header)).size > 1)
+      say(
+        `note: the files have ${new Set(starts.map((s) => s.header)).size} different headers; the output has the ` +
+          `union of their columns`,
+      );
     for (const [file, lines] of formatter.malformedByFile) {
-      say(`${file}: ${lines === 1 ? '1 line does' : `${lines} lines do`} not match the header (number of fields, or a quoted column without its quotes); skipped`);
+      say(
+        `${file}: ${lines === 1 ? '1 line does' : `${lines} lines do`} not match the header (number of fields, or ` +
+          `a quoted column without its quotes); skipped`,
+      );
     }
-    if (stats.outOfOrderLines > 0) say(`${stats.outOfOrderLines} lines were out of server_ts order in their file (a clock stepped back?) and are written late`);
+    if (stats.outOfOrderLines > 0)
+      say(
+        `${stats.outOfOrderLines} lines were out of server_ts order in their file (a clock stepped back?) and are ` +
+          `written late`,
+      );
     return failedSources + stats.unreadableFiles + formatter.malformedLines > 0 ? 1 : 0;
   } finally {
     progress?.clear();
@@ -177,7 +212,8 @@ const DEFAULT_HEADER = '#' + BASE_COLUMNS.join('\t');
 
 /** A `--x` / `--no-x` pair: the one given, `fallback` when neither; both is a usage error. */
 function flagPair(on: boolean | undefined, off: boolean | undefined, flag: string, fallback: boolean): boolean {
-  if (on && off) throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} and --no-${flag.slice(2)} contradict each other: give one`);
+  if (on && off)
+    throw new Wt1Error('WT1_ERR_CLI_USAGE', `${flag} and --no-${flag.slice(2)} contradict each other: give one`);
   return on ? true : off ? false : fallback;
 }
 

@@ -24,13 +24,17 @@ export function listenFailure(error: unknown): ListenFailure | undefined {
       return {
         code: 'WT1_ERR_PORT_DENIED',
         exitCode: 2,
-        line: `cannot listen on${where}: ports below 1024 need privileges (use a port from 1024, e.g. --port 8080, behind a proxy or a port redirect)`,
+        line:
+          `cannot listen on${where}: ports below 1024 need privileges (use a port from 1024, e.g. --port 8080, ` +
+          `behind a proxy or a port redirect)`,
       };
     case 'EADDRNOTAVAIL':
       return {
         code: 'WT1_ERR_HOST_UNAVAILABLE',
         exitCode: 2,
-        line: `cannot listen on${where}: the address is not one of this machine's (host / --host / HOST, or metricsHost: one of its addresses, 0.0.0.0 for all, 127.0.0.1 for this machine only)`,
+        line:
+          `cannot listen on${where}: the address is not one of this machine's (host / --host / HOST, or ` +
+          `metricsHost: one of its addresses, 0.0.0.0 for all, 127.0.0.1 for this machine only)`,
       };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -39,7 +43,9 @@ export function listenFailure(error: unknown): ListenFailure | undefined {
       return {
         code: 'WT1_ERR_HOST_UNKNOWN',
         exitCode: 2,
-        line: `cannot listen on host ${JSON.stringify(e.hostname ?? '')}: the name does not resolve (host / --host / HOST, or metricsHost: an IP address, or a name of this machine)`,
+        line:
+          `cannot listen on host ${JSON.stringify(e.hostname ?? '')}: the name does not resolve (host / --host ` +
+          `/ HOST, or metricsHost: an IP address, or a name of this machine)`,
       };
     default:
       return undefined;

@@ -44,7 +44,9 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const run = COMMANDS[command];
     if (!run) {
-      process.stderr.write(`wt1: unknown command "${command}" (known: ${Object.keys(COMMANDS).join(', ')}); see wt1 --help\n`);
+      process.stderr.write(
+        `wt1: unknown command "${command}" (known: ${Object.keys(COMMANDS).join(', ')}); see wt1 --help\n`,
+      );
       return 2;
     }
     return await run(rest);
@@ -53,7 +55,9 @@ export async function runCli(argv: string[]): Promise<number> {
       const shown = error.problems.slice(0, MAX_PROBLEMS_SHOWN).map(printable);
       const more = error.problems.length - shown.length;
       if (more > 0) shown.push(`... and ${more} more`);
-      process.stderr.write(`wt1: invalid configuration [${error.code}]:${shown.length === 1 ? ' ' : '\n  - '}${shown.join('\n  - ')}\n`);
+      process.stderr.write(
+        `wt1: invalid configuration [${error.code}]:${shown.length === 1 ? ' ' : '\n  - '}${shown.join('\n  - ')}\n`,
+      );
       return 2;
     }
     if (error instanceof UsageError) {

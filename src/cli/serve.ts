@@ -59,7 +59,15 @@ export async function serve(argv: string[]): Promise<number> {
 
   if (slot !== undefined) {
     // A worker forked by the primary below: same config, its own instance id.
-    return runWorker(slot, loadConfig({ file: values.config, env, overrides: { ...overrides, ...workerOverrides(config, slot) }, overrideOrigins }));
+    return runWorker(
+      slot,
+      loadConfig({
+        file: values.config,
+        env,
+        overrides: { ...overrides, ...workerOverrides(config, slot) },
+        overrideOrigins,
+      }),
+    );
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   if (config.workers > 1) {

@@ -10,7 +10,8 @@ export class EventBuffer<T> {
   private droppedCount = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`buffer capacity must be a positive integer, not ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`buffer capacity must be a positive integer, not ${capacity}`);
     this.items = new RingBuffer<T>(capacity);
   }
 

@@ -226,7 +226,9 @@ class BatchingClient implements Wt1Client {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.pumping ??= this.pump().finally(() => { this.pumping = undefined; });
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+    });
   }
 
   /** One batch at a time, in order, until the buffer is empty; a batch is one message per identity. */
@@ -283,14 +285,19 @@ function checkInput(input: TrackInput): void {
   if (typeof input !== 'object' || input === null) throw new TypeError('wt1 client: track() takes an object');
   for (const name of STRING_FIELDS) {
     const value = input[name];
-    if (value !== undefined && typeof value !== 'string') throw new TypeError(`wt1 client: ${name} must be a string, not ${typeof value}`);
+    if (value !== undefined && typeof value !== 'string')
+      throw new TypeError(`wt1 client: ${name} must be a string, not ${typeof value}`);
   }
   if (input.clientTS !== undefined && (typeof input.clientTS !== 'number' || !Number.isFinite(input.clientTS))) {
     throw new TypeError(`wt1 client: clientTS must be a finite number (ms since epoch), not ${String(input.clientTS)}`);
   }
   for (const name of ['params', 'vparams', 'sparams'] as const) {
     const value = input[name];
-    if (value !== undefined && typeof value !== 'string' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    if (
+      value !== undefined &&
+      typeof value !== 'string' &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
       throw new TypeError(`wt1 client: ${name} must be an object or a query string`);
     }
   }
@@ -327,6 +334,7 @@ export function endpointOf(url: string): string {
 }
 
 function positiveInt(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`wt1 client: ${name} must be a positive integer, not ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`wt1 client: ${name} must be a positive integer, not ${value}`);
   return value;
 }

@@ -14,8 +14,12 @@ export function encodeParams(params: Params | undefined, field: string): string 
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined) continue;
     // What the server refuses (and with it the whole batch) is refused here, at track().
-    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw new TypeError(`wt1 client: ${field}.${key} must be a string, a finite number or a boolean, not ${describeValue(value)}`);
+    const ok =
+      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok)
+      throw new TypeError(
+        `wt1 client: ${field}.${key} must be a string, a finite number or a boolean, not ${describeValue(value)}`,
+      );
     pairs.push([key, String(value)]);
   }
   return encodePairs(pairs);

@@ -26,7 +26,13 @@ export interface TransportOptions extends BackoffOptions {
  */
 export type SendOutcome =
   | { readonly kind: 'sent'; readonly retries: number; readonly events: number }
-  | { readonly kind: 'rejected'; readonly retries: number; readonly events: number; readonly status: number; readonly reason: string }
+  | {
+      readonly kind: 'rejected';
+      readonly retries: number;
+      readonly events: number;
+      readonly status: number;
+      readonly reason: string;
+    }
   | { readonly kind: 'failed'; readonly retries: number; readonly events: number; readonly reason: string };
 
 /** The message to send, asked again before each attempt: events may be dropped between two attempts. */
@@ -46,7 +52,8 @@ export async function sendMessage(source: MessageSource, options: TransportOptio
   const sleep = options.sleep ?? defaultSleep;
   for (let retries = 0; ; retries++) {
     const next = source.attempt();
-    if (!next) return { kind: 'sent', retries: Math.max(0, retries - 1), events: 0 }; // all dropped meanwhile: no request made
+    // all dropped meanwhile: no request made
+    if (!next) return { kind: 'sent', retries: Math.max(0, retries - 1), events: 0 };
     const eventCount = next.events;
     let reason: string;
     try {
@@ -64,7 +71,11 @@ export async function sendMessage(source: MessageSource, options: TransportOptio
       const text = await res.text();
       if (res.ok) return { kind: 'sent', retries, events: eventCount };
       if (res.status < 500) {
-        options.logger.error(`wt1 refused ${eventCount} events (not retried): ${res.status} ${text}`, { status: res.status, reason: text, events: eventCount });
+        options.logger.error(`wt1 refused ${eventCount} events (not retried): ${res.status} ${text}`, {
+          status: res.status,
+          reason: text,
+          events: eventCount,
+        });
         return { kind: 'rejected', retries, events: eventCount, status: res.status, reason: text };
       }
       reason = `${res.status} ${text}`;
@@ -74,11 +85,19 @@ export async function sendMessage(source: MessageSource, options: TransportOptio
       source.attemptDone();
     }
     if (retries >= options.maxRetries) {
-      options.logger.error(`wt1 unreachable, ${eventCount} events given up after ${retries + 1} attempts: ${reason}`, { reason, events: eventCount, attempts: retries + 1 });
+      options.logger.error(`wt1 unreachable, ${eventCount} events given up after ${retries + 1} attempts: ${reason}`, {
+        reason,
+        events: eventCount,
+        attempts: retries + 1,
+      });
       return { kind: 'failed', retries, events: eventCount, reason };
     }
     const delay = backoffDelay(retries + 1, options, options.random);
-    options.logger.warn(`wt1 send failed (${reason}), retry ${retries + 1} of ${options.maxRetries} in ${delay} ms`, { reason, retry: retries + 1, delayMs: delay });
+    options.logger.warn(`wt1 send failed (${reason}), retry ${retries + 1} of ${options.maxRetries} in ${delay} ms`, {
+      reason,
+      retry: retries + 1,
+      delayMs: delay,
+    });
     await sleep(delay);
   }
 }

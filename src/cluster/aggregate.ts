@@ -43,7 +43,8 @@ export const LAST_EVENTS = 100;
  * Keys that hold a level (a queue depth, a capacity, visits active now, a readiness) rather than a
  * count since start: the workers' levels are added up, but a dead worker's levels are not kept.
  */
-const LEVEL_KEY = /^(queued|queuedEvents|capacity|activeVisitsGauge|uptimeSeconds|ready)$|Gauge$|^spool|^pending|^inFlight/;
+const LEVEL_KEY =
+  /^(queued|queuedEvents|capacity|activeVisitsGauge|uptimeSeconds|ready)$|Gauge$|^spool|^pending|^inFlight/;
 
 /**
  * Adds two status objects: numbers are summed, `ready` flags are and-ed and other flags or-ed,
@@ -67,7 +68,10 @@ export function addStatus(a: unknown, b: unknown): unknown {
   if (isObject(a) && isObject(b)) {
     const out: Record<string, unknown> = { ...a };
     for (const [key, value] of Object.entries(b)) {
-      out[key] = key === 'ready' && typeof out[key] === 'boolean' && typeof value === 'boolean' ? out[key] && value : addStatus(out[key], value);
+      out[key] =
+        key === 'ready' && typeof out[key] === 'boolean' && typeof value === 'boolean'
+          ? out[key] && value
+          : addStatus(out[key], value);
     }
     return out;
   }
@@ -108,7 +112,8 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
       uptime = Math.max(uptime, Number(r.value.uptimeSeconds) || 0);
       serverTime ??= r.value.serverTime;
     }
-    if (Array.isArray(lastEvents)) for (const e of lastEvents) events.push({ ...(e as Record<string, unknown>), worker: r.worker.name });
+    if (Array.isArray(lastEvents))
+      for (const e of lastEvents) events.push({ ...(e as Record<string, unknown>), worker: r.worker.name });
     // The original WT1's key, kept in its own shape (no worker field).
     if (Array.isArray(lastRequests)) for (const e of lastRequests) requests.push(e as Record<string, unknown>);
     workers.push({
@@ -120,7 +125,8 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
     });
   }
   // Newest first, as one collector's lastEvents; `serverTS` is epoch ms.
-  const newestFirst = (x: Record<string, unknown>, y: Record<string, unknown>): number => Number(y.serverTS) - Number(x.serverTS);
+  const newestFirst = (x: Record<string, unknown>, y: Record<string, unknown>): number =>
+    Number(y.serverTS) - Number(x.serverTS);
   events.sort(newestFirst);
   requests.sort(newestFirst);
   return {
@@ -131,7 +137,9 @@ export function aggregateLive(reports: readonly LiveReport[], instanceId: string
     cluster: { workers: reports.length, answered: reports.filter((r) => r.value !== undefined).length },
     workers,
     lastEvents: events.slice(0, LAST_EVENTS),
-    ...(reports.some((r) => Array.isArray((r.value ?? r.lastCounters)?.lastRequests)) ? { lastRequests: requests.slice(0, LAST_EVENTS) } : {}),
+    ...(reports.some((r) => Array.isArray((r.value ?? r.lastCounters)?.lastRequests))
+      ? { lastRequests: requests.slice(0, LAST_EVENTS) }
+      : {}),
   };
 }
 
@@ -180,13 +188,29 @@ export function labelMetrics(reports: readonly WorkerReport<MetricJson[]>[]): Me
       values: family.values.map((v) => ({ ...v, labels: { ...v.labels, worker: r.worker.name } })),
     })),
   );
-  const gauge = (name: string, help: string, type: string, values: MetricJson['values']): MetricJson => ({ name, help, type, aggregator: 'sum', values });
+  const gauge = (name: string, help: string, type: string, values: MetricJson['values']): MetricJson => ({
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    values,
+  });
   out.push([
-    gauge('wt1_cluster_workers', 'Worker slots of this wt1 serve --workers N.', 'gauge', [{ value: reports.length, labels: {} }]),
-    gauge('wt1_cluster_worker_up', '1 when the worker answered this scrape (its samples are in it).', 'gauge',
-      reports.map((r) => ({ value: r.value === undefined ? 0 : 1, labels: { worker: r.worker.name } }))),
-    gauge('wt1_cluster_worker_restarts_total', 'Times the worker of this slot died and was replaced.', 'counter',
-      reports.map((r) => ({ value: r.worker.restarts, labels: { worker: r.worker.name } }))),
+    gauge('wt1_cluster_workers', 'Worker slots of this wt1 serve --workers N.', 'gauge', [
+      { value: reports.length, labels: {} },
+    ]),
+    gauge(
+      'wt1_cluster_worker_up',
+      '1 when the worker answered this scrape (its samples are in it).',
+      'gauge',
+      reports.map((r) => ({ value: r.value === undefined ? 0 : 1, labels: { worker: r.worker.name } })),
+    ),
+    gauge(
+      'wt1_cluster_worker_restarts_total',
+      'Times the worker of this slot died and was replaced.',
+      'counter',
+      reports.map((r) => ({ value: r.worker.restarts, labels: { worker: r.worker.name } })),
+    ),
   ]);
   return out;
 }

@@ -1,8 +1,17 @@
 import type { Worker } from 'node:cluster';
 import promClient from 'prom-client';
 import {
-  addStatus, aggregateFlush, aggregateHandler, aggregateLive, countsOf, labelMetrics,
-  type Live, type MetricJson, type WorkerInfo, type WorkerReport, type WorkerState,
+  addStatus,
+  aggregateFlush,
+  aggregateHandler,
+  aggregateLive,
+  countsOf,
+  labelMetrics,
+  type Live,
+  type MetricJson,
+  type WorkerInfo,
+  type WorkerReport,
+  type WorkerState,
 } from './aggregate.js';
 import type { Failure, PrimaryMessage, View, WorkerMessage } from './messages.js';
 
@@ -90,17 +99,23 @@ export class ClusterHub {
     const reports = await this.collect(view, name);
     switch (view) {
       case 'live':
-        return aggregateLive(reports.map((r, i) => ({
-          ...(r as WorkerReport<Live>),
-          lastCounters: this.slots[i].lastCounters,
-          previous: this.slots[i].previous,
-        })), this.instanceId);
+        return aggregateLive(
+          reports.map((r, i) => ({
+            ...(r as WorkerReport<Live>),
+            lastCounters: this.slots[i].lastCounters,
+            previous: this.slots[i].previous,
+          })),
+          this.instanceId,
+        );
       case 'metrics':
         return promClient.AggregatorRegistry.aggregate(labelMetrics(reports as WorkerReport<MetricJson[]>[])).metrics();
       case 'flush': {
         const failed = reports.filter((r) => r.value === undefined);
         if (failed.length > 0) {
-          throw new FlushIncomplete(failed.map((r) => `${r.worker.name}: ${r.error ?? 'no answer'}`).join('; '), aggregateFlush(reports as WorkerReport<{ published: string[] }>[]));
+          throw new FlushIncomplete(
+            failed.map((r) => `${r.worker.name}: ${r.error ?? 'no answer'}`).join('; '),
+            aggregateFlush(reports as WorkerReport<{ published: string[] }>[]),
+          );
         }
         return aggregateFlush(reports as WorkerReport<{ published: string[] }>[]);
       }
@@ -117,7 +132,9 @@ export class ClusterHub {
     const id = this.nextId++;
     const expected = new Set<number>();
     const c: Collecting = { expected, values: new Map(), errors: new Map(), done: () => {} };
-    const finished = new Promise<void>((resolve) => { c.done = resolve; });
+    const finished = new Promise<void>((resolve) => {
+      c.done = resolve;
+    });
     this.collecting.set(id, c);
     for (const slot of this.slots) {
       const worker = slot.worker;
@@ -138,8 +155,10 @@ export class ClusterHub {
       return this.slots.map((slot) => ({
         worker: this.info(slot),
         value: c.values.get(slot.index),
-        error: c.values.has(slot.index) ? undefined
-          : c.errors.get(slot.index) ?? (expected.has(slot.index) ? `no answer within ${timeoutMs / 1000} s` : `the worker is ${slot.state}`),
+        error: c.values.has(slot.index)
+          ? undefined
+          : (c.errors.get(slot.index) ??
+            (expected.has(slot.index) ? `no answer within ${timeoutMs / 1000} s` : `the worker is ${slot.state}`)),
       }));
     });
   }
@@ -158,7 +177,10 @@ export class ClusterHub {
 
 /** A flush that some worker could not do: answered 503, with what the others published. */
 export class FlushIncomplete extends Error {
-  constructor(readonly detail: string, readonly partial: Live) {
+  constructor(
+    readonly detail: string,
+    readonly partial: Live,
+  ) {
     super(detail);
   }
 }
@@ -169,7 +191,12 @@ function send(worker: Worker, message: PrimaryMessage): void {
 
 function failure(error: unknown): Failure {
   if (error instanceof FlushIncomplete) {
-    return { code: 'WT1_ERR_CLUSTER_UNAVAILABLE', message: `A worker did not answer: the flush did not reach every worker (${error.detail}); published: ${JSON.stringify((error.partial as { published: string[] }).published)}` };
+    return {
+      code: 'WT1_ERR_CLUSTER_UNAVAILABLE',
+      message:
+        `A worker did not answer: the flush did not reach every worker (${error.detail}); published: ` +
+        `${JSON.stringify((error.partial as { published: string[] }).published)}`,
+    };
   }
   const code = (error as { wt1Code?: string }).wt1Code ?? 'WT1_ERR_INTERNAL';
   return { code, message: (error as Error).message };

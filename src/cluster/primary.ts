@@ -18,14 +18,22 @@ interface Slot extends SlotState {
  * them the connections), replaces a worker that dies (with backoff against crash loops), and on
  * SIGTERM/SIGINT asks every worker for its ordered shutdown, waiting at most `shutdownTimeout`.
  * It holds no queue and writes no file itself; it gathers the views over every worker that a
- * worker asks for (/internal/live, /metrics, /internal/flush, handlers: src/cluster/hub.ts). Resolves with the exit code: 0 when every worker
- * drained and exited cleanly, 1 otherwise (or the code of a worker that could not start).
+ * worker asks for (/internal/live, /metrics, /internal/flush, handlers: src/cluster/hub.ts). Resolves with the exit
+ * code: 0 when every worker drained and exited cleanly, 1 otherwise (or the code of a worker that could not start).
  */
 export function runPrimary(config: Config, logger: Logger): Promise<number> {
   const log = logger.child({ role: 'primary' });
   const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({
-    index, backoff: new RestartBackoff(), worker: undefined, startedAt: 0, restartTimer: undefined,
-    state: 'starting', restarts: 0, instanceId: undefined, lastCounters: undefined, previous: undefined,
+    index,
+    backoff: new RestartBackoff(),
+    worker: undefined,
+    startedAt: 0,
+    restartTimer: undefined,
+    state: 'starting',
+    restarts: 0,
+    instanceId: undefined,
+    lastCounters: undefined,
+    previous: undefined,
   }));
   // A flush waits for every worker's engines: as long as a shutdown may (the S3 upload of a big file).
   const hub = new ClusterHub(slots, config.instanceId || safeHostname(), config.shutdownTimeout * 1000);
@@ -45,7 +53,10 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
         everListening = true;
         if (slot.worker === worker && !stopping) slot.state = 'running';
         slot.instanceId = m.instanceId;
-        log.info({ slot: slot.index, workerPid: worker.process.pid, port: m.port, instanceId: m.instanceId }, 'worker listening');
+        log.info(
+          { slot: slot.index, workerPid: worker.process.pid, port: m.port, instanceId: m.instanceId },
+          'worker listening',
+        );
       });
       worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
       // A message to a worker that is dying fails with EPIPE: its exit is handled above.
@@ -66,7 +77,10 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
       }
       if (!everListening) {
         // A worker that cannot even start (port taken, unreadable folder): the others will not do better.
-        log.error({ slot: slot.index, workerPid: worker.process.pid, code, signal }, 'a worker failed to start: stopping');
+        log.error(
+          { slot: slot.index, workerPid: worker.process.pid, code, signal },
+          'a worker failed to start: stopping',
+        );
         exitCode = typeof code === 'number' && code !== 0 ? code : 1;
         stopAll();
         return;
@@ -74,7 +88,10 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
       const delay = slot.backoff.nextDelay(Date.now() - slot.startedAt);
       slot.restarts++;
       slot.state = 'restarting';
-      log.error({ slot: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delay }, 'worker died: replacing it (its flushed events are recovered by the replacement)');
+      log.error(
+        { slot: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delay },
+        'worker died: replacing it (its flushed events are recovered by the replacement)',
+      );
       slot.restartTimer = setTimeout(() => fork(slot), delay);
     };
 
@@ -94,11 +111,17 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
       }
       if (slots.every((s) => s.worker === undefined)) return finish();
       // The workers apply shutdownTimeout themselves; the margin lets them report before being killed.
-      deadline = setTimeout(() => {
-        log.error({ deadlineSeconds: config.shutdownTimeout }, 'workers still running after the shutdown deadline: killing them');
-        exitCode = 1;
-        for (const slot of slots) slot.worker?.process.kill('SIGKILL');
-      }, config.shutdownTimeout * 1000 + 2000);
+      deadline = setTimeout(
+        () => {
+          log.error(
+            { deadlineSeconds: config.shutdownTimeout },
+            'workers still running after the shutdown deadline: killing them',
+          );
+          exitCode = 1;
+          for (const slot of slots) slot.worker?.process.kill('SIGKILL');
+        },
+        config.shutdownTimeout * 1000 + 2000,
+      );
     };
 
     let finished = false;
@@ -119,7 +142,10 @@ export function runPrimary(config: Config, logger: Logger): Promise<number> {
         for (const slot of slots) slot.worker?.process.kill('SIGKILL');
         process.exit(130);
       }
-      log.info({ signal, workers: slots.filter((s) => s.worker).length, deadlineSeconds: config.shutdownTimeout }, 'shutting down the workers');
+      log.info(
+        { signal, workers: slots.filter((s) => s.worker).length, deadlineSeconds: config.shutdownTimeout },
+        'shutting down the workers',
+      );
       stopAll();
     };
     process.on('SIGTERM', onSignal);

@@ -21,7 +21,11 @@ export class RestartBackoff {
   /** Milliseconds to wait before replacing a worker that lived `livedMs`. */
   nextDelay(livedMs: number): number {
     if (livedMs >= this.policy.stableMs) this.quickDeaths = 0;
-    const delay = backoffDelay(this.quickDeaths + 1, { initialDelay: this.policy.initialMs, maxDelay: this.policy.maxMs, jitter: false });
+    const delay = backoffDelay(this.quickDeaths + 1, {
+      initialDelay: this.policy.initialMs,
+      maxDelay: this.policy.maxMs,
+      jitter: false,
+    });
     this.quickDeaths++;
     return delay;
   }

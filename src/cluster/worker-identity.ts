@@ -30,6 +30,7 @@ export function workerOverrides(config: Config, slot: number): Record<string, Ra
   const suffix = `-w${slot}`;
   const overrides: Record<string, RawValue> = { instanceId: (config.instanceId || safeHostname()) + suffix };
   const engineInstance = config.storage.params.instanceId;
-  if (typeof engineInstance === 'string' && engineInstance !== '') overrides['storage.params.instanceId'] = engineInstance + suffix;
+  if (typeof engineInstance === 'string' && engineInstance !== '')
+    overrides['storage.params.instanceId'] = engineInstance + suffix;
   return overrides;
 }

@@ -27,7 +27,10 @@ export class WorkerLink implements ClusterLink {
   private countersTimer: NodeJS.Timeout | undefined;
 
   /** `send` calls `sent` once the message is handed to the channel (or could not be). */
-  constructor(private readonly send: (message: WorkerMessage, sent?: () => void) => void, private readonly flushTimeoutMs: number) {}
+  constructor(
+    private readonly send: (message: WorkerMessage, sent?: () => void) => void,
+    private readonly flushTimeoutMs: number,
+  ) {}
 
   /** Binds this worker's collector (its view is what `collect` answers) and starts sending its counters. */
   attach(context: AppContext): void {
@@ -42,7 +45,10 @@ export class WorkerLink implements ClusterLink {
     this.countersTimer = undefined;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000); // a closed channel never calls back
-      this.sendCounters(() => { clearTimeout(timer); resolve(); });
+      this.sendCounters(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -98,7 +104,12 @@ export class WorkerLink implements ClusterLink {
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Wt1Error('WT1_ERR_CLUSTER_UNAVAILABLE', `the cluster primary did not answer within ${timeoutMs / 1000} s`));
+        reject(
+          new Wt1Error(
+            'WT1_ERR_CLUSTER_UNAVAILABLE',
+            `the cluster primary did not answer within ${timeoutMs / 1000} s`,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       try {
@@ -106,7 +117,9 @@ export class WorkerLink implements ClusterLink {
       } catch (error) {
         this.pending.delete(id);
         clearTimeout(timer);
-        reject(new Wt1Error('WT1_ERR_CLUSTER_UNAVAILABLE', `cannot reach the cluster primary: ${(error as Error).message}`));
+        reject(
+          new Wt1Error('WT1_ERR_CLUSTER_UNAVAILABLE', `cannot reach the cluster primary: ${(error as Error).message}`),
+        );
       }
     });
   }
@@ -116,12 +129,16 @@ export class WorkerLink implements ClusterLink {
     const ctx = this.context;
     if (!ctx) throw new Wt1Error('WT1_ERR_CLUSTER_UNAVAILABLE', 'the worker is starting');
     switch (view) {
-      case 'live': return liveSnapshot(ctx);
-      case 'metrics': return ctx.metrics.json();
-      case 'flush': return { published: await flushLocal(ctx) };
+      case 'live':
+        return liveSnapshot(ctx);
+      case 'metrics':
+        return ctx.metrics.json();
+      case 'flush':
+        return { published: await flushLocal(ctx) };
       case 'handler': {
         const found = handlerSnapshot(ctx, name ?? '');
-        if (!found) throw new Wt1Error('WT1_ERR_NOT_FOUND', `no handler named ${JSON.stringify((name ?? '').slice(0, 100))}`);
+        if (!found)
+          throw new Wt1Error('WT1_ERR_NOT_FOUND', `no handler named ${JSON.stringify((name ?? '').slice(0, 100))}`);
         return found.snapshot;
       }
     }
@@ -131,7 +148,11 @@ export class WorkerLink implements ClusterLink {
     const ctx = this.context;
     if (!ctx) return sent?.();
     // Counters only: the events (lastEvents, the original's lastRequests) are asked for when shown.
-    const { lastEvents: _events, lastRequests: _requests, ...live } = liveSnapshot(ctx) as unknown as Record<string, unknown>;
+    const {
+      lastEvents: _events,
+      lastRequests: _requests,
+      ...live
+    } = liveSnapshot(ctx) as unknown as Record<string, unknown>;
     try {
       this.send({ wt1: 'counters', live }, sent);
     } catch {

@@ -6,11 +6,10 @@ import { WorkerLink } from './worker-link.js';
 
 /**
  * One worker of `wt1 serve --workers N`: a complete collector (queues, engine, files) under the
- * instance id of its slot (`config` is loaded with workerOverrides). Opening the engine recovers the `_` files of dead writers of this host,
- * so the replacement of a crashed worker publishes what its predecessor had flushed.
- * Its /internal/live, /metrics, /internal/flush and handler views are asked of the primary, which
- * gathers every worker's (WorkerLink). Stops in order when the primary asks, or when the primary
- * itself is gone.
+ * instance id of its slot (`config` is loaded with workerOverrides). Opening the engine recovers the `_` files of dead
+ * writers of this host, so the replacement of a crashed worker publishes what its predecessor had flushed. Its
+ * /internal/live, /metrics, /internal/flush and handler views are asked of the primary, which gathers every worker's
+ * (WorkerLink). Stops in order when the primary asks, or when the primary itself is gone.
  */
 export async function runWorker(slot: number, config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat }).child({ worker: slot });
@@ -19,7 +18,9 @@ export async function runWorker(slot: number, config: Config): Promise<number> {
     else sent?.();
   };
   const link = new WorkerLink(send, config.shutdownTimeout * 1000);
-  process.on('message', (m: unknown) => { if (isPrimaryMessage(m)) link.onMessage(m); });
+  process.on('message', (m: unknown) => {
+    if (isPrimaryMessage(m)) link.onMessage(m);
+  });
   process.on('disconnect', () => link.disconnected());
   const code = await runCollector(config, logger, {
     cluster: link,
@@ -28,7 +29,9 @@ export async function runWorker(slot: number, config: Config): Promise<number> {
       send({ wt1: 'listening', slot, port, instanceId: config.instanceId });
     },
     onStopRequest(requestStop) {
-      process.on('message', (m: unknown) => { if (isPrimaryMessage(m) && m.wt1 === 'stop') requestStop('primary'); });
+      process.on('message', (m: unknown) => {
+        if (isPrimaryMessage(m) && m.wt1 === 'stop') requestStop('primary');
+      });
       process.on('disconnect', () => requestStop('primary gone'));
     },
   }).catch((error: unknown) => {

@@ -37,7 +37,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, knownKeys: readonly string
 
 /** The variable that sets a key: maxQueueSize → WT1_MAX_QUEUE_SIZE, api.maxEvents → WT1_API__MAX_EVENTS. */
 export function envNameOf(key: string): string {
-  return 'WT1_' + key.split('.').map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+  return (
+    'WT1_' +
+    key
+      .split('.')
+      .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+      .join('__')
+  );
 }
 
 function camel(segment: string): string {

@@ -20,7 +20,10 @@ export function readConfigFile(file: string): Map<string, RawValue> {
   // A binary file (a wrong path) would otherwise come back as pages of unknown "keys".
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
-    throw new Wt1Error('WT1_ERR_CONFIG_FILE', `${file}: not a text file (a NUL byte at offset ${nul}); expected Java properties or JSON`);
+    throw new Wt1Error(
+      'WT1_ERR_CONFIG_FILE',
+      `${file}: not a text file (a NUL byte at offset ${nul}); expected Java properties or JSON`,
+    );
   }
   let text: string;
   let utf8 = true;

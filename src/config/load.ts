@@ -58,7 +58,11 @@ export function loadConfig(options: LoadOptions, plugins: Plugins): Config {
  * Validates raw keys, one validator per namespace (top level, storage, handlers), and builds the
  * frozen Config. `origins` (key → where it was set) is added to the problems it concerns.
  */
-export function validateConfig(raw: ReadonlyMap<string, RawValue>, plugins: Plugins, origins?: ReadonlyMap<string, string>): Config {
+export function validateConfig(
+  raw: ReadonlyMap<string, RawValue>,
+  plugins: Plugins,
+  origins?: ReadonlyMap<string, string>,
+): Config {
   const problems: string[] = [];
   const known = knownKeyNames(plugins);
   const top = validateTopLevel(raw, known, problems);

@@ -45,6 +45,9 @@ export interface Plugins {
   readonly reservedColumns?: readonly string[];
 }
 
-export function findByName<T extends { readonly name: string; readonly wt1ClassNames: readonly string[] }>(list: readonly T[], nameOrClass: string): T | undefined {
+export function findByName<T extends { readonly name: string; readonly wt1ClassNames: readonly string[] }>(
+  list: readonly T[],
+  nameOrClass: string,
+): T | undefined {
   return list.find((x) => x.name === nameOrClass || x.wt1ClassNames.includes(nameOrClass));
 }

@@ -6,7 +6,10 @@
  * Later keys override earlier ones, as in Java.
  */
 export class PropertiesSyntaxError extends Error {
-  constructor(readonly line: number, detail: string) {
+  constructor(
+    readonly line: number,
+    detail: string,
+  ) {
     super(`line ${line}: ${detail}`);
   }
 }
@@ -38,7 +41,10 @@ function splitKeyValue(line: string): [string, string] {
   let j = 0;
   for (; j < line.length; j++) {
     const c = line[j];
-    if (c === '\\') { j++; continue; }
+    if (c === '\\') {
+      j++;
+      continue;
+    }
     if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break;
   }
   const key = line.slice(0, j);
@@ -56,20 +62,34 @@ function unescapeProperty(s: string, lineNo: number): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c !== '\\' || i + 1 >= s.length) { out += c; continue; }
+    if (c !== '\\' || i + 1 >= s.length) {
+      out += c;
+      continue;
+    }
     const n = s[++i];
     switch (n) {
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 'f': out += '\f'; break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         const hex = s.slice(i + 1, i + 5);
-        if (/^[0-9a-fA-F]{4}$/.test(hex)) { out += String.fromCharCode(parseInt(hex, 16)); i += 4; }
-        else throw new PropertiesSyntaxError(lineNo, `malformed \\uXXXX escape "\\u${hex}"`);
+        if (/^[0-9a-fA-F]{4}$/.test(hex)) {
+          out += String.fromCharCode(parseInt(hex, 16));
+          i += 4;
+        } else throw new PropertiesSyntaxError(lineNo, `malformed \\uXXXX escape "\\u${hex}"`);
         break;
       }
-      default: out += n;
+      default:
+        out += n;
     }
   }
   return out;

@@ -24,13 +24,19 @@ export type SpecTable = Readonly<Record<string, KeySpec>>;
  * declared `as const satisfies SpecTable`, `ParamsOf<typeof TABLE>` is the typed params object, so the
  * table stays the one place a key is declared (no hand-written twin to keep in step).
  */
-export type ValueOf<S extends KeySpec> =
-  KeyType extends S['type'] ? unknown // a spec typed only as KeySpec: nothing more is known
-  : S['type'] extends 'int' | 'number' ? number
-  : S['type'] extends 'bool' ? boolean
-  : S['type'] extends 'list' ? readonly string[]
-  : S['type'] extends 'enum' ? (S['values'] extends readonly (infer V)[] ? V : string)
-  : string;
+export type ValueOf<S extends KeySpec> = KeyType extends S['type']
+  ? unknown // a spec typed only as KeySpec: nothing more is known
+  : S['type'] extends 'int' | 'number'
+    ? number
+    : S['type'] extends 'bool'
+      ? boolean
+      : S['type'] extends 'list'
+        ? readonly string[]
+        : S['type'] extends 'enum'
+          ? S['values'] extends readonly (infer V)[]
+            ? V
+            : string
+          : string;
 
 export type ParamsOf<T extends SpecTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
 
@@ -98,7 +104,10 @@ function convert(fullKey: string, value: RawValue, spec: KeySpec, problems: stri
     }
     case 'list': {
       if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
-      return String(value).split(',').map((v) => v.trim()).filter((v) => v !== '');
+      return String(value)
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
     }
     case 'enum': {
       const s = String(value).trim();

@@ -31,7 +31,10 @@ function distance(a: string, b: string): number {
   for (let i = 0; i <= a.length; i++) {
     rows.push([i]);
     for (let j = 1; j <= b.length; j++) {
-      if (i === 0) { rows[0].push(j); continue; }
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);

@@ -7,14 +7,21 @@ import { didYouMean } from './suggest.js';
  * `handler.NAME.class` and `handler.NAME.params.*`: each handler's class looked up among the
  * handlers passed in, its params read by its own table and checked by its own rules.
  */
-export function validateHandlers(raw: ReadonlyMap<string, RawValue>, plugins: Plugins, problems: string[]): HandlerConfig[] {
+export function validateHandlers(
+  raw: ReadonlyMap<string, RawValue>,
+  plugins: Plugins,
+  problems: string[],
+): HandlerConfig[] {
   const handlers: HandlerConfig[] = [];
   const names = new Set<string>();
   for (const key of raw.keys()) {
     if (!key.startsWith('handler.')) continue;
     const m = /^handler\.([^.]+)\.[^.]/.exec(key);
     if (m) names.add(m[1]);
-    else problems.push(`${key}: unknown configuration key (handlers are set as handler.NAME.class and handler.NAME.params.*)`);
+    else
+      problems.push(
+        `${key}: unknown configuration key (handlers are set as handler.NAME.class and handler.NAME.params.*)`,
+      );
   }
   for (const name of names) {
     const className = raw.get(`handler.${name}.class`);
@@ -29,7 +36,12 @@ export function validateHandlers(raw: ReadonlyMap<string, RawValue>, plugins: Pl
     const descriptor = findByName(plugins.handlers, String(className));
     if (!descriptor) {
       const known = plugins.handlers.map((h) => [h.name, ...h.wt1ClassNames].join(' = ')).join('; ') || 'none';
-      problems.push(`handler.${name}.class: "${String(className)}" is not a known handler (known: ${known})${didYouMean(String(className), plugins.handlers.map((h) => h.name))}`);
+      problems.push(
+        `handler.${name}.class: "${String(className)}" is not a known handler (known: ${known})${didYouMean(
+          String(className),
+          plugins.handlers.map((h) => h.name),
+        )}`,
+      );
       continue;
     }
     const prefix = `handler.${name}.params.`;
@@ -38,7 +50,13 @@ export function validateHandlers(raw: ReadonlyMap<string, RawValue>, plugins: Pl
     const params = readKeys(prefix, raw, descriptor.params, problems);
     for (const problem of descriptor.validate?.(params, rawParams) ?? []) problems.push(prefix + problem);
     problems.push(...unknownKeys(raw, name, descriptor));
-    handlers.push({ name, kind: descriptor.name, className: String(className), params: Object.freeze(params), rawParams: Object.freeze(rawParams) });
+    handlers.push({
+      name,
+      kind: descriptor.name,
+      className: String(className),
+      params: Object.freeze(params),
+      rawParams: Object.freeze(rawParams),
+    });
   }
   return handlers;
 }
@@ -52,7 +70,10 @@ function unknownKeys(raw: ReadonlyMap<string, RawValue>, name: string, descripto
     if (rest === 'class') continue;
     const param = rest.startsWith('params.') ? rest.slice('params.'.length) : undefined;
     if (param !== undefined && (known.includes(param) || (descriptor.dynamicParams?.test(param) ?? false))) continue;
-    problems.push(`${key}: unknown key for handler ${name} (known params: ${known.join(', ') || 'none'})${didYouMean(param ?? rest, known, (s) => `handler.${name}.params.${s}`)}`);
+    problems.push(
+      `${key}: unknown key for handler ${name} (known params: ` +
+        `${known.join(', ') || 'none'})${didYouMean(param ?? rest, known, (s) => `handler.${name}.params.${s}`)}`,
+    );
   }
   return problems;
 }

@@ -14,7 +14,10 @@ export class TrustedProxies {
    * peer that is not trusted (a load balancer in the same network left out of `trustedProxies`:
    * its visitors would all be logged with its address).
    */
-  constructor(spec: readonly string[], private onUntrustedForwarding?: (peer: string) => void) {
+  constructor(
+    spec: readonly string[],
+    private onUntrustedForwarding?: (peer: string) => void,
+  ) {
     this.all = spec.includes('all');
     for (const entry of spec) addEntry(this.list, entry);
   }
@@ -23,7 +26,11 @@ export class TrustedProxies {
   static validate(spec: readonly string[]): string[] {
     const problems: string[] = [];
     for (const entry of spec) {
-      try { addEntry(new BlockList(), entry); } catch (e) { problems.push(`trustedProxies: ${JSON.stringify(entry)} ${(e as Error).message}`); }
+      try {
+        addEntry(new BlockList(), entry);
+      } catch (e) {
+        problems.push(`trustedProxies: ${JSON.stringify(entry)} ${(e as Error).message}`);
+      }
     }
     return problems;
   }
@@ -57,7 +64,8 @@ export class TrustedProxies {
   clientAddress(peer: string | undefined, forwardedFor: string | undefined, realIp: string | undefined): string {
     const socketAddress = normalizeAddress(peer ?? '');
     if (!this.isTrusted(socketAddress)) {
-      if (this.onUntrustedForwarding !== undefined && (forwardedFor !== undefined || realIp !== undefined)) this.warnOnce(socketAddress);
+      if (this.onUntrustedForwarding !== undefined && (forwardedFor !== undefined || realIp !== undefined))
+        this.warnOnce(socketAddress);
       return socketAddress;
     }
     if (forwardedFor) {
@@ -106,17 +114,23 @@ function addEntry(list: BlockList, entry: string): void {
   const family = isIP(ip);
   if (family === 0) throw new Error('is not an IP address, a CIDR, loopback, private, none or all');
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (slash === -1) { list.addAddress(ip, type); return; }
+  if (slash === -1) {
+    list.addAddress(ip, type);
+    return;
+  }
   const bits = Number(entry.slice(slash + 1));
-  if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new Error('has a bad prefix length');
+  if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128))
+    throw new Error('has a bad prefix length');
   list.addSubnet(ip, bits, type);
 }
 addEntry(PRIVATE, 'private');
 
 /** `::ffff:1.2.3.4` is shown as `1.2.3.4`; IPv6 brackets and zone ids (`%eth0`) are dropped. */
 export function normalizeAddress(address: string): string {
-  if (address.length > 7 && address.startsWith('::ffff:127.0.0.1') && address.length === 16) return '127.0.0.1'; // the common local case, without a regex
-  if (address.length > 7 && address.charCodeAt(0) === 58 /* : */ && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7);
+  // the common local case, without a regex
+  if (address.length > 7 && address.startsWith('::ffff:127.0.0.1') && address.length === 16) return '127.0.0.1';
+  if (address.length > 7 && address.charCodeAt(0) === 58 /* : */ && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address))
+    return address.slice(7);
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   const zone = address.indexOf('%');
   return zone === -1 ? address : address.slice(0, zone);

@@ -55,7 +55,10 @@ export function parseEventsMessage(body: unknown, limits: MessageLimits): Events
   if (!Array.isArray(events)) throw bad('events must be an array');
   if (events.length === 0) throw bad('events must not be empty');
   if (events.length > limits.maxEvents) {
-    throw new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `events has ${events.length} events, more than the limit of ${limits.maxEvents} per message`);
+    throw new Wt1Error(
+      'WT1_ERR_BODY_TOO_LARGE',
+      `events has ${events.length} events, more than the limit of ${limits.maxEvents} per message`,
+    );
   }
   const parsed: ApiEvent[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) parsed[i] = parseEvent(events[i], `events[${i}]`, limits);
@@ -92,8 +95,10 @@ function params(value: unknown, where: string, limits: MessageLimits): string | 
   const pairs: Array<[string, string]> = [];
   for (const [key, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`${where}.${key} must be a string, a number or a boolean`);
-    if (typeof v === 'number' && !Number.isFinite(v)) throw bad(`${where}.${key} must be a finite number`); // 1e400 parses as Infinity
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw bad(`${where}.${key} must be a string, a number or a boolean`);
+    // 1e400 parses as Infinity
+    if (typeof v === 'number' && !Number.isFinite(v)) throw bad(`${where}.${key} must be a finite number`);
     pairs.push([key, String(v)]);
   }
   return optionalString(encodePairs(pairs), where, limits);
@@ -103,7 +108,10 @@ function optionalString(value: unknown, where: string, limits: MessageLimits): s
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw bad(`${where} must be a string`);
   if (value.length > limits.maxFieldLength) {
-    throw new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `${where} is ${value.length} characters long, more than the limit of ${limits.maxFieldLength}`);
+    throw new Wt1Error(
+      'WT1_ERR_BODY_TOO_LARGE',
+      `${where} is ${value.length} characters long, more than the limit of ${limits.maxFieldLength}`,
+    );
   }
   return value;
 }

@@ -31,7 +31,8 @@ export function lenientInt(value: string | undefined): number {
     if (c < 48 || c > 57) return 0;
     n = n * 10 + (c - 48);
   }
-  if (value.length === 16) n = Number(value); // 16 characters may hold 16 digits: past 2^53, inexact
+  if (value.length === 16)
+    n = Number(value); // 16 characters may hold 16 digits: past 2^53, inexact
   else if (sign === 45) n = -n;
   return Number.isSafeInteger(n) ? n : 0;
 }
@@ -87,35 +88,68 @@ export function eventFromPixel(queryStrings: readonly string[], facts: RequestFa
             custom += eq === -1 ? qs.slice(start, end) + '=' : qs.slice(start, end);
           } else {
             const rawValue = eq === -1 ? '' : qs.slice(eq + 1, end);
-            custom += encodeComponent(key ?? decodeComponent(qs.slice(start, keyEnd))) + '=' + encodeComponent(decodeComponent(rawValue));
+            custom +=
+              encodeComponent(key ?? decodeComponent(qs.slice(start, keyEnd))) +
+              '=' +
+              encodeComponent(decodeComponent(rawValue));
           }
         } else if (slot !== UNKNOWN) {
           let value = eq === -1 ? '' : qs.slice(eq + 1, end);
           if ((percent !== -1 && percent < end) || (plus !== -1 && plus < end)) value = decodeComponent(value);
           // First value wins; unknown __wt1* params are dropped so they never leak.
           switch (slot) {
-            case TS: ts ??= value; break;
-            case TY: ty ??= value; break;
-            case REF: ref ??= value; break;
-            case TZO: tzo ??= value; break;
-            case LANG: lang ??= value; break;
-            case BW: bw ??= value; break;
-            case BH: bh ??= value; break;
-            case SW: sw ??= value; break;
-            case SH: sh ??= value; break;
-            case VIC: vic ??= value; break;
-            case SIC: sic ??= value; break;
-            case VPC: vpc ??= value; break;
-            case SPC: spc ??= value; break;
-            case LOC: loc ??= value; break;
+            case TS:
+              ts ??= value;
+              break;
+            case TY:
+              ty ??= value;
+              break;
+            case REF:
+              ref ??= value;
+              break;
+            case TZO:
+              tzo ??= value;
+              break;
+            case LANG:
+              lang ??= value;
+              break;
+            case BW:
+              bw ??= value;
+              break;
+            case BH:
+              bh ??= value;
+              break;
+            case SW:
+              sw ??= value;
+              break;
+            case SH:
+              sh ??= value;
+              break;
+            case VIC:
+              vic ??= value;
+              break;
+            case SIC:
+              sic ??= value;
+              break;
+            case VPC:
+              vpc ??= value;
+              break;
+            case SPC:
+              spc ??= value;
+              break;
+            case LOC:
+              loc ??= value;
+              break;
           }
         }
       }
       start = end + 1;
     }
   }
-  const visitorId = nonEmpty(vic), sessionId = nonEmpty(sic);
-  const generated = (visitorId === undefined || sessionId === undefined) && facts.generatedIds ? facts.generatedIds() : undefined;
+  const visitorId = nonEmpty(vic),
+    sessionId = nonEmpty(sic);
+  const generated =
+    (visitorId === undefined || sessionId === undefined) && facts.generatedIds ? facts.generatedIds() : undefined;
 
   return {
     serverTS: facts.now,
@@ -145,11 +179,42 @@ function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-const CUSTOM = -1, UNKNOWN = 0, TS = 1, TY = 2, REF = 3, TZO = 4, LANG = 5, BW = 6, BH = 7, SW = 8, SH = 9, VIC = 10, SIC = 11, VPC = 12, SPC = 13, LOC = 14;
+const CUSTOM = -1,
+  UNKNOWN = 0,
+  TS = 1,
+  TY = 2,
+  REF = 3,
+  TZO = 4,
+  LANG = 5,
+  BW = 6,
+  BH = 7,
+  SW = 8,
+  SH = 9,
+  VIC = 10,
+  SIC = 11,
+  VPC = 12,
+  SPC = 13,
+  LOC = 14;
 // The reserved keys by their 2 to 4 characters after `__wt1`, packed into one number.
 const SLOT_BY_SUFFIX = new Map<number, number>(
-  ([['ts', TS], ['ty', TY], ['ref', REF], ['tzo', TZO], ['lang', LANG], ['bw', BW], ['bh', BH], ['sw', SW], ['sh', SH],
-    ['vic', VIC], ['sic', SIC], ['vpc', VPC], ['spc', SPC], ['loc', LOC]] as const).map(([suffix, slot]) => [packSuffix(suffix, 0, suffix.length), slot]),
+  (
+    [
+      ['ts', TS],
+      ['ty', TY],
+      ['ref', REF],
+      ['tzo', TZO],
+      ['lang', LANG],
+      ['bw', BW],
+      ['bh', BH],
+      ['sw', SW],
+      ['sh', SH],
+      ['vic', VIC],
+      ['sic', SIC],
+      ['vpc', VPC],
+      ['spc', SPC],
+      ['loc', LOC],
+    ] as const
+  ).map(([suffix, slot]) => [packSuffix(suffix, 0, suffix.length), slot]),
 );
 
 function packSuffix(s: string, from: number, to: number): number {

@@ -43,9 +43,20 @@ export function itemBytes(item: Trackable): number {
     for (const q of item.queryStrings) n += q.length;
     return n;
   }
-  return 128 + item.visitorId.length + item.sessionId.length + (item.page?.length ?? 0) + (item.referer?.length ?? 0) +
-    (item.ua?.length ?? 0) + (item.type?.length ?? 0) + (item.visitorParams?.length ?? 0) + (item.sessionParams?.length ?? 0) +
-    (item.eventParams?.length ?? 0) + (item.browserLanguage?.length ?? 0) + (item.tzOffset?.length ?? 0);
+  return (
+    128 +
+    item.visitorId.length +
+    item.sessionId.length +
+    (item.page?.length ?? 0) +
+    (item.referer?.length ?? 0) +
+    (item.ua?.length ?? 0) +
+    (item.type?.length ?? 0) +
+    (item.visitorParams?.length ?? 0) +
+    (item.sessionParams?.length ?? 0) +
+    (item.eventParams?.length ?? 0) +
+    (item.browserLanguage?.length ?? 0) +
+    (item.tzOffset?.length ?? 0)
+  );
 }
 
 export function eventOf(item: Trackable): TrackedEvent {
@@ -92,7 +103,10 @@ export function nextHitSeq(): number {
 }
 
 function hitIds(prefix: string, seq: number): () => [visitorId: string, sessionId: string] {
-  return () => [prefix + (2 * seq).toString(16).padStart(16, '0'), prefix + (2 * seq + 1).toString(16).padStart(16, '0')];
+  return () => [
+    prefix + (2 * seq).toString(16).padStart(16, '0'),
+    prefix + (2 * seq + 1).toString(16).padStart(16, '0'),
+  ];
 }
 
 const BEYOND_ASCII = /[^\x00-\x7f]/;

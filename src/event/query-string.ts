@@ -87,7 +87,10 @@ export function encodeComponent(s: string): string {
   let simple = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || !SAFE[c]) { simple = false; break; }
+    if (c >= 128 || !SAFE[c]) {
+      simple = false;
+      break;
+    }
   }
   if (simple) return s;
   let out = '';
@@ -110,7 +113,7 @@ export function encodeComponent(s: string): string {
 export function isCanonicallyEncoded(raw: string, from = 0, to = raw.length): boolean {
   for (let i = from; i < to; i++) {
     const c = raw.charCodeAt(i);
-    if (c >= 128 || (SAFE[c] === 0 && c !== 43 /* + */)) return false;
+    if (c >= 128 || (SAFE[c] === 0 && c !== 43) /* + */) return false;
   }
   return true;
 }

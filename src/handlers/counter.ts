@@ -65,7 +65,10 @@ export function parseSums(rawParams: Readonly<Record<string, string>>): { sums: 
     const p = parts.get(name)!;
     const missing = SUM_PARTS.filter((k) => p[k] === undefined || (k !== 'filterValue' && p[k] === ''));
     if (missing.length > 0) {
-      problems.push(`sum.${name}: ${missing.map((k) => `sum.${name}.${k}`).join(', ')} must be set too (a sum needs filterKey, filterValue and valueKey)`);
+      problems.push(
+        `sum.${name}: ${missing.map((k) => `sum.${name}.${k}`).join(', ')} must be set too (a sum needs filterKey, ` +
+          `filterValue and valueKey)`,
+      );
       continue;
     }
     sums.push({ name, filterKey: p.filterKey!, filterValue: p.filterValue!, valueKey: p.valueKey! });
@@ -160,7 +163,11 @@ export class CounterHandler implements Handler {
   /** Ends the visits idle for more than `sessionExpiration` seconds: they are the oldest entries. */
   private expire(now: number): void {
     const limit = this.tickOf(now) - this.options.sessionExpiration * (1000 / TICK_MS);
-    for (let oldest = this.activeVisits.oldestTime(); oldest !== undefined && oldest < limit; oldest = this.activeVisits.oldestTime()) {
+    for (
+      let oldest = this.activeVisits.oldestTime();
+      oldest !== undefined && oldest < limit;
+      oldest = this.activeVisits.oldestTime()
+    ) {
       this.activeVisits.removeOldest();
       this.endedVisits++;
     }
@@ -187,9 +194,32 @@ function roundValue(value: number): number {
 
 /** `handler.NAME.params.*` of the counter; the params it receives are typed from this table. */
 const COUNTER_PARAMS = {
-  trackVisitors: { type: 'bool', default: true, origin: 'WT1', description: 'count distinct visitors (false saves the memory of the visitor set)' },
-  maxVisitors: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'distinct visitors remembered (about 55 bytes each); past it visitorsCounter stops and visitorsCounterCapped is true' },
-  maxActiveVisits: { type: 'int', default: 1_000_000, min: 1, max: 100_000_000, origin: 'wt1', description: 'visits tracked at once (about 120 bytes each); past it the least recently seen visit is ended early (evictedActiveVisits)' },
+  trackVisitors: {
+    type: 'bool',
+    default: true,
+    origin: 'WT1',
+    description: 'count distinct visitors (false saves the memory of the visitor set)',
+  },
+  maxVisitors: {
+    type: 'int',
+    default: 1_000_000,
+    min: 1,
+    max: 100_000_000,
+    origin: 'wt1',
+    description:
+      'distinct visitors remembered (about 55 bytes each); past it visitorsCounter stops and visitorsCounterCapped ' +
+      'is true',
+  },
+  maxActiveVisits: {
+    type: 'int',
+    default: 1_000_000,
+    min: 1,
+    max: 100_000_000,
+    origin: 'wt1',
+    description:
+      'visits tracked at once (about 120 bytes each); past it the least recently seen visit is ended early ' +
+      '(evictedActiveVisits)',
+  },
 } as const satisfies SpecTable;
 
 export const counterHandler: HandlerDescriptor<typeof COUNTER_PARAMS> = {

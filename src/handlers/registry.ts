@@ -2,11 +2,12 @@ import type { HandlerDescriptor } from './handler.js';
 import { counterHandler } from './counter.js';
 
 /** Every handler wt1 ships. Adding one: a file in this folder and one entry here. */
-export const HANDLERS: readonly HandlerDescriptor[] = Object.freeze([
-  counterHandler,
-]);
+export const HANDLERS: readonly HandlerDescriptor[] = Object.freeze([counterHandler]);
 
-export function findHandler(nameOrClass: string, handlers: readonly HandlerDescriptor[] = HANDLERS): HandlerDescriptor | undefined {
+export function findHandler(
+  nameOrClass: string,
+  handlers: readonly HandlerDescriptor[] = HANDLERS,
+): HandlerDescriptor | undefined {
   return handlers.find((h) => h.name === nameOrClass || h.wt1ClassNames.includes(nameOrClass));
 }
 

@@ -54,11 +54,17 @@ export function optObject(input: string, value: unknown, where: string): Json | 
 }
 
 export function tooLong(input: string, where: string, length: number, limits: InputLimits): Wt1Error {
-  return new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `${input}: ${where} is ${length} characters long, more than the limit of ${limits.maxFieldLength}`);
+  return new Wt1Error(
+    'WT1_ERR_BODY_TOO_LARGE',
+    `${input}: ${where} is ${length} characters long, more than the limit of ${limits.maxFieldLength}`,
+  );
 }
 
 export function tooManyEvents(input: string, where: string, count: number, limits: InputLimits): Wt1Error {
-  return new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `${input}: ${where} has ${count} events, more than the limit of ${limits.maxEvents} per request`);
+  return new Wt1Error(
+    'WT1_ERR_BODY_TOO_LARGE',
+    `${input}: ${where} has ${count} events, more than the limit of ${limits.maxEvents} per request`,
+  );
 }
 
 /** An ISO 8601 date (or ms since epoch) as ms since epoch; 0 when absent. */

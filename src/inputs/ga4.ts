@@ -18,7 +18,10 @@ const MAPPED = new Set(['page_location', 'page_referrer', 'language', 'screen_re
  */
 export const ga4: Input = {
   name: NAME,
-  endpoints: [{ path: '/mp/collect', methods: ['POST'] }, { path: '/debug/mp/collect', methods: ['POST'] }],
+  endpoints: [
+    { path: '/mp/collect', methods: ['POST'] },
+    { path: '/debug/mp/collect', methods: ['POST'] },
+  ],
   mediaTypes: ['application/json', 'text/plain', ''],
   sitesKey: 'measurementIds',
   accepted: { status: 204 },
@@ -29,7 +32,17 @@ export const ga4: Input = {
     } catch (error) {
       if (!(error instanceof Wt1Error) || error.status !== 400) throw error;
       const description = error.detail.replace(/^ga4: /, '');
-      return { events: [], answer: { status: 200, body: { validationMessages: [{ fieldPath: description.split(' ')[0], description, validationCode: 'VALUE_INVALID' }] } } };
+      return {
+        events: [],
+        answer: {
+          status: 200,
+          body: {
+            validationMessages: [
+              { fieldPath: description.split(' ')[0], description, validationCode: 'VALUE_INVALID' },
+            ],
+          },
+        },
+      };
     }
     return { events: [], answer: { status: 200, body: { validationMessages: [] } } };
   },
@@ -43,7 +56,8 @@ function collect(request: InputRequest, body: Buffer | null, context: InputConte
   context.checkSite(site);
   const json = parseJsonBody(NAME, body, limits);
   if (!isObject(json)) throw bad(NAME, 'the body must be a JSON object');
-  const clientId = optId(NAME, json.client_id, 'client_id', limits) ?? optId(NAME, json.app_instance_id, 'app_instance_id', limits);
+  const clientId =
+    optId(NAME, json.client_id, 'client_id', limits) ?? optId(NAME, json.app_instance_id, 'app_instance_id', limits);
   if (clientId === null || clientId === '') throw bad(NAME, 'client_id (or app_instance_id) is required');
   const userId = optId(NAME, json.user_id, 'user_id', limits);
   const visitorParams = new Params(NAME, 'user_properties', limits).add('userId', userId);

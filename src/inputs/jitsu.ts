@@ -20,7 +20,12 @@ export const jitsu: Input = {
     const rest = request.path.slice('/api/s/'.length);
     const type = rest.startsWith('s2s/') ? rest.slice(4) : rest;
     const kind = SEGMENT_TYPES[type];
-    if (kind === undefined) throw bad(NAME, `the path's event type ${JSON.stringify(type.slice(0, 40))} is not one of track, page, screen, identify, group, alias`);
+    if (kind === undefined)
+      throw bad(
+        NAME,
+        `the path's event type ${JSON.stringify(type.slice(0, 40))} is not one of track, page, screen, identify, ` +
+          `group, alias`,
+      );
     const writeKey = request.header('x-write-key') ?? null;
     context.checkSite(writeKey);
     const json = parseJsonBody(NAME, body, context.limits);

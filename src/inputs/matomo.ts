@@ -8,7 +8,21 @@ import { Params } from './params.js';
 const NAME = 'matomo';
 
 /** Params that fill a column (or say nothing of the event: cache busters, the "record" flag). */
-const MAPPED = new Set(['idsite', 'url', 'urlref', '_id', 'cid', 'uid', 'ua', 'lang', 'res', 'cdt', 'rec', 'rand', 'send_image']);
+const MAPPED = new Set([
+  'idsite',
+  'url',
+  'urlref',
+  '_id',
+  'cid',
+  'uid',
+  'ua',
+  'lang',
+  'res',
+  'cdt',
+  'rec',
+  'rand',
+  'send_image',
+]);
 
 /**
  * Matomo's tracking API: `GET|POST /matomo.php` (and `/piwik.php`), params in the query or a form
@@ -25,9 +39,11 @@ export const matomo: Input = {
     const text = body === null ? '' : body.toString('utf8').trim();
     if (text.startsWith('{')) {
       const json = parseJsonBody(NAME, body, context.limits);
-      if (!isObject(json) || !Array.isArray(json.requests)) throw bad(NAME, 'requests must be an array (bulk tracking)');
+      if (!isObject(json) || !Array.isArray(json.requests))
+        throw bad(NAME, 'requests must be an array (bulk tracking)');
       const requests = json.requests as unknown[];
-      if (requests.length > context.limits.maxEvents) throw tooManyEvents(NAME, 'requests', requests.length, context.limits);
+      if (requests.length > context.limits.maxEvents)
+        throw tooManyEvents(NAME, 'requests', requests.length, context.limits);
       const events: TrackedEvent[] = requests.map((r, i) => {
         if (typeof r !== 'string') throw bad(NAME, `requests[${i}] must be a query string`);
         return hit([r.startsWith('?') ? r.slice(1) : r], `requests[${i}]`, request, context);
@@ -38,7 +54,12 @@ export const matomo: Input = {
   },
 };
 
-function hit(queryStrings: readonly string[], where: string, request: InputRequest, context: InputContext): TrackedEvent {
+function hit(
+  queryStrings: readonly string[],
+  where: string,
+  request: InputRequest,
+  context: InputContext,
+): TrackedEvent {
   const limits = context.limits;
   const p = new Map<string, string>();
   for (const qs of queryStrings) {
@@ -54,7 +75,9 @@ function hit(queryStrings: readonly string[], where: string, request: InputReque
   const cdt = p.get('cdt');
   let clientTS = 0;
   if (cdt) {
-    clientTS = /^\d+$/.test(cdt) ? Number(cdt) * (cdt.length <= 10 ? 1000 : 1) : Date.parse(cdt.replace(' ', 'T') + (cdt.includes('Z') ? '' : 'Z'));
+    clientTS = /^\d+$/.test(cdt)
+      ? Number(cdt) * (cdt.length <= 10 ? 1000 : 1)
+      : Date.parse(cdt.replace(' ', 'T') + (cdt.includes('Z') ? '' : 'Z'));
     if (!Number.isFinite(clientTS)) throw bad(NAME, `${where}.cdt is not a date: ${JSON.stringify(cdt.slice(0, 40))}`);
   }
   const eventParams = new Params(NAME, `${where}'s params`, limits);

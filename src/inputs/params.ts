@@ -10,13 +10,18 @@ import { tooLong } from './fields.js';
 export class Params {
   private text = '';
 
-  constructor(private readonly input: string, private readonly where: string, private readonly limits: InputLimits) {}
+  constructor(
+    private readonly input: string,
+    private readonly where: string,
+    private readonly limits: InputLimits,
+  ) {}
 
   add(key: string, value: string | number | boolean | null | undefined): this {
     if (value === null || value === undefined) return this;
     const pair = encodeComponent(key) + '=' + encodeComponent(String(value));
     this.text = this.text === '' ? pair : this.text + '&' + pair;
-    if (this.text.length > this.limits.maxFieldLength) throw tooLong(this.input, this.where, this.text.length, this.limits);
+    if (this.text.length > this.limits.maxFieldLength)
+      throw tooLong(this.input, this.where, this.text.length, this.limits);
     return this;
   }
 
@@ -29,7 +34,8 @@ export class Params {
       const name = prefix === '' ? key : `${prefix}.${key}`;
       if (value === null || value === undefined) continue;
       if (typeof value === 'object') {
-        if (!Array.isArray(value) && depth < MAX_FLATTEN) this.addAll(value as Record<string, unknown>, name, depth + 1);
+        if (!Array.isArray(value) && depth < MAX_FLATTEN)
+          this.addAll(value as Record<string, unknown>, name, depth + 1);
         else this.add(name, JSON.stringify(value));
       } else {
         this.add(name, value as string | number | boolean);

@@ -37,7 +37,8 @@ export const plausible: Input = {
       if (!isObject(revenue)) throw bad(NAME, '$ (the revenue) must be an object');
       params.addAll(revenue, '$');
     }
-    params.add('sd', optNumber(NAME, json.sd, 'sd'))
+    params
+      .add('sd', optNumber(NAME, json.sd, 'sd'))
       .add('e', optNumber(NAME, json.e, 'e'))
       .add('h', flag(json.h, 'h'))
       .add('i', flag(json.i, 'i'))
@@ -45,15 +46,17 @@ export const plausible: Input = {
       .add('_site', domain);
     const ua = request.userAgent ?? '';
     return {
-      events: [inputEvent(request, {
-        type: name === 'pageview' ? 'page' : name,
-        visitorId: context.visitorHash(domain, request.clientAddress, ua),
-        page: url,
-        referer: str('r') ?? str('referrer'),
-        eventParams: params.done(),
-        // The older tracker's `w`: window.innerWidth.
-        browserWidth: size(json.w),
-      })],
+      events: [
+        inputEvent(request, {
+          type: name === 'pageview' ? 'page' : name,
+          visitorId: context.visitorHash(domain, request.clientAddress, ua),
+          page: url,
+          referer: str('r') ?? str('referrer'),
+          eventParams: params.done(),
+          // The older tracker's `w`: window.innerWidth.
+          browserWidth: size(json.w),
+        }),
+      ],
     };
   },
 };
@@ -78,6 +81,7 @@ function props(value: unknown): Json | null {
 /** `h` (hash-based routing) is 1 or true, `i` (interactive) a boolean. */
 function flag(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'boolean' && (typeof value !== 'number' || !Number.isFinite(value))) throw bad(NAME, `${field} must be a boolean or a number`);
+  if (typeof value !== 'boolean' && (typeof value !== 'number' || !Number.isFinite(value)))
+    throw bad(NAME, `${field} must be a boolean or a number`);
   return String(value);
 }

@@ -6,27 +6,47 @@ import { Params } from './params.js';
 
 /** Message types of the Segment spec, by full and short (analytics.js) path name. */
 export const SEGMENT_TYPES: Readonly<Record<string, string>> = {
-  track: 'track', t: 'track',
-  page: 'page', p: 'page',
-  screen: 'screen', s: 'screen',
-  identify: 'identify', i: 'identify',
-  group: 'group', g: 'group',
-  alias: 'alias', a: 'alias',
+  track: 'track',
+  t: 'track',
+  page: 'page',
+  p: 'page',
+  screen: 'screen',
+  s: 'screen',
+  identify: 'identify',
+  i: 'identify',
+  group: 'group',
+  g: 'group',
+  alias: 'alias',
+  a: 'alias',
 };
 
 /**
  * One Segment-spec message (Segment, RudderStack; docs/inputs.md has the table) as an event.
  * `pathType`: the type the path implies (`/v1/track`), null in a batch where each message says it.
  */
-export function segmentEvent(input: string, m: unknown, where: string, pathType: string | null, site: string | null, request: InputRequest, context: InputContext): TrackedEvent {
+export function segmentEvent(
+  input: string,
+  m: unknown,
+  where: string,
+  pathType: string | null,
+  site: string | null,
+  request: InputRequest,
+  context: InputContext,
+): TrackedEvent {
   if (!isObject(m)) throw bad(input, `${where} must be an object`);
   const limits = context.limits;
   const str = (value: unknown, name: string): string | null => optString(input, value, `${where}.${name}`, limits);
   const obj = (value: unknown, name: string): Json | null => optObject(input, value, `${where}.${name}`);
 
   const declared = str(m.type, 'type');
-  const kind = pathType ?? (declared === null ? null : SEGMENT_TYPES[declared] ?? null);
-  if (kind === null) throw bad(input, declared === null ? `${where}.type is missing` : `${where}.type ${JSON.stringify(declared.slice(0, 40))} is not a Segment message type`);
+  const kind = pathType ?? (declared === null ? null : (SEGMENT_TYPES[declared] ?? null));
+  if (kind === null)
+    throw bad(
+      input,
+      declared === null
+        ? `${where}.type is missing`
+        : `${where}.type ${JSON.stringify(declared.slice(0, 40))} is not a Segment message type`,
+    );
   const anonymousId = optId(input, m.anonymousId, `${where}.anonymousId`, limits);
   const userId = optId(input, m.userId, `${where}.userId`, limits);
   const visitorId = anonymousId ?? userId;
@@ -51,14 +71,16 @@ export function segmentEvent(input: string, m: unknown, where: string, pathType:
   }
   const isView = kind === 'page' || kind === 'screen';
   const url = (isView ? str(properties?.url, 'properties.url') : null) ?? str(page.url, 'context.page.url');
-  const referrer = (isView ? str(properties?.referrer, 'properties.referrer') : null) ?? str(page.referrer, 'context.page.referrer');
+  const referrer =
+    (isView ? str(properties?.referrer, 'properties.referrer') : null) ?? str(page.referrer, 'context.page.referrer');
 
   const eventParams = new Params(input, `${where} (its properties)`, limits).addAll(properties);
   if (isView) {
     if (properties?.name === undefined) eventParams.add('name', str(m.name, 'name'));
     if (properties?.category === undefined) eventParams.add('category', str(m.category, 'category'));
   }
-  if (kind === 'group') eventParams.add('groupId', optId(input, m.groupId, `${where}.groupId`, limits)).addAll(traits, 'traits');
+  if (kind === 'group')
+    eventParams.add('groupId', optId(input, m.groupId, `${where}.groupId`, limits)).addAll(traits, 'traits');
   if (kind === 'alias') eventParams.add('previousId', optId(input, m.previousId, `${where}.previousId`, limits));
   eventParams.addAll(campaign, 'campaign');
   eventParams.add('_messageId', optId(input, m.messageId, `${where}.messageId`, limits));
@@ -87,7 +109,12 @@ export function segmentEvent(input: string, m: unknown, where: string, pathType:
 }
 
 /** The write key of a request: in the body, else as the user of `Authorization: Basic base64(key:)`. */
-export function writeKeyOf(input: string, body: Json | null, request: InputRequest, context: InputContext): string | null {
+export function writeKeyOf(
+  input: string,
+  body: Json | null,
+  request: InputRequest,
+  context: InputContext,
+): string | null {
   const inBody = body === null ? null : optString(input, body.writeKey, 'writeKey', context.limits);
   if (inBody !== null) return inBody;
   const auth = request.authorization;

@@ -32,12 +32,18 @@ export const segment: Input = {
 };
 
 /** `{batch: [message, ...]}`, each message saying its type. */
-export function segmentBatch(input: string, json: Record<string, unknown>, site: string | null, request: InputRequest, context: InputContext): TrackedEvent[] {
+export function segmentBatch(
+  input: string,
+  json: Record<string, unknown>,
+  site: string | null,
+  request: InputRequest,
+  context: InputContext,
+): TrackedEvent[] {
   const batch = json.batch;
   if (!Array.isArray(batch)) throw bad(input, batch === undefined ? 'batch is missing' : 'batch must be an array');
   if (batch.length > context.limits.maxEvents) throw tooManyEvents(input, 'batch', batch.length, context.limits);
   const events: TrackedEvent[] = new Array(batch.length);
-  for (let i = 0; i < batch.length; i++) events[i] = segmentEvent(input, batch[i], `batch[${i}]`, null, site, request, context);
+  for (let i = 0; i < batch.length; i++)
+    events[i] = segmentEvent(input, batch[i], `batch[${i}]`, null, site, request, context);
   return events;
 }
-

@@ -24,7 +24,11 @@ export const umami: Input = {
     if (!isObject(json)) throw bad(NAME, 'the body must be a JSON object');
     const limits = context.limits;
     const kind = optString(NAME, json.type, 'type', limits);
-    if (kind !== 'event' && kind !== 'identify') throw bad(NAME, `type must be "event" or "identify"${kind === null ? '' : `, not ${JSON.stringify(kind.slice(0, 40))}`}`);
+    if (kind !== 'event' && kind !== 'identify')
+      throw bad(
+        NAME,
+        `type must be "event" or "identify"${kind === null ? '' : `, not ${JSON.stringify(kind.slice(0, 40))}`}`,
+      );
     const payload = optObject(NAME, json.payload, 'payload');
     if (payload === null) throw bad(NAME, 'payload is missing');
     const str = (field: string): string | null => optString(NAME, payload[field], `payload.${field}`, limits);
@@ -38,23 +42,29 @@ export const umami: Input = {
 
     const eventParams = new Params(NAME, 'payload.data', limits);
     if (kind === 'event') eventParams.addAll(data);
-    eventParams.add('title', str('title')).add('hostname', str('hostname')).add('tag', str('tag'))
-      .add('_input', NAME).add('_site', website);
+    eventParams
+      .add('title', str('title'))
+      .add('hostname', str('hostname'))
+      .add('tag', str('tag'))
+      .add('_input', NAME)
+      .add('_site', website);
     const visitorParams = new Params(NAME, 'payload.data', limits).add('id', id);
     if (kind === 'identify') visitorParams.addAll(data);
     const ua = request.userAgent ?? '';
     return {
-      events: [inputEvent(request, {
-        type: kind === 'identify' ? 'identify' : name ?? 'page',
-        visitorId: id ?? context.visitorHash(website, request.clientAddress, ua),
-        page: str('url'),
-        referer: str('referrer'),
-        browserLanguage: str('language'),
-        screenWidth: screen ? Number(screen[1]) : 0,
-        screenHeight: screen ? Number(screen[2]) : 0,
-        eventParams: eventParams.done(),
-        visitorParams: visitorParams.done(),
-      })],
+      events: [
+        inputEvent(request, {
+          type: kind === 'identify' ? 'identify' : (name ?? 'page'),
+          visitorId: id ?? context.visitorHash(website, request.clientAddress, ua),
+          page: str('url'),
+          referer: str('referrer'),
+          browserLanguage: str('language'),
+          screenWidth: screen ? Number(screen[1]) : 0,
+          screenHeight: screen ? Number(screen[2]) : 0,
+          eventParams: eventParams.done(),
+          visitorParams: visitorParams.done(),
+        }),
+      ],
     };
   },
 };

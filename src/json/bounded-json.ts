@@ -61,11 +61,13 @@ export function checkJsonBounds(bytes: Uint8Array, limits: JsonLimits, start = 0
       entryNext = false;
       const count = ++counts[depth];
       if (kinds[depth] === ARRAY) {
-        if (count > maxArrayLength) throw limit(`an array has more than ${KEYS}maxArrayLength (${maxArrayLength}) elements (byte ${i})`);
+        if (count > maxArrayLength)
+          throw limit(`an array has more than ${KEYS}maxArrayLength (${maxArrayLength}) elements (byte ${i})`);
       } else if (count > maxKeys) {
         throw limit(`an object has more than ${KEYS}maxKeys (${maxKeys}) members (byte ${i})`);
       }
-      if (++values > maxValues) throw limit(`the document has more than ${KEYS}maxValues (${maxValues}) values (byte ${i})`);
+      if (++values > maxValues)
+        throw limit(`the document has more than ${KEYS}maxValues (${maxValues}) values (byte ${i})`);
     }
     if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > maxDepth) throw limit(`the document nests deeper than ${KEYS}maxDepth (${maxDepth}) (byte ${i})`);

@@ -32,7 +32,10 @@ export function javaHashSetOrder(names: readonly string[]): string[] {
     return (h ^ (h >>> 16)) & (size - 1);
   };
   // A stable sort by bucket: within a bucket, insertion order.
-  return unique.map((name, i) => ({ name, i, bucket: bucketOf(name) })).sort((a, b) => a.bucket - b.bucket || a.i - b.i).map((x) => x.name);
+  return unique
+    .map((name, i) => ({ name, i, bucket: bucketOf(name) }))
+    .sort((a, b) => a.bucket - b.bucket || a.i - b.i)
+    .map((x) => x.name);
 }
 
 /** The columns of one inlined list in the order chosen by `inlinedParamsOrder`. */

@@ -9,9 +9,24 @@ import { parseQueryString } from '../event/query-string.js';
  * has exactly the header's number of fields whatever a visitor sends.
  */
 export const BASE_COLUMNS = [
-  'server_ts', 'client_ts', 'client_addr', 'visitor_id', 'session_id', 'location', 'referer',
-  'user-agent', 'type', 'visitor_params', 'session_params', 'event_params', 'br_width', 'br_height',
-  'sc_width', 'sc_height', 'br_lang', 'tz_off',
+  'server_ts',
+  'client_ts',
+  'client_addr',
+  'visitor_id',
+  'session_id',
+  'location',
+  'referer',
+  'user-agent',
+  'type',
+  'visitor_params',
+  'session_params',
+  'event_params',
+  'br_width',
+  'br_height',
+  'sc_width',
+  'sc_height',
+  'br_lang',
+  'tz_off',
 ] as const;
 
 export interface LineColumns {
@@ -86,20 +101,40 @@ const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0')
 
 export function formatLine(e: TrackedEvent, columns: LineColumns): string {
   let line =
-    formatTimestamp(e.serverTS) + '\t' +
-    formatTimestamp(e.clientTS) + '\t' +
-    bare(e.origAddress) + '\t' +
-    bare(e.visitorId) + '\t' +
-    bare(e.sessionId) + '\t' +
-    quoted(e.page) + '\t' +
-    quoted(e.referer) + '\t' +
-    quoted(e.ua) + '\t' +
-    quoted(e.type) + '\t' +
-    quoted(e.visitorParams) + '\t' +
-    quoted(e.sessionParams) + '\t' +
-    quoted(e.eventParams) + '\t' +
-    e.browserWidth + '\t' + e.browserHeight + '\t' + e.screenWidth + '\t' + e.screenHeight + '\t' +
-    quoted(e.browserLanguage) + '\t' +
+    formatTimestamp(e.serverTS) +
+    '\t' +
+    formatTimestamp(e.clientTS) +
+    '\t' +
+    bare(e.origAddress) +
+    '\t' +
+    bare(e.visitorId) +
+    '\t' +
+    bare(e.sessionId) +
+    '\t' +
+    quoted(e.page) +
+    '\t' +
+    quoted(e.referer) +
+    '\t' +
+    quoted(e.ua) +
+    '\t' +
+    quoted(e.type) +
+    '\t' +
+    quoted(e.visitorParams) +
+    '\t' +
+    quoted(e.sessionParams) +
+    '\t' +
+    quoted(e.eventParams) +
+    '\t' +
+    e.browserWidth +
+    '\t' +
+    e.browserHeight +
+    '\t' +
+    e.screenWidth +
+    '\t' +
+    e.screenHeight +
+    '\t' +
+    quoted(e.browserLanguage) +
+    '\t' +
     // Bare like the original's StringBuilder.append(String): a missing offset reads `null`.
     bare(e.tzOffset);
   if (columns.globalVisitorId) line += '\t' + (e.globalVisitorId === null ? '' : bare(e.globalVisitorId));
@@ -129,14 +164,24 @@ export function unescapeField(field: string, isQuoted?: boolean): string | null 
   let s = field;
   const strip = isQuoted ?? (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"');
   if (strip) {
-    if (s.length < 2 || s[0] !== '"' || s[s.length - 1] !== '"') throw new Error(`quoted field without its quotes: ${JSON.stringify(field.slice(0, 80))}`);
+    if (s.length < 2 || s[0] !== '"' || s[s.length - 1] !== '"')
+      throw new Error(`quoted field without its quotes: ${JSON.stringify(field.slice(0, 80))}`);
     s = s.slice(1, -1);
   }
   if (!s.includes('\\')) return s;
   return s.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
 }
 
-const QUOTED_BASE = new Set(['location', 'referer', 'user-agent', 'type', 'visitor_params', 'session_params', 'event_params', 'br_lang']);
+const QUOTED_BASE = new Set([
+  'location',
+  'referer',
+  'user-agent',
+  'type',
+  'visitor_params',
+  'session_params',
+  'event_params',
+  'br_lang',
+]);
 
 /**
  * For each column of a header (names without the leading `#`), whether its fields are quoted: the

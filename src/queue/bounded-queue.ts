@@ -89,10 +89,16 @@ export class BoundedQueue implements EventQueue {
     let sinceYield = 0;
     for (;;) {
       // A synchronous consumer would otherwise hold the event loop for a whole backlog.
-      if (++sinceYield === 512) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
+      if (++sinceYield === 512) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
       const item = this.ring.shift();
       if (item === undefined) break;
-      if ('barrier' in item) { item.barrier(); continue; }
+      if ('barrier' in item) {
+        item.barrier();
+        continue;
+      }
       this.events--;
       this.inFlight = 1;
       try {

@@ -27,7 +27,11 @@ export class Dispatcher<P extends QueuedProcessor = QueuedProcessor> {
   private lastHead = 0;
   private readonly onFailure: (processor: string, error: unknown) => void;
 
-  constructor(logger: Logger, private readonly capacity: number, private readonly maxBytes = 0) {
+  constructor(
+    logger: Logger,
+    private readonly capacity: number,
+    private readonly maxBytes = 0,
+  ) {
     this.onFailure = failureLogger(logger);
   }
 
@@ -48,9 +52,10 @@ export class Dispatcher<P extends QueuedProcessor = QueuedProcessor> {
    * `unconfirmed`). Called right after `admit`, it covers those events.
    */
   async whenDurable(events: number): Promise<boolean> {
-    const ok = this.durableQueues.length === 1
-      ? await this.durableQueues[0].whenDurable!()
-      : (await Promise.all(this.durableQueues.map((q) => q.whenDurable!()))).every(Boolean);
+    const ok =
+      this.durableQueues.length === 1
+        ? await this.durableQueues[0].whenDurable!()
+        : (await Promise.all(this.durableQueues.map((q) => q.whenDurable!()))).every(Boolean);
     if (!ok) this.unconfirmedEvents += events;
     return ok;
   }

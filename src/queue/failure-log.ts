@@ -10,6 +10,9 @@ export function failureLogger(logger: Logger): (processor: string, error: unknow
     const now = Date.now();
     if ((lastLogged.get(processor) ?? 0) + 1000 > now) return;
     lastLogged.set(processor, now);
-    logger.error({ err: error, processor }, 'processor failed on an event (counted as failed; further failures this second not logged)');
+    logger.error(
+      { err: error, processor },
+      'processor failed on an event (counted as failed; further failures this second not logged)',
+    );
   };
 }

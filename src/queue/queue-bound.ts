@@ -10,7 +10,10 @@ export class QueueBound {
   bytes = 0;
   readonly tracksBytes: boolean;
 
-  constructor(readonly capacity: number, readonly maxBytes = 0) {
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = 0,
+  ) {
     this.tracksBytes = maxBytes > 0;
   }
 

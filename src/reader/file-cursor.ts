@@ -46,7 +46,8 @@ export class FileCursor {
     const first = await this.nextRaw();
     if (first === undefined || !first.startsWith('#')) {
       // A file just opened by its writer may hold no complete line yet: nothing to read, no problem.
-      if (!(first === undefined && this.file.beingWritten)) this.problem ??= first === undefined ? 'empty file' : 'no header line';
+      if (!(first === undefined && this.file.beingWritten))
+        this.problem ??= first === undefined ? 'empty file' : 'no header line';
       this.close();
       return false;
     }
@@ -99,7 +100,8 @@ export class FileCursor {
     if (next.done) {
       this.ended = true;
       const tail = this.rest + this.decoder.end();
-      if (tail !== '' && !this.file.beingWritten) this.problem = `the last line is incomplete (${tail.length} characters ignored)`;
+      if (tail !== '' && !this.file.beingWritten)
+        this.problem = `the last line is incomplete (${tail.length} characters ignored)`;
       this.rest = '';
       return;
     }
@@ -122,11 +124,15 @@ function sortedByKey(lines: string[]): string[] {
   let sorted = true;
   for (const line of lines) {
     const key = keyOf(line);
-    if (key < previous) { sorted = false; break; }
+    if (key < previous) {
+      sorted = false;
+      break;
+    }
     previous = key;
   }
   if (sorted) return lines;
-  return lines.map((line, i) => ({ line, key: keyOf(line), i }))
+  return lines
+    .map((line, i) => ({ line, key: keyOf(line), i }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i))
     .map((x) => x.line);
 }

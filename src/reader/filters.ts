@@ -25,7 +25,12 @@ export interface FilterColumns {
 }
 
 export function filterColumns(columns: readonly string[]): FilterColumns {
-  return { visitor: columns.indexOf('visitor_id'), session: columns.indexOf('session_id'), type: columns.indexOf('type'), quoted: quotedColumns(columns) };
+  return {
+    visitor: columns.indexOf('visitor_id'),
+    session: columns.indexOf('session_id'),
+    type: columns.indexOf('type'),
+    quoted: quotedColumns(columns),
+  };
 }
 
 /** Throws (from unescapeField) on a quoted field without its quotes: the caller counts the line as malformed. */

@@ -15,7 +15,12 @@ export function parseKafkaUrl(url: string): { brokers: string[]; topic: string }
   return brokers.every((b) => parseBroker(b)) ? { brokers, topic: m[2] } : undefined;
 }
 
-const COLUMNS: LineColumns = { globalVisitorId: true, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] };
+const COLUMNS: LineColumns = {
+  globalVisitorId: true,
+  inlinedVisitorParams: [],
+  inlinedSessionParams: [],
+  inlinedEventParams: [],
+};
 
 /**
  * A topic written by the Kafka engine, read back as log files: one per partition, each the
@@ -101,7 +106,8 @@ export function eventFromJson(text: string | undefined): TrackedEvent | undefine
   } catch {
     return undefined;
   }
-  if (typeof o !== 'object' || o === null || typeof o.visitorId !== 'string' || typeof o.serverTS !== 'string') return undefined;
+  if (typeof o !== 'object' || o === null || typeof o.visitorId !== 'string' || typeof o.serverTS !== 'string')
+    return undefined;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const time = (v: unknown): number => {

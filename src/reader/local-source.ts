@@ -17,7 +17,10 @@ const isOpenLogName = (name: string): boolean => name.startsWith('_') && name.en
 export class LocalSource implements LogSource {
   skippedOpenFiles = 0;
 
-  constructor(readonly name: string, private readonly options: { includeOpen?: boolean } = {}) {}
+  constructor(
+    readonly name: string,
+    private readonly options: { includeOpen?: boolean } = {},
+  ) {}
 
   async list(): Promise<LogFileRef[]> {
     const info = await stat(this.name);
@@ -61,11 +64,12 @@ async function inodeOf(file: string): Promise<string | undefined> {
  */
 function fileRef(file: string, root?: string, inode?: string): LogFileRef {
   const absolute = path.resolve(file);
-  const openStream = (name: string): Promise<Readable> => new Promise<Readable>((resolve, reject) => {
-    const stream = createReadStream(name);
-    stream.once('open', () => resolve(stream));
-    stream.once('error', reject);
-  });
+  const openStream = (name: string): Promise<Readable> =>
+    new Promise<Readable>((resolve, reject) => {
+      const stream = createReadStream(name);
+      stream.once('open', () => resolve(stream));
+      stream.once('error', reject);
+    });
   return {
     name: absolute,
     // A `_` name holds the time the file was opened, not published: never used to skip it.
@@ -75,7 +79,8 @@ function fileRef(file: string, root?: string, inode?: string): LogFileRef {
       try {
         return await openStream(file);
       } catch (error) {
-        if (root === undefined || inode === undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (root === undefined || inode === undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw error;
         for (const published of await findPublishedLogFiles(root)) {
           if ((await inodeOf(published)) === inode) return openStream(published);
         }

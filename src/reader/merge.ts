@@ -38,7 +38,12 @@ export interface MergeStats {
  * closes it, and returns the readable, non-empty files in the order of their first line. Files
  * whose name says they end before `fromKey` are not opened at all.
  */
-export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeReport, stats: MergeStats, options: { fromMs?: number; concurrency?: number } = {}): Promise<FileStart[]> {
+export async function scanFileStarts(
+  refs: readonly LogFileRef[],
+  report: MergeReport,
+  stats: MergeStats,
+  options: { fromMs?: number; concurrency?: number } = {},
+): Promise<FileStart[]> {
   const starts: FileStart[] = [];
   // Header and first time are kept for every file until the merge: kept as fresh strings (a slice
   // would hold on to the whole decompressed chunk it came from), each distinct header once.
@@ -49,7 +54,11 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
   const worker = async (): Promise<void> => {
     while (next < refs.length) {
       const ref = refs[next++];
-      if (options.fromMs !== undefined && ref.nameTime !== undefined && ref.nameTime + NAME_TIME_MARGIN_MS <= options.fromMs) {
+      if (
+        options.fromMs !== undefined &&
+        ref.nameTime !== undefined &&
+        ref.nameTime + NAME_TIME_MARGIN_MS <= options.fromMs
+      ) {
         report.progress?.(++done, refs.length * 2);
         continue;
       }
@@ -57,7 +66,7 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
       if (await cursor.open()) {
         if (cursor.head !== undefined) {
           let header = headers.get(cursor.header!);
-          if (header === undefined) headers.set(header = own(cursor.header!), header);
+          if (header === undefined) headers.set((header = own(cursor.header!)), header);
           starts.push({ ref, header, firstKey: own(cursor.headKey), order: 0 });
         } else if (cursor.problem) {
           // A header and then damage (truncated inside the first line): nothing to merge, but said.
@@ -73,8 +82,12 @@ export async function scanFileStarts(refs: readonly LogFileRef[], report: MergeR
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
-  starts.sort((a, b) => (a.firstKey < b.firstKey ? -1 : a.firstKey > b.firstKey ? 1 : a.ref.name < b.ref.name ? -1 : 1));
-  starts.forEach((s, i) => { s.order = i; });
+  starts.sort((a, b) =>
+    a.firstKey < b.firstKey ? -1 : a.firstKey > b.firstKey ? 1 : a.ref.name < b.ref.name ? -1 : 1,
+  );
+  starts.forEach((s, i) => {
+    s.order = i;
+  });
   return starts;
 }
 
@@ -97,7 +110,10 @@ export async function mergeFiles(
   stats: MergeStats,
   options: { toKey?: string; filesTotal?: number } = {},
 ): Promise<void> {
-  const heap = new MinHeap<Open>((a, b) => a.cursor.headKey < b.cursor.headKey || (a.cursor.headKey === b.cursor.headKey && a.start.order < b.start.order));
+  const heap = new MinHeap<Open>(
+    (a, b) =>
+      a.cursor.headKey < b.cursor.headKey || (a.cursor.headKey === b.cursor.headKey && a.start.order < b.start.order),
+  );
   const total = options.filesTotal ?? starts.length;
   let done = total - starts.length;
   let waiting = 0;
@@ -114,7 +130,10 @@ export async function mergeFiles(
       // Open every file whose first line is due before the smallest line in hand.
       while (waiting < starts.length && (heap.size === 0 || starts[waiting].firstKey <= heap.peek()!.cursor.headKey)) {
         const start = starts[waiting++];
-        if (options.toKey !== undefined && start.firstKey >= options.toKey) { waiting = starts.length; break; }
+        if (options.toKey !== undefined && start.firstKey >= options.toKey) {
+          waiting = starts.length;
+          break;
+        }
         const open = { cursor: new FileCursor(start.ref), start };
         await open.cursor.open();
         if (open.cursor.head !== undefined) heap.push(open);

@@ -40,7 +40,11 @@ export function unionColumns(headers: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const header of headers) {
-    for (const column of headerColumns(header)) if (!seen.has(column)) { seen.add(column); out.push(column); }
+    for (const column of headerColumns(header))
+      if (!seen.has(column)) {
+        seen.add(column);
+        out.push(column);
+      }
   }
   return out;
 }
@@ -66,11 +70,18 @@ export class LineFormatter {
   /** Per file, the lines whose number of fields differs from its header, or with a quoted column unquoted (skipped). */
   readonly malformedByFile = new Map<string, number>();
 
-  constructor(readonly columns: readonly string[], readonly format: OutputFormat, private readonly filter: LineFilter, private readonly options: FormatOptions = {}) {
+  constructor(
+    readonly columns: readonly string[],
+    readonly format: OutputFormat,
+    private readonly filter: LineFilter,
+    private readonly options: FormatOptions = {},
+  ) {
     this.fieldsNeeded = needsFields(filter) || format === 'jsonl';
   }
 
-  /** The first output line: the TSV header (`#` then the column names, as in the log files), or nothing for JSON lines. */
+  /**
+   * The first output line: the TSV header (`#` then the column names, as in the log files), or nothing for JSON lines.
+   */
   header(): string {
     return this.format === 'tsv' ? '#' + this.columns.join('\t') + '\n' : '';
   }
@@ -89,7 +100,8 @@ export class LineFormatter {
     if (filter.fromKey !== undefined && key < filter.fromKey) return '';
     const plan = this.plans.get(header) ?? this.plan(header);
     // Copied as it is, but only with the header's number of fields, like every other path.
-    if (!this.fieldsNeeded && plan.identity) return fieldCount(line) === plan.columns.length ? line + '\n' : this.malformed(file);
+    if (!this.fieldsNeeded && plan.identity)
+      return fieldCount(line) === plan.columns.length ? line + '\n' : this.malformed(file);
     const fields = line.split('\t');
     if (fields.length !== plan.columns.length) return this.malformed(file);
     try {
@@ -97,13 +109,17 @@ export class LineFormatter {
       if (this.format === 'tsv') {
         if (plan.identity) return line + '\n';
         const out = new Array<string>(this.columns.length).fill('');
-        plan.positions.forEach((p, i) => { out[p] = fields[i]; });
+        plan.positions.forEach((p, i) => {
+          out[p] = fields[i];
+        });
         return out.join('\t') + '\n';
       }
       const quoted = plan.filterAt.quoted;
       const row: Record<string, unknown> = {};
       for (const column of this.columns) row[column] = null;
-      plan.positions.forEach((p, i) => { row[this.columns[p]] = this.jsonValue(this.columns[p], unescapeField(fields[i], quoted[i]), quoted[i]); });
+      plan.positions.forEach((p, i) => {
+        row[this.columns[p]] = this.jsonValue(this.columns[p], unescapeField(fields[i], quoted[i]), quoted[i]);
+      });
       return JSON.stringify(row) + '\n';
     } catch {
       // A quoted column's field without its quotes: not a line wt1 wrote.
@@ -155,7 +171,9 @@ export class OutputSink {
 
   constructor(private readonly out: Writable) {
     // EPIPE (the reader of a pipe went away) or any other write error: stop writing.
-    out.on('error', () => { this.closed = true; });
+    out.on('error', () => {
+      this.closed = true;
+    });
   }
 
   write(text: string): void | Promise<void> {

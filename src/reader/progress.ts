@@ -12,7 +12,10 @@ export class ProgressBar {
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(private readonly out: WriteStream, private readonly label: string) {}
+  constructor(
+    private readonly out: WriteStream,
+    private readonly label: string,
+  ) {}
 
   update(done: number, total: number): void {
     const now = Date.now();

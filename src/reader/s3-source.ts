@@ -21,7 +21,10 @@ export class S3Source implements LogSource {
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(readonly name: string, private readonly client: S3Client) {
+  constructor(
+    readonly name: string,
+    private readonly client: S3Client,
+  ) {
     const parsed = parseS3Url(name);
     if (!parsed) throw new Error(`not an s3://bucket/prefix URL: ${name}`);
     this.bucket = parsed.bucket;
@@ -32,7 +35,9 @@ export class S3Source implements LogSource {
     const out: LogFileRef[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+      );
       for (const object of page.Contents ?? []) {
         const key = object.Key;
         if (!key || !isPublishedLogName(key.slice(key.lastIndexOf('/') + 1))) continue;
@@ -52,7 +57,9 @@ export class S3Source implements LogSource {
     const body = answer.Body;
     if (body instanceof Readable) return body;
     if (body && typeof (body as { transformToWebStream?: unknown }).transformToWebStream === 'function') {
-      return Readable.fromWeb((body as { transformToWebStream(): import('node:stream/web').ReadableStream }).transformToWebStream());
+      return Readable.fromWeb(
+        (body as { transformToWebStream(): import('node:stream/web').ReadableStream }).transformToWebStream(),
+      );
     }
     throw new Error(`s3://${this.bucket}/${key}: empty answer`);
   }

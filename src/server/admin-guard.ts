@@ -13,9 +13,22 @@ const HOW_TO_OPEN = 'set adminToken (WT1_ADMIN_TOKEN) and send Authorization: Be
  * being loopback says nothing about who sent it. Plus every `x-forwarded-*` header.
  */
 const RELAY_HEADERS: ReadonlySet<string> = new Set([
-  'forwarded', 'via', 'x-real-ip', 'x-client-ip', 'client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip',
-  'x-cluster-client-ip', 'x-original-forwarded-for', 'x-original-host', 'x-host', 'x-proxyuser-ip', 'forwarded-for',
-  'x-envoy-external-address', 'x-appengine-user-ip',
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+  'x-original-host',
+  'x-host',
+  'x-proxyuser-ip',
+  'forwarded-for',
+  'x-envoy-external-address',
+  'x-appengine-user-ip',
 ]);
 
 /**
@@ -41,7 +54,11 @@ export function adminGuard(adminToken: string): AdminGuard {
   }
   return (req) => {
     const reason = localRefusal(req);
-    if (reason) throw new Wt1Error('WT1_ERR_FORBIDDEN', `without adminToken, admin endpoints answer direct requests from this machine only; ${reason}; ${HOW_TO_OPEN}`);
+    if (reason)
+      throw new Wt1Error(
+        'WT1_ERR_FORBIDDEN',
+        `without adminToken, admin endpoints answer direct requests from this machine only; ${reason}; ${HOW_TO_OPEN}`,
+      );
   };
 }
 
@@ -52,12 +69,14 @@ export function localRefusal(req: IncomingMessage): string {
   const relay = relayHeader(req);
   if (relay) return `the request came through a proxy (${relay} header)`;
   const host = req.headers.host;
-  if (host === undefined || !isLoopbackHost(host)) return `Host ${JSON.stringify((host ?? '(none)').slice(0, 100))} is not a loopback name or address`;
+  if (host === undefined || !isLoopbackHost(host))
+    return `Host ${JSON.stringify((host ?? '(none)').slice(0, 100))} is not a loopback name or address`;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const site = req.headers['sec-fetch-site'];
     if (site === 'cross-site') return 'the request came from another site (Sec-Fetch-Site: cross-site)';
     const origin = req.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin)) return `the request came from another site (Origin ${JSON.stringify(origin.slice(0, 100))})`;
+    if (origin !== undefined && !isLoopbackOrigin(origin))
+      return `the request came from another site (Origin ${JSON.stringify(origin.slice(0, 100))})`;
   }
   return '';
 }

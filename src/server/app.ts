@@ -63,13 +63,23 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
 
   const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
   // The group commit runs on the storage thread only: without it nothing would confirm events on disk.
-  if (config.ackMode === 'durable' && !onThread) throw new Wt1Error('WT1_ERR_CONFIG_INVALID', 'ackMode: durable needs the storage thread (storageThread=true, and no injected clock)');
+  if (config.ackMode === 'durable' && !onThread)
+    throw new Wt1Error(
+      'WT1_ERR_CONFIG_INVALID',
+      'ackMode: durable needs the storage thread (storageThread=true, and no injected clock)',
+    );
   const engineDescriptor = findEngine(config.storage.engine);
   if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
-  /** `isolateRequestThread`: applied at start (engines open, before listening) and for a storage thread restarted after a crash. */
+  /**
+   * `isolateRequestThread`: applied at start (engines open, before listening) and for a storage thread restarted after
+   * a crash.
+   */
   const isolate = async (): Promise<void> => {
     try {
-      logger.info(await isolateRequestThread(), 'request thread isolated: the other threads of the process run on the other CPUs');
+      logger.info(
+        await isolateRequestThread(),
+        'request thread isolated: the other threads of the process run on the other CPUs',
+      );
     } catch (error) {
       // Only a tuning: the collector runs on without it, saying why.
       const fields = error instanceof IsolationUnavailable ? { reason: error.message } : { err: error };
@@ -78,8 +88,20 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   };
   if (onThread) {
     const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
-    const thread = new StorageThread(config.maxQueueSize, { config, instanceId, logger, onThreadStarted, onSync: (ms, group) => metrics.observeSync(ms, group) });
-    dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine: thread, queue: thread });
+    const thread = new StorageThread(config.maxQueueSize, {
+      config,
+      instanceId,
+      logger,
+      onThreadStarted,
+      onSync: (ms, group) => metrics.observeSync(ms, group),
+    });
+    dispatcher.add({
+      kind: 'storage',
+      name: 'storage',
+      engineName: engineDescriptor.name,
+      engine: thread,
+      queue: thread,
+    });
   } else {
     const engine = createEngine(engineDescriptor, config, { logger, instanceId, now });
     const queue = dispatcher.boundedQueue('storage', { process: (e) => engine.write(e) });
@@ -88,15 +110,37 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   for (const h of config.handlers) {
     const descriptor = findHandler(h.className, options.handlers);
     if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
-    const handler = descriptor.create(h.params, { name: h.name, config, logger: logger.child({ handler: h.name }), now }, h.rawParams);
-    dispatcher.add({ kind: 'handler', name: h.name, handlerKind: descriptor.name, handler, queue: dispatcher.boundedQueue(h.name, handler) });
+    const handler = descriptor.create(
+      h.params,
+      { name: h.name, config, logger: logger.child({ handler: h.name }), now },
+      h.rawParams,
+    );
+    dispatcher.add({
+      kind: 'handler',
+      name: h.name,
+      handlerKind: descriptor.name,
+      handler,
+      queue: dispatcher.boundedQueue(h.name, handler),
+    });
   }
 
   const storageProcessors = dispatcher.processors.filter((p) => p.kind === 'storage');
   const stalls = new StallWatchdog(storageProcessors, config.storageStallTimeout * 1000, now, (stall, resumed) => {
-    const fields = { processor: stall.processor, engine: engineDescriptor.name, queued: stall.queued, written: stall.written, failed: stall.failed, stalledSeconds: Math.round((now() - stall.since) / 1000) };
+    const fields = {
+      processor: stall.processor,
+      engine: engineDescriptor.name,
+      queued: stall.queued,
+      written: stall.written,
+      failed: stall.failed,
+      stalledSeconds: Math.round((now() - stall.since) / 1000),
+    };
     if (resumed) logger.info(fields, 'storage engine progressing again: the stall is over');
-    else logger.error(fields, `storage engine stalled: events are queued and none was written or failed for ${config.storageStallTimeout} s (storageStallTimeout); /ready answers 503 until it moves`);
+    else
+      logger.error(
+        fields,
+        `storage engine stalled: events are queued and none was written or failed for ` +
+          `${config.storageStallTimeout} s (storageStallTimeout); /ready answers 503 until it moves`,
+      );
   });
 
   let stopping: Promise<void> | undefined;
@@ -107,7 +151,13 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     logger,
     now,
     trustedProxies: new TrustedProxies(config.trustedProxies, (peer) =>
-      logger.warn({ peer, trustedProxies: config.trustedProxies.join(',') }, 'forwarding headers (X-Forwarded-For / X-Real-IP) from a private peer that trustedProxies does not list: they are ignored and the peer\'s address is logged; add the proxy to trustedProxies (e.g. trustedProxies=loopback,private) if it is yours (warned once)')),
+      logger.warn(
+        { peer, trustedProxies: config.trustedProxies.join(',') },
+        'forwarding headers (X-Forwarded-For / X-Real-IP) from a private peer that trustedProxies does not list: ' +
+          "they are ignored and the peer's address is logged; add the proxy to trustedProxies (e.g. " +
+          'trustedProxies=loopback,private) if it is yours (warned once)',
+      ),
+    ),
     startedAt: now(),
     instanceId,
     metrics,
@@ -116,7 +166,9 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
     isShuttingDown: () => stopping !== undefined,
     status: (statusOptions) => collectStatus(context, statusOptions),
     // Off (the default): the pixel pays one call returning null.
-    globalVisitorId: config.thirdPartyCookies ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings) : () => null,
+    globalVisitorId: config.thirdPartyCookies
+      ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings)
+      : () => null,
   };
 
   const http = createHttpDispatch({
@@ -135,7 +187,6 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
   server.maxConnections = config.maxConnections;
   server.on('checkContinue', http.onCheckContinue);
   let metricsServer: Server | undefined;
-
 
   return {
     server,
@@ -161,7 +212,10 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
           await releaseEngines(dispatcher.processors);
           throw error;
         }
-        logger.info({ port: config.metricsPort, host: config.metricsHost }, 'metrics served on their own port, without authentication');
+        logger.info(
+          { port: config.metricsPort, host: config.metricsHost },
+          'metrics served on their own port, without authentication',
+        );
       }
       stalls.start();
       const line = startLine(config, { port, engine: engineDescriptor.name, storageThread: onThread, instanceId });

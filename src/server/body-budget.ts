@@ -35,7 +35,11 @@ export class BodyBudget {
         this.used -= mine;
         mine = 0;
       },
-      refusal: () => new Wt1Error('WT1_ERR_OVERLOADED', `request bodies being read at once passed api.maxInFlightBytes (${this.limit} bytes); retry shortly`),
+      refusal: () =>
+        new Wt1Error(
+          'WT1_ERR_OVERLOADED',
+          `request bodies being read at once passed api.maxInFlightBytes (${this.limit} bytes); retry shortly`,
+        ),
     };
   }
 }

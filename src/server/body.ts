@@ -8,10 +8,17 @@ import type { BodyReservation } from './body-budget.js';
  * request is refused before a byte of it is read. With a `reservation`, the bytes are taken from
  * a budget shared by all requests (503 when it is spent).
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs: number, reservation?: BodyReservation): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+  reservation?: BodyReservation,
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`));
+    return Promise.reject(
+      new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`),
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -32,11 +39,15 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number,
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) finish(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`));
+      if (size > limit)
+        finish(new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${limit} bytes`));
       else if (reservation && !reservation.take(chunk.length)) finish(reservation.refusal());
       else chunks.push(chunk);
     };
-    const timer = setTimeout(() => finish(new Wt1Error('WT1_ERR_BODY_TIMEOUT', `the body was not received within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Wt1Error('WT1_ERR_BODY_TIMEOUT', `the body was not received within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     req.on('data', onData);
     req.on('end', () => finish());
     req.on('error', (e) => finish(e));

@@ -63,5 +63,8 @@ export function isHttps(ctx: AppContext, req: IncomingMessage): boolean {
   const proto = req.headers['x-forwarded-proto'];
   if (typeof proto !== 'string') return false;
   const peer = req.socket.remoteAddress ?? '';
-  return ctx.trustedProxies.isTrusted(peer.startsWith('::ffff:') ? peer.slice(7) : peer) && proto.split(',')[0].trim().toLowerCase() === 'https';
+  return (
+    ctx.trustedProxies.isTrusted(peer.startsWith('::ffff:') ? peer.slice(7) : peer) &&
+    proto.split(',')[0].trim().toLowerCase() === 'https'
+  );
 }

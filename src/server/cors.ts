@@ -34,10 +34,13 @@ export function corsPolicy(options: CorsOptions): CorsPolicy {
   const allowed = new Set(options.origins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
   const vary = { Vary: 'Origin' };
   const refusedPreflight = { ...vary, 'Content-Length': '0' };
-  const isAllowed = (origin: string | undefined): origin is string => origin !== undefined && allowed.has(origin.toLowerCase());
+  const isAllowed = (origin: string | undefined): origin is string =>
+    origin !== undefined && allowed.has(origin.toLowerCase());
   return {
     headersFor: (origin) => (isAllowed(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : vary),
     preflightFor: (origin) =>
-      isAllowed(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...preflightExtra, 'Content-Length': '0' } : refusedPreflight,
+      isAllowed(origin)
+        ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...preflightExtra, 'Content-Length': '0' }
+        : refusedPreflight,
   };
 }

@@ -78,7 +78,8 @@ function inflatedTooLarge(limit: number): Wt1Error {
 /** Larger or chunked bodies: gunzipped as they arrive, stopping at whichever limit comes first. */
 function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
   const { maxBodySize, maxDecompressedSize, timeoutMs, reservation } = limits;
-  const tooLarge = (): Wt1Error => new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${maxBodySize} bytes`);
+  const tooLarge = (): Wt1Error =>
+    new Wt1Error('WT1_ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${maxBodySize} bytes`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBodySize) return Promise.reject(tooLarge());
 
@@ -109,7 +110,9 @@ function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promis
       if (received > maxBodySize) return finish(tooLarge());
       if (!gunzip.write(chunk)) {
         req.pause();
-        gunzip.once('drain', () => { if (!done) req.resume(); });
+        gunzip.once('drain', () => {
+          if (!done) req.resume();
+        });
       }
     };
 
@@ -127,9 +130,14 @@ function streamGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promis
     gunzip.on('end', () => finish());
     gunzip.on('error', (e) => finish(new Wt1Error('WT1_ERR_BAD_REQUEST', `the body is not valid gzip: ${e.message}`)));
 
-    const timer = setTimeout(() => finish(new Wt1Error('WT1_ERR_BODY_TIMEOUT', `the body was not received within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Wt1Error('WT1_ERR_BODY_TIMEOUT', `the body was not received within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     req.on('data', onData);
-    req.on('end', () => { if (!done) gunzip.end(); });
+    req.on('end', () => {
+      if (!done) gunzip.end();
+    });
     req.on('error', (e) => finish(e));
     req.on('aborted', () => finish(new Wt1Error('WT1_ERR_BAD_REQUEST', 'the client aborted the request')));
   });

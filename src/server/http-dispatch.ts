@@ -43,7 +43,12 @@ export function createHttpDispatch(options: DispatchOptions): HttpDispatch {
     const request = splitUrl(req.url ?? '/');
     const compiled = router.find(request.path);
     if (compiled === undefined) {
-      answerError(new Wt1Error('WT1_ERR_NOT_FOUND', `no such endpoint: ${request.path.slice(0, NOT_FOUND_LIMIT)}`), req, res, undefined);
+      answerError(
+        new Wt1Error('WT1_ERR_NOT_FOUND', `no such endpoint: ${request.path.slice(0, NOT_FOUND_LIMIT)}`),
+        req,
+        res,
+        undefined,
+      );
       return;
     }
     let pending: void | Promise<void>;
@@ -54,7 +59,8 @@ export function createHttpDispatch(options: DispatchOptions): HttpDispatch {
       return;
     }
     // The pixel's GET answers synchronously: no promise, no closure.
-    if (pending !== undefined) pending.then(undefined, (error: unknown) => answerError(error, req, res, compiled.route));
+    if (pending !== undefined)
+      pending.then(undefined, (error: unknown) => answerError(error, req, res, compiled.route));
   };
 
   // `Expect: 100-continue`: a body declared over the route's limit is refused before the client
@@ -88,7 +94,11 @@ function serveRoute(compiled: CompiledRoute, options: DispatchOptions): RouteHan
         res.end();
         return;
       }
-      throw new Wt1Error('WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${request.path.slice(0, NOT_FOUND_LIMIT)} (${compiled.allow})`, { headers: allowHeaders });
+      throw new Wt1Error(
+        'WT1_ERR_METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${request.path.slice(0, NOT_FOUND_LIMIT)} (${compiled.allow})`,
+        { headers: allowHeaders },
+      );
     }
     if (guarded) guard(req);
     if (bodyLimit !== undefined) {
@@ -115,7 +125,9 @@ function hasBody(req: IncomingMessage): boolean {
  * and `Connection: close` when the request's body was not read to the end (it is drained, not
  * kept). Anything else is a bug: logged, answered 500 with no detail.
  */
-function errorAnswerer(logger: Logger): (error: unknown, req: IncomingMessage, res: ServerResponse, route: Route | undefined) => void {
+function errorAnswerer(
+  logger: Logger,
+): (error: unknown, req: IncomingMessage, res: ServerResponse, route: Route | undefined) => void {
   return (error, req, res, route) => {
     let refusal: Wt1Error;
     if (error instanceof Wt1Error && error.status) {

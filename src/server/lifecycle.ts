@@ -4,7 +4,10 @@ import type { Processor } from './processors.js';
 
 // The steps of a collector's start and ordered stop (src/server/app.ts runs them in order).
 
-/** Opens every storage engine (recovering a crash's leftovers); an unexpected failure becomes one clear WT1_ERR_STORAGE_IO. */
+/**
+ * Opens every storage engine (recovering a crash's leftovers); an unexpected failure becomes one clear
+ * WT1_ERR_STORAGE_IO.
+ */
 export async function openEngines(processors: readonly Processor[]): Promise<void> {
   for (const p of processors) {
     if (p.kind !== 'storage') continue;
@@ -13,7 +16,11 @@ export async function openEngines(processors: readonly Processor[]): Promise<voi
     } catch (error) {
       if (error instanceof Wt1Error) throw error;
       // e.g. rootDir not writable: one clear line from the CLI rather than a stack trace.
-      throw new Wt1Error('WT1_ERR_STORAGE_IO', `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`, { cause: error });
+      throw new Wt1Error(
+        'WT1_ERR_STORAGE_IO',
+        `the ${p.engineName} storage engine cannot start: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -50,7 +50,8 @@ function liveProcessor(p: ProcessorStatus): LiveProcessor {
     processFailedEvents: c.failed,
     ...(p.error ? { error: p.error } : {}),
   };
-  if (p.kind === 'storage') return { kind: 'storage', ...base, engine: p.engine, ready: p.ready, stalled: p.stalled, stats: p.stats };
+  if (p.kind === 'storage')
+    return { kind: 'storage', ...base, engine: p.engine, ready: p.ready, stalled: p.stalled, stats: p.stats };
   return { kind: 'handler', ...base, handler: p.handler };
 }
 
@@ -93,7 +94,9 @@ function wt1Stats(status: CollectorStatus): Wt1LiveStats {
     createdFiles: stats.createdFiles ?? 0,
     savedEventsInputSize: stats.savedEventsInputSize ?? 0,
     savedEventsGZippedSize: stats.savedEventsGZippedSize ?? 0,
-    storage: storage ? queueOf(storage) : { name: '', queuedEvents: 0, lostInQueueEvents: 0, processedEvents: 0, processFailedEvents: 0 },
+    storage: storage
+      ? queueOf(storage)
+      : { name: '', queuedEvents: 0, lostInQueueEvents: 0, processedEvents: 0, processFailedEvents: 0 },
     handlers: status.processors.filter((p) => p.kind === 'handler').map(queueOf),
   };
 }

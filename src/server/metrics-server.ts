@@ -6,7 +6,11 @@ import { Wt1Error } from '../errors.js';
 export async function sendMetrics(ctx: AppContext, res: ServerResponse): Promise<void> {
   // With workers, every worker's samples, labelled worker="wN" (gathered by the cluster primary).
   const body = Buffer.from(ctx.cluster ? await ctx.cluster.metrics() : await ctx.metrics.render(), 'utf8');
-  res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+  res.writeHead(200, {
+    'Content-Type': ctx.metrics.contentType,
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+  });
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
@@ -31,7 +35,10 @@ export async function startMetricsServer(ctx: AppContext): Promise<Server> {
     hasAdminToken: false,
     logger: ctx.logger,
   });
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, http.onRequest);
+  const server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 },
+    http.onRequest,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(ctx.config.metricsPort, ctx.config.metricsHost, () => {

@@ -3,14 +3,28 @@ import type { CollectorStatus, StorageStatus } from './status.js';
 import { RequestTiming } from './request-timing.js';
 import { VERSION } from '../version.js';
 
-
 /** engine.stats() keys with a metric of their own; every other number becomes wt1_storage_<snake_case>. */
 const NAMED_STATS: Readonly<Record<string, { name: string; help: string }>> = {
-  createdFiles: { name: 'wt1_storage_files_created_total', help: 'Files published by the storage engine (WT1 createdFiles).' },
-  savedEvents: { name: 'wt1_storage_saved_events_total', help: 'Events handed to a file by the storage engine (WT1 savedEvents).' },
-  savedEventsInputSize: { name: 'wt1_storage_input_bytes_total', help: 'Uncompressed bytes written by the storage engine (WT1 savedEventsInputSize).' },
-  savedEventsGZippedSize: { name: 'wt1_storage_gzipped_bytes_total', help: 'Compressed bytes written by the storage engine (WT1 savedEventsGZippedSize).' },
-  lostEvents: { name: 'wt1_storage_lost_events_total', help: 'Events handed to a file that failed (disk full, I/O error) before they reached the disk.' },
+  createdFiles: {
+    name: 'wt1_storage_files_created_total',
+    help: 'Files published by the storage engine (WT1 createdFiles).',
+  },
+  savedEvents: {
+    name: 'wt1_storage_saved_events_total',
+    help: 'Events handed to a file by the storage engine (WT1 savedEvents).',
+  },
+  savedEventsInputSize: {
+    name: 'wt1_storage_input_bytes_total',
+    help: 'Uncompressed bytes written by the storage engine (WT1 savedEventsInputSize).',
+  },
+  savedEventsGZippedSize: {
+    name: 'wt1_storage_gzipped_bytes_total',
+    help: 'Compressed bytes written by the storage engine (WT1 savedEventsGZippedSize).',
+  },
+  lostEvents: {
+    name: 'wt1_storage_lost_events_total',
+    help: 'Events handed to a file that failed (disk full, I/O error) before they reached the disk.',
+  },
 };
 
 type ProcessorLabels = 'processor' | 'kind';
@@ -55,25 +69,81 @@ export class Metrics {
   /** `status`: the collector's status, read at each scrape (collectStatus without handler snapshots). */
   constructor(private readonly status: () => CollectorStatus) {
     const registers = [this.registry];
-    this.info = new Gauge({ name: 'wt1_info', help: 'Always 1; the labels describe this instance.', labelNames: ['instance_id', 'engine', 'version'], registers });
-    this.received = new Counter({ name: 'wt1_events_received_total', help: 'Events received (pixel and API), before any queue (WT1 receivedEvents).', registers });
-    this.refused = new Counter({ name: 'wt1_events_refused_total', help: 'API events refused whole with 503 because a processor queue could not take their message (never received).', registers });
-    this.unconfirmed = new Counter({ name: 'wt1_events_unconfirmed_total', help: 'ackMode=durable: events taken whose sender was answered 503 WT1_ERR_NOT_DURABLE (write or fsync failed).', registers });
-    this.syncSeconds = new Histogram({ name: 'wt1_durable_sync_seconds', help: 'ackMode=durable: time of each group commit (sync flush + fdatasync) on the storage thread.', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers });
-    this.syncGroup = new Histogram({ name: 'wt1_durable_group_events', help: 'ackMode=durable: events made durable by one sync (group commit).', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers });
+    this.info = new Gauge({
+      name: 'wt1_info',
+      help: 'Always 1; the labels describe this instance.',
+      labelNames: ['instance_id', 'engine', 'version'],
+      registers,
+    });
+    this.received = new Counter({
+      name: 'wt1_events_received_total',
+      help: 'Events received (pixel and API), before any queue (WT1 receivedEvents).',
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'wt1_events_refused_total',
+      help:
+        'API events refused whole with 503 because a processor queue could not take their message (never ' +
+        'received).',
+      registers,
+    });
+    this.unconfirmed = new Counter({
+      name: 'wt1_events_unconfirmed_total',
+      help: 'ackMode=durable: events taken whose sender was answered 503 WT1_ERR_NOT_DURABLE (write or fsync failed).',
+      registers,
+    });
+    this.syncSeconds = new Histogram({
+      name: 'wt1_durable_sync_seconds',
+      help: 'ackMode=durable: time of each group commit (sync flush + fdatasync) on the storage thread.',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.syncGroup = new Histogram({
+      name: 'wt1_durable_group_events',
+      help: 'ackMode=durable: events made durable by one sync (group commit).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    });
     const processorCounter = (what: string, help: string): Counter<ProcessorLabels> =>
       new Counter({ name: `wt1_processor_${what}_total`, help, labelNames: ['processor', 'kind'], registers });
     this.perProcessor = {
       received: processorCounter('received', 'Events offered to the processor queue.'),
       written: processorCounter('written', 'Events the processor handled (WT1 processedEvents).'),
-      dropped: processorCounter('dropped', 'Events dropped because the processor queue was full (WT1 lostInQueueEvents).'),
+      dropped: processorCounter(
+        'dropped',
+        'Events dropped because the processor queue was full (WT1 lostInQueueEvents).',
+      ),
       failed: processorCounter('failed', 'Events the processor failed on (WT1 processFailedEvents).'),
     };
-    this.queueDepth = new Gauge({ name: 'wt1_processor_queue_depth', help: 'Events waiting in the processor queue, the one being processed included (WT1 queuedEvents).', labelNames: ['processor', 'kind'], registers });
-    this.queueCapacity = new Gauge({ name: 'wt1_processor_queue_capacity', help: 'Capacity of the processor queue (maxQueueSize).', labelNames: ['processor', 'kind'], registers });
-    this.ready = new Gauge({ name: 'wt1_ready', help: '1 when /ready answers 200 (every storage engine ready, not shutting down).', registers });
-    this.storageReady = new Gauge({ name: 'wt1_storage_ready', help: '1 when the storage engine accepts events.', labelNames: ['processor', 'engine'], registers });
-    this.storageStalled = new Gauge({ name: 'wt1_storage_stalled', help: '1 while the storage engine holds queued events and finishes none for storageStallTimeout seconds.', labelNames: ['processor', 'engine'], registers });
+    this.queueDepth = new Gauge({
+      name: 'wt1_processor_queue_depth',
+      help: 'Events waiting in the processor queue, the one being processed included (WT1 queuedEvents).',
+      labelNames: ['processor', 'kind'],
+      registers,
+    });
+    this.queueCapacity = new Gauge({
+      name: 'wt1_processor_queue_capacity',
+      help: 'Capacity of the processor queue (maxQueueSize).',
+      labelNames: ['processor', 'kind'],
+      registers,
+    });
+    this.ready = new Gauge({
+      name: 'wt1_ready',
+      help: '1 when /ready answers 200 (every storage engine ready, not shutting down).',
+      registers,
+    });
+    this.storageReady = new Gauge({
+      name: 'wt1_storage_ready',
+      help: '1 when the storage engine accepts events.',
+      labelNames: ['processor', 'engine'],
+      registers,
+    });
+    this.storageStalled = new Gauge({
+      name: 'wt1_storage_stalled',
+      help: '1 while the storage engine holds queued events and finishes none for storageStallTimeout seconds.',
+      labelNames: ['processor', 'engine'],
+      registers,
+    });
     for (const [stat, { name, help }] of Object.entries(NAMED_STATS)) {
       this.namedStats.set(stat, new Counter({ name, help, labelNames: ['processor', 'engine'], registers }));
     }
@@ -158,7 +228,12 @@ export class Metrics {
     if (existing) return existing;
     const name = `wt1_storage_${snakeCase(stat)}`;
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name) || this.registry.getSingleMetric(name)) return undefined;
-    const gauge = new Gauge({ name, help: `The storage engine's "${stat}" statistic (see the engine's documentation).`, labelNames: ['processor', 'engine'], registers: [this.registry] });
+    const gauge = new Gauge({
+      name,
+      help: `The storage engine's "${stat}" statistic (see the engine's documentation).`,
+      labelNames: ['processor', 'engine'],
+      registers: [this.registry],
+    });
     this.otherStats.set(stat, gauge);
     return gauge;
   }

@@ -8,5 +8,17 @@ import type { Handler } from '../handlers/handler.js';
  * is the engine's, or the storage thread's on its behalf; events reach it through `queue` only.
  */
 export type Processor =
-  | { readonly kind: 'storage'; readonly name: string; readonly engineName: string; readonly engine: Omit<StorageEngine, 'write'>; readonly queue: EventQueue }
-  | { readonly kind: 'handler'; readonly name: string; readonly handlerKind: string; readonly handler: Handler; readonly queue: BoundedQueue };
+  | {
+      readonly kind: 'storage';
+      readonly name: string;
+      readonly engineName: string;
+      readonly engine: Omit<StorageEngine, 'write'>;
+      readonly queue: EventQueue;
+    }
+  | {
+      readonly kind: 'handler';
+      readonly name: string;
+      readonly handlerKind: string;
+      readonly handler: Handler;
+      readonly queue: BoundedQueue;
+    };

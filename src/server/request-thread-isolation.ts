@@ -57,7 +57,8 @@ let processCpus: number[] | undefined;
 
 export async function isolateRequestThread(): Promise<Isolation> {
   const cpus = (processCpus ??= allowedCpus());
-  if (cpus.length < 2) throw new IsolationUnavailable(`needs at least 2 CPUs; this process may only use CPU ${cpus.join(',')}`);
+  if (cpus.length < 2)
+    throw new IsolationUnavailable(`needs at least 2 CPUs; this process may only use CPU ${cpus.join(',')}`);
   const [requestThreadCpu, ...others] = cpus;
   const pid = String(process.pid);
   await taskset(['-a', '-p', '-c', others.join(','), pid]); // every thread, the request thread too

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { RouteHandler, RouteRequest } from './router.js';
 
 /** Upper bounds (seconds) of the latency buckets: the pixel lives in the first ones. */
-export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 const METRIC = 'wt1_http_request_duration_seconds';
 
@@ -32,7 +34,8 @@ interface MetricValue {
  */
 export class RequestTiming {
   readonly name = METRIC;
-  readonly help = 'Time from the request being routed to the response being handed to the socket, per endpoint and status code.';
+  readonly help =
+    'Time from the request being routed to the response being handed to the socket, per endpoint and status code.';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly series: Series[] = [];
@@ -72,9 +75,17 @@ export class RequestTiming {
       let cumulative = 0;
       for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
         cumulative += s.counts[i];
-        values.push({ metricName: `${METRIC}_bucket`, labels: { le: LATENCY_BUCKETS[i], route: s.route, code: s.code }, value: cumulative });
+        values.push({
+          metricName: `${METRIC}_bucket`,
+          labels: { le: LATENCY_BUCKETS[i], route: s.route, code: s.code },
+          value: cumulative,
+        });
       }
-      values.push({ metricName: `${METRIC}_bucket`, labels: { le: '+Inf', route: s.route, code: s.code }, value: s.count });
+      values.push({
+        metricName: `${METRIC}_bucket`,
+        labels: { le: '+Inf', route: s.route, code: s.code },
+        value: s.count,
+      });
       values.push({ metricName: `${METRIC}_sum`, labels: { route: s.route, code: s.code }, value: s.sum });
       values.push({ metricName: `${METRIC}_count`, labels: { route: s.route, code: s.code }, value: s.count });
     }

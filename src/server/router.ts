@@ -67,7 +67,8 @@ export class Router {
     if (route.cors && !allowed.includes('OPTIONS')) allowed.push('OPTIONS');
     const compiled: CompiledRoute = { route, methods, allow: allowed.join(', '), serve };
     if (route.path.endsWith('*')) {
-      if (this.prefixes.some(([p]) => p === route.path.slice(0, -1))) throw new Error(`route ${route.path} declared twice`);
+      if (this.prefixes.some(([p]) => p === route.path.slice(0, -1)))
+        throw new Error(`route ${route.path} declared twice`);
       this.prefixes.push([route.path.slice(0, -1), compiled]);
       this.prefixes.sort((a, b) => b[0].length - a[0].length);
     } else {

@@ -20,7 +20,12 @@ export interface RunHooks {
  * Runs one collector until SIGTERM/SIGINT (or a stop request), then shuts it down in order within
  * `shutdownTimeout`. Resolves with the exit code: 0 after a complete drain, 1 otherwise.
  */
-export async function runCollector(config: Config, logger: Logger, hooks: RunHooks = {}, options: CollectorOptions = {}): Promise<number> {
+export async function runCollector(
+  config: Config,
+  logger: Logger,
+  hooks: RunHooks = {},
+  options: CollectorOptions = {},
+): Promise<number> {
   const collector = createCollector(config, { ...options, logger, cluster: hooks.cluster });
   const port = await collector.start();
   hooks.onListening?.(port, collector);
@@ -40,7 +45,8 @@ export async function runCollector(config: Config, logger: Logger, hooks: RunHoo
         const lostEvents = Object.values(lostByProcessor).reduce((a, b) => a + b, 0);
         logger.error(
           { err: error, lostEvents, lostByProcessor, counters },
-          `shutdown deadline passed: ${lostEvents} queued events lost; the open file is left for recovery at the next start`,
+          `shutdown deadline passed: ${lostEvents} queued events lost; the open file is left for recovery at the ` +
+            `next start`,
         );
         logger.flush();
         // Open sockets or a stuck engine would keep the process alive: the deadline is a promise.
@@ -48,8 +54,14 @@ export async function runCollector(config: Config, logger: Logger, hooks: RunHoo
       }, config.shutdownTimeout * 1000);
       deadline.unref();
       collector.stop().then(
-        () => { clearTimeout(deadline); resolve(0); },
-        (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); resolve(1); },
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
       );
     };
     let signals = 0;

@@ -34,7 +34,12 @@ export function startLine(config: Config, facts: StartFacts): { fields: Record<s
     instanceId: facts.instanceId,
   };
   const listening = everywhere ? `${url} (all interfaces)` : url;
-  return { fields, message: `wt1 listening on ${listening}: send hits to /public/p.gif or /public/events; data: ${facts.engine} ${data}; ${mode}` };
+  return {
+    fields,
+    message:
+      `wt1 listening on ${listening}: send hits to /public/p.gif or /public/events; data: ${facts.engine} ` +
+      `${data}; ${mode}`,
+  };
 }
 
 /** Where an engine puts the events, from the params engines name alike (a folder, a bucket, servers). */

@@ -56,7 +56,12 @@ export interface StatusSources {
   readonly instanceId: string;
   readonly startedAt: number;
   now(): number;
-  readonly dispatcher: { readonly processors: readonly Processor[]; readonly received: number; readonly refused: number; readonly unconfirmed: number };
+  readonly dispatcher: {
+    readonly processors: readonly Processor[];
+    readonly received: number;
+    readonly refused: number;
+    readonly unconfirmed: number;
+  };
   readonly stalls: { stallOf(processor: string): unknown };
   isShuttingDown(): boolean;
 }
@@ -77,10 +82,27 @@ export function collectStatus(src: StatusSources, options: { snapshots?: boolean
       const engineReady = guard(() => p.engine.ready?.() ?? true, false, 'ready', errors);
       const stalled = src.stalls.stallOf(p.name) !== undefined;
       ready &&= engineReady && !stalled;
-      processors.push({ kind: 'storage', name: p.name, engine: p.engineName, counters, ready: engineReady, stalled, stats, ...errorField(errors) });
+      processors.push({
+        kind: 'storage',
+        name: p.name,
+        engine: p.engineName,
+        counters,
+        ready: engineReady,
+        stalled,
+        stats,
+        ...errorField(errors),
+      });
     } else {
-      const snapshot = options.snapshots === false ? null : guard(() => p.handler.snapshot?.() ?? null, null, 'snapshot', errors);
-      processors.push({ kind: 'handler', name: p.name, handler: p.handlerKind, counters, snapshot, ...errorField(errors) });
+      const snapshot =
+        options.snapshots === false ? null : guard(() => p.handler.snapshot?.() ?? null, null, 'snapshot', errors);
+      processors.push({
+        kind: 'handler',
+        name: p.name,
+        handler: p.handlerKind,
+        counters,
+        snapshot,
+        ...errorField(errors),
+      });
     }
   }
   const shuttingDown = src.isShuttingDown();

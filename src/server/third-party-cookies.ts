@@ -78,13 +78,20 @@ function unquote(value: string): string {
 /** A Set-Cookie value; `SameSite=None; Secure` over https so browsers keep it in a third-party context. */
 function cookieString(name: string, value: string, maxAgeSeconds: number, now: number, secure: boolean): string {
   const expires = new Date(maxAgeSeconds === 0 ? 0 : now + maxAgeSeconds * 1000).toUTCString();
-  return `${name}=${value}; Max-Age=${maxAgeSeconds}; Expires=${expires}; Path=/; HttpOnly${secure ? '; Secure; SameSite=None' : ''}`;
+  return (
+    `${name}=${value}; Max-Age=${maxAgeSeconds}; Expires=${expires}; ` +
+    `Path=/; HttpOnly${secure ? '; Secure; SameSite=None' : ''}`
+  );
 }
 
 /** Collects the Set-Cookie values of one answer (a response may set or expire both cookies). */
 class CookieJar {
   private readonly cookies: string[] = [];
-  constructor(private readonly res: ServerResponse, private readonly now: number, private readonly secure: boolean) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly now: number,
+    private readonly secure: boolean,
+  ) {}
 
   set(name: string, value: string, maxAgeSeconds: number): void {
     this.cookies.push(cookieString(name, value, maxAgeSeconds, this.now, this.secure));
@@ -119,7 +126,13 @@ function privacySignals(ctx: AppContext, req: IncomingMessage, res: ServerRespon
  * from `seed()` (a first-party visitor id of 8+ characters) when it gives one, random otherwise;
  * `seed` is called only then, so a returning visitor's hit does not look for it.
  */
-export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: ServerResponse, generate: boolean, seed?: () => string | undefined): string | null {
+export function thirdPartyGlobalId(
+  ctx: AppContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  generate: boolean,
+  seed?: () => string | undefined,
+): string | null {
   if (!ctx.config.thirdPartyCookies) return null;
   const cookies = readThirdPartyCookies(req.headers.cookie);
   const jar = new CookieJar(res, ctx.now(), isHttps(ctx, req));
@@ -138,7 +151,10 @@ export function thirdPartyGlobalId(ctx: AppContext, req: IncomingMessage, res: S
   if (id === undefined) {
     if (!generate) return null;
     const firstParty = seed?.();
-    id = firstParty !== undefined && firstParty.length >= MIN_SEED_LENGTH ? globalIdFromSeed(firstParty) : randomGlobalId();
+    id =
+      firstParty !== undefined && firstParty.length >= MIN_SEED_LENGTH
+        ? globalIdFromSeed(firstParty)
+        : randomGlobalId();
   }
   jar.set(GLOBAL_ID_COOKIE, id, GLOBAL_ID_LIFETIME_SECONDS);
   return id;
@@ -188,6 +204,11 @@ export function firstPartyVisitorId(queryStrings: readonly string[]): string | u
  * global id for the event, seeded from the hit's first-party visitor id so that simultaneous
  * first hits of one visitor agree.
  */
-export function pixelGlobalVisitorId(ctx: AppContext, req: IncomingMessage, res: ServerResponse, queryStrings: readonly string[] = []): string | null {
+export function pixelGlobalVisitorId(
+  ctx: AppContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  queryStrings: readonly string[] = [],
+): string | null {
   return thirdPartyGlobalId(ctx, req, res, true, () => firstPartyVisitorId(queryStrings));
 }

@@ -51,9 +51,16 @@ export function writeCookie(name: string, value: string | null, seconds: number)
       document.cookie = name + '=; max-age=0; path=/; domain=' + location.hostname;
       legacyExpired[name] = 1;
     }
-    document.cookie = name + '=' + (value === null ? '' : encodeURIComponent(value)) +
-      '; max-age=' + (value === null ? 0 : seconds) + '; path=/' + (domain && '; domain=' + domain) +
-      '; SameSite=Lax' + (location.protocol === 'https:' ? '; Secure' : '');
+    document.cookie =
+      name +
+      '=' +
+      (value === null ? '' : encodeURIComponent(value)) +
+      '; max-age=' +
+      (value === null ? 0 : seconds) +
+      '; path=/' +
+      (domain && '; domain=' + domain) +
+      '; SameSite=Lax' +
+      (location.protocol === 'https:' ? '; Secure' : '');
   } catch (error) {
     cookieApiFailed(error);
   }

@@ -14,7 +14,9 @@ const decode = (s: string): string => {
 
 /** `{a: "1", b: "x y"}` gives `a=1&b=x+y`. */
 export function encodeQuery(params: Params): string {
-  return Object.keys(params).map((k) => encode(k) + '=' + encode(params[k])).join('&');
+  return Object.keys(params)
+    .map((k) => encode(k) + '=' + encode(params[k]))
+    .join('&');
 }
 
 /** The reverse of `encodeQuery`; also reads the cookies written by the original WT1 snippet. */

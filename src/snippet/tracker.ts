@@ -49,7 +49,11 @@ function editParams(cookie: string, lifetime: number, edit: (params: Params) => 
 
 function privacySignal(): boolean {
   const nav = navigator;
-  return nav.globalPrivacyControl === true || nav.doNotTrack === '1' || (window as { doNotTrack?: string }).doNotTrack === '1';
+  return (
+    nav.globalPrivacyControl === true ||
+    nav.doNotTrack === '1' ||
+    (window as { doNotTrack?: string }).doNotTrack === '1'
+  );
 }
 
 /** Reads an id cookie (making the id when missing) and renews its lifetime: sessions slide. */
@@ -124,17 +128,35 @@ function trackHistory(): void {
 const COMMANDS: Record<string, (a: unknown, b: unknown) => void> = {
   trackPage: (extra) => track('page', extra),
   trackEvent: (extra) => track('event', extra),
-  setVisitorParam: (name, value) => editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => { p[paramName(name)] = paramValue(value); }),
-  delVisitorParam: (name) => editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => { delete p[paramName(name)]; }),
+  setVisitorParam: (name, value) =>
+    editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => {
+      p[paramName(name)] = paramValue(value);
+    }),
+  delVisitorParam: (name) =>
+    editParams(VISITOR_PARAMS, VISITOR_LIFETIME, (p) => {
+      delete p[paramName(name)];
+    }),
   clearVisitorParams: () => writeCookie(VISITOR_PARAMS, null, 0),
-  setSessionParam: (name, value) => editParams(SESSION_PARAMS, SESSION_LIFETIME, (p) => { p[paramName(name)] = paramValue(value); }),
-  delSessionParam: (name) => editParams(SESSION_PARAMS, SESSION_LIFETIME, (p) => { delete p[paramName(name)]; }),
+  setSessionParam: (name, value) =>
+    editParams(SESSION_PARAMS, SESSION_LIFETIME, (p) => {
+      p[paramName(name)] = paramValue(value);
+    }),
+  delSessionParam: (name) =>
+    editParams(SESSION_PARAMS, SESSION_LIFETIME, (p) => {
+      delete p[paramName(name)];
+    }),
   clearSessionParams: () => writeCookie(SESSION_PARAMS, null, 0),
-  setSizeCapture: (on) => { captureSizes = on === 'true' || on === true; },
+  setSizeCapture: (on) => {
+    captureSizes = on === 'true' || on === true;
+  },
   setCookieDomain: (domain) => setCookieDomain(paramValue(domain)),
-  setTrackerUrl: (url) => { trackerUrl = new URL(paramValue(url), location.href).href; },
+  setTrackerUrl: (url) => {
+    trackerUrl = new URL(paramValue(url), location.href).href;
+  },
   enableHistoryTracking: trackHistory,
-  respectPrivacySignals: () => { respectPrivacy = true; },
+  respectPrivacySignals: () => {
+    respectPrivacy = true;
+  },
 };
 
 /**

@@ -30,5 +30,8 @@ export function send(url: string, query: string): void {
   } catch {
     // no sendBeacon, or it refused the body: fall through to fetch
   }
-  if (!queued) fetch(url, { method: 'POST', body: query, keepalive: true, mode: 'no-cors', credentials: 'include' }).catch(() => {});
+  if (!queued)
+    fetch(url, { method: 'POST', body: query, keepalive: true, mode: 'no-cors', credentials: 'include' }).catch(
+      () => {},
+    );
 }

@@ -44,7 +44,12 @@ export interface DurableStatus {
 /** Storage thread -> request thread. */
 export type FromStorage =
   | ({ readonly type: 'status' } & StorageStatus)
-  | ({ readonly type: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: ThreadError } & StorageStatus)
+  | ({
+      readonly type: 'reply';
+      readonly id: number;
+      readonly value?: unknown;
+      readonly error?: ThreadError;
+    } & StorageStatus)
   | { readonly type: 'log'; readonly line: string };
 
 export interface ThreadError {
@@ -65,18 +70,50 @@ const EVENT_LENGTH = 20;
 export function encodeRecord(out: unknown[], item: Trackable): void {
   if (item instanceof PixelHit) {
     const q = item.queryStrings;
-    out.push(HIT, q[0] ?? '', q.length > 1 ? q[1] : null, item.now, item.clientAddress, item.rawReferer ?? null, item.rawUserAgent ?? null, item.globalVisitorId, item.seq);
+    out.push(
+      HIT,
+      q[0] ?? '',
+      q.length > 1 ? q[1] : null,
+      item.now,
+      item.clientAddress,
+      item.rawReferer ?? null,
+      item.rawUserAgent ?? null,
+      item.globalVisitorId,
+      item.seq,
+    );
     return;
   }
   const e = item;
   out.push(
-    EVENT, e.serverTS, e.clientTS, e.origAddress, e.visitorId, e.sessionId, e.globalVisitorId, e.page, e.referer, e.ua, e.type,
-    e.visitorParams, e.sessionParams, e.eventParams, e.browserWidth, e.browserHeight, e.screenWidth, e.screenHeight, e.browserLanguage, e.tzOffset,
+    EVENT,
+    e.serverTS,
+    e.clientTS,
+    e.origAddress,
+    e.visitorId,
+    e.sessionId,
+    e.globalVisitorId,
+    e.page,
+    e.referer,
+    e.ua,
+    e.type,
+    e.visitorParams,
+    e.sessionParams,
+    e.eventParams,
+    e.browserWidth,
+    e.browserHeight,
+    e.screenWidth,
+    e.screenHeight,
+    e.browserLanguage,
+    e.tzOffset,
   );
 }
 
 /** Calls `onHit` or `onEvent` for each record of a batch, in order. */
-export function decodeRecords(records: readonly unknown[], onHit: (hit: HitFields) => void, onEvent: (event: TrackedEvent) => void): void {
+export function decodeRecords(
+  records: readonly unknown[],
+  onHit: (hit: HitFields) => void,
+  onEvent: (event: TrackedEvent) => void,
+): void {
   for (let i = 0; i < records.length; ) i = decodeRecord(records, i, onHit, onEvent);
 }
 
@@ -86,7 +123,12 @@ export function nextRecord(records: readonly unknown[], at: number): number {
 }
 
 /** Calls `onHit` or `onEvent` for the record at index `at` of a batch; returns the next record's index. */
-export function decodeRecord(records: readonly unknown[], at: number, onHit: (hit: HitFields) => void, onEvent: (event: TrackedEvent) => void): number {
+export function decodeRecord(
+  records: readonly unknown[],
+  at: number,
+  onHit: (hit: HitFields) => void,
+  onEvent: (event: TrackedEvent) => void,
+): number {
   const r = records as Array<string & number & null>;
   const i = at;
   if (r[i] === HIT) {
@@ -103,10 +145,25 @@ export function decodeRecord(records: readonly unknown[], at: number, onHit: (hi
     return i + HIT_LENGTH;
   }
   onEvent({
-    serverTS: r[i + 1], clientTS: r[i + 2], origAddress: r[i + 3], visitorId: r[i + 4], sessionId: r[i + 5], globalVisitorId: r[i + 6],
-    page: r[i + 7], referer: r[i + 8], ua: r[i + 9], type: r[i + 10], visitorParams: r[i + 11], sessionParams: r[i + 12],
-    eventParams: r[i + 13], browserWidth: r[i + 14], browserHeight: r[i + 15], screenWidth: r[i + 16], screenHeight: r[i + 17],
-    browserLanguage: r[i + 18], tzOffset: r[i + 19],
+    serverTS: r[i + 1],
+    clientTS: r[i + 2],
+    origAddress: r[i + 3],
+    visitorId: r[i + 4],
+    sessionId: r[i + 5],
+    globalVisitorId: r[i + 6],
+    page: r[i + 7],
+    referer: r[i + 8],
+    ua: r[i + 9],
+    type: r[i + 10],
+    visitorParams: r[i + 11],
+    sessionParams: r[i + 12],
+    eventParams: r[i + 13],
+    browserWidth: r[i + 14],
+    browserHeight: r[i + 15],
+    screenWidth: r[i + 16],
+    screenHeight: r[i + 17],
+    browserLanguage: r[i + 18],
+    tzOffset: r[i + 19],
   });
   return i + EVENT_LENGTH;
 }

@@ -7,7 +7,14 @@ import { HIT_ID_PREFIX, itemBytes, type Trackable } from '../event/pixel-hit.js'
 import { ERRORS, Wt1Error, type ErrorCode } from '../errors.js';
 import type { FlushResult, StorageEngine } from '../storage/engine.js';
 import { DurableAcks } from './durable-acks.js';
-import { encodeRecord, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
+import {
+  encodeRecord,
+  type FromStorage,
+  type StorageStatus,
+  type StorageThreadData,
+  type ThreadError,
+  type ToStorage,
+} from './protocol.js';
 import { RingBuffer } from '../util/ring-buffer.js';
 
 /**
@@ -122,7 +129,14 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   counters(): QueueCounters {
     const written = this.writtenBefore + this.status.written;
     const failed = this.failedBefore + this.status.failed;
-    return { received: this.received, queued: this.queued(), written, dropped: this.dropped, failed, capacity: this.capacity };
+    return {
+      received: this.received,
+      queued: this.queued(),
+      written,
+      dropped: this.dropped,
+      failed,
+      capacity: this.capacity,
+    };
   }
 
   /** Offered and not yet written or failed: in the batch, on the way, or in the thread. */
@@ -177,10 +191,18 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   }
 
   private startThread(): void {
-    const data: StorageThreadData = { config: this.options.config, instanceId: this.options.instanceId, hitIdPrefix: HIT_ID_PREFIX, logLevel: this.options.logger.level };
+    const data: StorageThreadData = {
+      config: this.options.config,
+      instanceId: this.options.instanceId,
+      hitIdPrefix: HIT_ID_PREFIX,
+      logLevel: this.options.logger.level,
+    };
     // A small young generation: the thread's garbage is short-lived batches, and V8's default
     // (up to 48 MB per isolate) would cost ~15 MB of resident memory for no measurable speed.
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     worker.on('message', (message: FromStorage) => this.onMessage(message));
     worker.on('error', (error) => this.options.logger.error({ err: error }, 'the storage thread failed'));
     worker.on('exit', (code) => this.onExit(worker, code));
@@ -228,7 +250,8 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   };
 
   private call(method: 'open' | 'flush' | 'barrier' | 'close'): Promise<unknown> {
-    if (this.worker === undefined) return Promise.reject(new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage thread is not running'));
+    if (this.worker === undefined)
+      return Promise.reject(new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage thread is not running'));
     // Events offered before the call are handled before it; but a new thread must open its engine
     // before it gets any (the restart sends them once open has answered).
     if (method !== 'open') this.send();
@@ -247,7 +270,13 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     if (message.type === 'log') return this.relog(message.line);
     // Events the thread finished since its last report leave the bound.
     this.bound.release(message.written + message.failed - this.status.written - this.status.failed, 0);
-    this.status = { written: message.written, failed: message.failed, stats: message.stats, ready: message.ready, durable: message.durable };
+    this.status = {
+      written: message.written,
+      failed: message.failed,
+      stats: message.stats,
+      ready: message.ready,
+      durable: message.durable,
+    };
     if (this.inThread.length > 0) this.releaseDoneBatches();
     if (message.durable) {
       const syncs = message.durable.syncs;
@@ -294,15 +323,22 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     this.status = { written: 0, failed: 0, stats: this.status.stats, ready: false };
     this.forgetThreadBatches();
     this.updateAcks();
-    for (const call of this.calls.values()) call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
+    for (const call of this.calls.values())
+      call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
     this.calls.clear();
     const restart = this.opened && !this.closing;
-    this.options.logger.error({ exitCode: code, lostEvents: lost }, `the storage thread exited: its queued events are counted as failed${restart ? '; starting a new one' : ''}`);
+    this.options.logger.error(
+      { exitCode: code, lostEvents: lost },
+      `the storage thread exited: its queued events are counted as failed${restart ? '; starting a new one' : ''}`,
+    );
     if (restart) setTimeout(this.restart, RESTART_DELAY_MS).unref();
   }
 
   private updateAcks(): void {
-    this.acks?.update(this.finalBefore + (this.status.durable?.synced ?? 0), this.unsafeBefore + this.status.failed + (this.status.durable?.unsafe ?? 0));
+    this.acks?.update(
+      this.finalBefore + (this.status.durable?.synced ?? 0),
+      this.unsafeBefore + this.status.failed + (this.status.durable?.unsafe ?? 0),
+    );
   }
 
   /** Starts a new thread after a crash; if its engine cannot open, that thread ends and this runs again. */

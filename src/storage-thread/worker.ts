@@ -11,16 +11,32 @@ import { Wt1Error } from '../errors.js';
 import { createEngine, findEngine } from '../storage/registry.js';
 import { failureLogger } from '../queue/failure-log.js';
 import { GroupCommit } from './group-commit.js';
-import { decodeRecord, nextRecord, STATUS_INTERVAL_MS, type FromStorage, type StorageStatus, type StorageThreadData, type ThreadError, type ToStorage } from './protocol.js';
+import {
+  decodeRecord,
+  nextRecord,
+  STATUS_INTERVAL_MS,
+  type FromStorage,
+  type StorageStatus,
+  type StorageThreadData,
+  type ThreadError,
+  type ToStorage,
+} from './protocol.js';
 
 const port = parentPort!;
 const data = workerData as StorageThreadData;
 const post = (message: FromStorage): void => port.postMessage(message);
 
 // Lines go to the request thread's logger (one stream, its format, and tests can capture them).
-const logger = pino({ level: data.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ type: 'log', line }) });
+const logger = pino(
+  { level: data.logLevel, base: undefined, timestamp: false },
+  { write: (line: string) => post({ type: 'log', line }) },
+);
 // The request thread checked the engine name already.
-const engine = createEngine(findEngine(data.config.storage.engine)!, data.config, { logger, instanceId: data.instanceId, now: Date.now });
+const engine = createEngine(findEngine(data.config.storage.engine)!, data.config, {
+  logger,
+  instanceId: data.instanceId,
+  now: Date.now,
+});
 const logFailure = failureLogger(logger);
 
 let written = 0;
@@ -31,12 +47,16 @@ const NOT_OPEN = new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage engine is not o
 
 // ackMode=durable: the group commit, and the syncs not yet reported.
 let syncs: number[] = [];
-const commit = data.config.ackMode === 'durable'
-  ? new GroupCommit(() => engine.sync!(), (group, ms) => {
-    syncs.push(ms, group);
-    post({ type: 'status', ...status() });
-  })
-  : undefined;
+const commit =
+  data.config.ackMode === 'durable'
+    ? new GroupCommit(
+        () => engine.sync!(),
+        (group, ms) => {
+          syncs.push(ms, group);
+          post({ type: 'status', ...status() });
+        },
+      )
+    : undefined;
 
 const status = (): StorageStatus => {
   let ready: boolean;
@@ -90,7 +110,11 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
   let error: ThreadError | undefined;
   try {
     if (method === 'open') {
-      if (commit && engine.sync === undefined) throw new Wt1Error('WT1_ERR_CONFIG_INVALID', `ackMode: durable is not available with the ${data.config.storage.engine} engine`);
+      if (commit && engine.sync === undefined)
+        throw new Wt1Error(
+          'WT1_ERR_CONFIG_INVALID',
+          `ackMode: durable is not available with the ${data.config.storage.engine} engine`,
+        );
       await engine.open();
       engineOpen = true;
     } else if (method === 'flush') value = await engine.flush();

@@ -10,11 +10,33 @@ import { createFolder, makeDir } from '../util/make-dir.js';
 
 /** `storage.params.*` of the filesystem engine; the params it receives are typed from this table. */
 const FS_PARAMS = {
-  rootDir: { type: 'string', default: './data', origin: 'WT1', description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written' },
-  newFileTriggerSize: { type: 'int', default: 1_048_576, min: 1, origin: 'WT1', description: 'start a new file once this many uncompressed bytes are written' },
-  newFileTriggerInterval: { type: 'number', default: 300, min: 0, origin: 'WT1', description: 'start a new file once the open one is this many seconds old (0: never)' },
+  rootDir: {
+    type: 'string',
+    default: './data',
+    origin: 'WT1',
+    description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written',
+  },
+  newFileTriggerSize: {
+    type: 'int',
+    default: 1_048_576,
+    min: 1,
+    origin: 'WT1',
+    description: 'start a new file once this many uncompressed bytes are written',
+  },
+  newFileTriggerInterval: {
+    type: 'number',
+    default: 300,
+    min: 0,
+    origin: 'WT1',
+    description: 'start a new file once the open one is this many seconds old (0: never)',
+  },
   gzipLevel: GZIP_LEVEL_PARAM,
-  instanceId: { type: 'string', default: '', origin: 'wt1', description: 'added to file names; defaults to the top-level instanceId (none for a single instance)' },
+  instanceId: {
+    type: 'string',
+    default: '',
+    origin: 'wt1',
+    description: 'added to file names; defaults to the top-level instanceId (none for a single instance)',
+  },
 } as const satisfies SpecTable;
 
 type FsParams = ParamsOf<typeof FS_PARAMS>;
@@ -39,15 +61,25 @@ export class FsStorage implements StorageEngine {
   private readonly log: RotatingLog;
   private recovered = { recoveredFiles: 0, recoveredEvents: 0 };
 
-  constructor(private readonly params: FsParams, private readonly context: EngineContext) {
+  constructor(
+    private readonly params: FsParams,
+    private readonly context: EngineContext,
+  ) {
     this.root = path.resolve(params.rootDir);
     this.instanceId = safeInstanceId(params.instanceId || context.config.instanceId); // `a/b` must not make a folder
-    this.log = new RotatingLog(rotationOptions(this.root, params, context, (file) => this.publish(file.path, this.context.now())));
+    this.log = new RotatingLog(
+      rotationOptions(this.root, params, context, (file) => this.publish(file.path, this.context.now())),
+    );
   }
 
   async open(): Promise<void> {
     await createFolder(path.join(this.root, 'tracker'), 'storage.params.rootDir');
-    const recovered = await recoverLeftovers(this.root, this.context.logger, (tmp, _lines, _in, _gz, time) => this.publish(tmp, time), this.params.newFileTriggerInterval);
+    const recovered = await recoverLeftovers(
+      this.root,
+      this.context.logger,
+      (tmp, _lines, _in, _gz, time) => this.publish(tmp, time),
+      this.params.newFileTriggerInterval,
+    );
     for (const r of recovered) {
       if (r.publishedAs) this.recovered.recoveredFiles++;
       this.recovered.recoveredEvents += r.lines;
@@ -91,7 +123,7 @@ export class FsStorage implements StorageEngine {
     const second = Math.floor(time / 1000);
     let n = second === this.lastPublished.second ? this.lastPublished.n + 1 : 0;
     let retried = false;
-    for (;; n++) {
+    for (; ; n++) {
       const final = path.join(this.root, publishedName(time, this.instanceId, n));
       try {
         const dir = path.dirname(final);

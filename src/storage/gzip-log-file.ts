@@ -52,22 +52,38 @@ export class GzipLogFile {
     // every 64 KiB chunk wait).
     this.gzip = createGzip({ level, highWaterMark: 1024 * 1024 } as ZlibOptions);
     this.out = createWriteStream(path, handle ? { fd: handle, flush: durable } : { flags: 'wx', flush: durable });
-    this.gzip.on('data', (chunk: Buffer) => { this.gzipped += chunk.length; });
+    this.gzip.on('data', (chunk: Buffer) => {
+      this.gzipped += chunk.length;
+    });
     this.gzip.pipe(this.out);
     // A failure on either side ends both (a pipe does neither): finish() waits for the file's
     // 'close', and a write waiting for gzip must not wait for a 'drain' that cannot come.
-    this.gzip.on('error', (e: Error) => { this.failure ??= e; this.out.destroy(); this.releaseWriters(); });
-    this.out.on('error', (e: Error) => { this.failure ??= e; this.gzip.destroy(); this.releaseWriters(); });
+    this.gzip.on('error', (e: Error) => {
+      this.failure ??= e;
+      this.out.destroy();
+      this.releaseWriters();
+    });
+    this.out.on('error', (e: Error) => {
+      this.failure ??= e;
+      this.gzip.destroy();
+      this.releaseWriters();
+    });
     this.gzip.on('drain', this.releaseWriters);
     this.gzip.on('close', this.releaseWriters);
     this.append(header);
   }
 
   /** Uncompressed bytes written so far, header included. */
-  get inputBytes(): number { return this.input; }
-  get lines(): number { return this.lineCount; }
+  get inputBytes(): number {
+    return this.input;
+  }
+  get lines(): number {
+    return this.lineCount;
+  }
   /** Compressed bytes produced so far. */
-  get gzippedBytes(): number { return this.gzipped; }
+  get gzippedBytes(): number {
+    return this.gzipped;
+  }
 
   write(line: string): void | Promise<void> {
     if (this.failure) throw this.failure;
@@ -141,11 +157,15 @@ export class GzipLogFile {
    * Lines known to be in the file (up to the last successful `syncFlush`, or all once `finish`ed):
    * when the file fails, those are recovered at the next start and the others are lost.
    */
-  get durableLines(): number { return this.durable; }
+  get durableLines(): number {
+    return this.durable;
+  }
   private durable = 0;
 
   /** Whether lines were written since the last `syncFlush` (an idle file needs no flush). */
-  get dirty(): boolean { return this.input !== this.flushedInput; }
+  get dirty(): boolean {
+    return this.input !== this.flushedInput;
+  }
   private flushedInput = 0;
 
   /**
@@ -167,10 +187,12 @@ export class GzipLogFile {
     if (!this.out.destroyed && !this.out.writableEnded) {
       // A failed earlier write reaches this callback before the stream's 'error' event: take it here,
       // or the flush would pass for one that put nothing on disk.
-      await new Promise<void>((resolve) => this.out.write(EMPTY, (error) => {
-        if (error) this.failure ??= error;
-        resolve();
-      }));
+      await new Promise<void>((resolve) =>
+        this.out.write(EMPTY, (error) => {
+          if (error) this.failure ??= error;
+          resolve();
+        }),
+      );
     }
     this.failure ??= this.out.errored ?? this.gzip.errored ?? undefined;
     if (this.failure) throw this.failure;
@@ -194,7 +216,9 @@ export class GzipLogFile {
   }
 
   /** The first write or stream error, if any: the file can take no more lines. */
-  get error(): Error | undefined { return this.failure; }
+  get error(): Error | undefined {
+    return this.failure;
+  }
 
   /** Ends the gzip stream and waits until the file is complete on disk. */
   async finish(): Promise<ClosedLogFile> {
@@ -210,7 +234,13 @@ export class GzipLogFile {
     await closed;
     if (this.failure) throw this.failure;
     this.durable = this.lineCount;
-    return { path: this.path, lines: this.lineCount, inputBytes: this.input, gzippedBytes: this.gzipped, openedAt: this.openedAt };
+    return {
+      path: this.path,
+      lines: this.lineCount,
+      inputBytes: this.input,
+      gzippedBytes: this.gzipped,
+      openedAt: this.openedAt,
+    };
   }
 
   /** Stops writing without completing the file (used when the file itself failed). */

@@ -39,7 +39,9 @@ export async function readTornGzip(file: string): Promise<Buffer> {
     gunzip.on('end', () => resolve());
     gunzip.on('error', () => resolve());
     const input = createReadStream(file);
-    input.on('error', () => { gunzip.end(); });
+    input.on('error', () => {
+      gunzip.end();
+    });
     input.pipe(gunzip);
   });
   return Buffer.concat(chunks);
@@ -79,7 +81,10 @@ export async function recoverLeftovers(
   const candidates: string[] = [];
   for (const found of named) {
     if (foreign.has(path.basename(found))) {
-      const changed = await stat(found).then((s) => s.mtimeMs, () => undefined);
+      const changed = await stat(found).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
       if (changed === undefined || now - changed < foreignAfterMs!) continue; // maybe a live writer elsewhere
     }
     candidates.push(found);

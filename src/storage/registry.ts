@@ -14,7 +14,8 @@ export const ENGINES: readonly EngineDescriptor[] = [fsEngine, s3Engine, gcsEngi
 /** WT1 engines that wt1 deliberately does not provide, with what to use instead. */
 export const UNSUPPORTED_WT1_ENGINES: Readonly<Record<string, string>> = {
   'com.dataiku.wt1.storage.FlumeSourceProcessor':
-    'wt1 has no Flume engine; use the Kafka engine (storage.class=kafka), the NATS JetStream engine (storage.class=nats) or the filesystem engine (storage.class=fs)',
+    'wt1 has no Flume engine; use the Kafka engine (storage.class=kafka), the NATS JetStream engine ' +
+    '(storage.class=nats) or the filesystem engine (storage.class=fs)',
 };
 
 export function findEngine(nameOrClass: string): EngineDescriptor | undefined {
@@ -41,13 +42,22 @@ function warnSpacedNames(config: Config, logger: Logger): void {
   for (const key of ['inlinedVisitorParams', 'inlinedSessionParams', 'inlinedEventParams'] as const) {
     const spaced = config[key].filter((name) => name.trim() !== name);
     if (spaced.length > 0) {
-      logger.warn({ key, names: spaced }, `${key}: ${spaced.map((n) => JSON.stringify(n)).join(', ')} begin or end with a space: lists are split on "," without trimming, as WT1 does, so the column is named with the space (write "a,b", not "a, b", unless files must match a WT1 configured so)`);
+      logger.warn(
+        { key, names: spaced },
+        `${key}: ${spaced.map((n) => JSON.stringify(n)).join(', ')} begin or end with a space: lists are split on ` +
+          `"," without trimming, as WT1 does, so the column is named with the space (write "a,b", not "a, b", ` +
+          `unless files must match a WT1 configured so)`,
+      );
     }
   }
 }
 
 /** The configured engine, created (not opened), on whichever thread calls this. */
-export function createEngine(descriptor: EngineDescriptor, config: Config, context: { logger: Logger; instanceId: string; now: () => number }): StorageEngine {
+export function createEngine(
+  descriptor: EngineDescriptor,
+  config: Config,
+  context: { logger: Logger; instanceId: string; now: () => number },
+): StorageEngine {
   warnSpacedNames(config, context.logger);
   return descriptor.create(config.storage.params, {
     config,

@@ -18,7 +18,9 @@ export const GZIP_LEVEL_PARAM = {
   min: 1,
   max: 9,
   origin: 'wt1',
-  description: `zlib level of the files, 1 (fastest) to 9 (smallest); the default ${DEFAULT_GZIP_LEVEL} makes files ~7% larger than WT1's 6 for less than half the CPU`,
+  description:
+    `zlib level of the files, 1 (fastest) to 9 (smallest); the default ${DEFAULT_GZIP_LEVEL} makes ` +
+    `files ~7% larger than WT1's 6 for less than half the CPU`,
 } as const satisfies KeySpec;
 
 export interface RotationOptions {
@@ -44,7 +46,11 @@ export interface RotationOptions {
 /** The rotation options of a file-based engine, from its trigger params and the engine context. */
 export function rotationOptions(
   workDir: string,
-  triggers: { readonly newFileTriggerSize: number; readonly newFileTriggerInterval: number; readonly gzipLevel: number },
+  triggers: {
+    readonly newFileTriggerSize: number;
+    readonly newFileTriggerInterval: number;
+    readonly gzipLevel: number;
+  },
   context: EngineContext,
   publish: RotationOptions['publish'],
 ): RotationOptions {
@@ -78,7 +84,13 @@ export class RotatingLog {
   private timer: NodeJS.Timeout | undefined;
   private rotating: Promise<string | undefined> = Promise.resolve(undefined);
   private readonly header: string;
-  private counters = { createdFiles: 0, savedEvents: 0, savedEventsInputSize: 0, savedEventsGZippedSize: 0, lostEvents: 0 };
+  private counters = {
+    createdFiles: 0,
+    savedEvents: 0,
+    savedEventsInputSize: 0,
+    savedEventsGZippedSize: 0,
+    lostEvents: 0,
+  };
 
   constructor(private readonly options: RotationOptions) {
     this.header = headerLine(options.columns);
@@ -120,7 +132,11 @@ export class RotatingLog {
     const now = this.options.now();
     if (this.current && this.isTooOld(this.current, now)) this.rotateInBackground();
     // Rotations close and publish in the background; only when several are behind does the queue wait.
-    if (this.closing.size > MAX_CLOSING) return this.rotating.then(() => this.write(event), () => this.write(event));
+    if (this.closing.size > MAX_CLOSING)
+      return this.rotating.then(
+        () => this.write(event),
+        () => this.write(event),
+      );
     const file = this.current;
     if (!file) return this.openFile(now).then(() => this.write(event));
     if (file.error) {
@@ -167,7 +183,11 @@ export class RotatingLog {
   /** Starts closing the open file without waiting for it: the next event goes to a new file at once. */
   private rotateInBackground(): void {
     this.rotate().catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'closing or publishing a log file failed; its lines on disk are recovered at the next start (the others are counted in lostEvents)');
+      this.options.logger.error(
+        { err: error },
+        'closing or publishing a log file failed; its lines on disk are recovered at the next start (the others ' +
+          'are counted in lostEvents)',
+      );
     });
   }
 
@@ -187,7 +207,8 @@ export class RotatingLog {
     file.destroy();
     this.options.logger.error(
       { err: file.error, file: file.path, lostEvents: lost, recoverableEvents: file.durableLines },
-      'log file failed; its lines not yet on disk are lost (counted in lostEvents), the others are recovered at the next start',
+      'log file failed; its lines not yet on disk are lost (counted in lostEvents), the others are recovered at ' +
+        'the next start',
     );
   }
 
@@ -196,13 +217,20 @@ export class RotatingLog {
     const file = this.current;
     this.current = undefined;
     // Nothing open: wait for a rotation in progress, but it published nothing for this call.
-    if (!file) return this.rotating.then(() => undefined, () => undefined);
+    if (!file)
+      return this.rotating.then(
+        () => undefined,
+        () => undefined,
+      );
     // Rotations run one after the other (names in order); one that failed must not stop the next ones.
     this.closing.add(file);
-    this.rotating = this.rotating.catch(() => undefined).then(() => this.finishAndPublish(file)).finally(() => {
-      this.closing.delete(file);
-      this.retire(file);
-    });
+    this.rotating = this.rotating
+      .catch(() => undefined)
+      .then(() => this.finishAndPublish(file))
+      .finally(() => {
+        this.closing.delete(file);
+        this.retire(file);
+      });
     return this.rotating;
   }
 
@@ -324,7 +352,9 @@ export class RotatingLog {
     if (!file) {
       if (this.failing && !this.checking) {
         this.checking = true;
-        await this.checkWritable().finally(() => { this.checking = false; });
+        await this.checkWritable().finally(() => {
+          this.checking = false;
+        });
       }
       return;
     }

@@ -38,10 +38,13 @@ export function s3ClientConfig(p: S3Connection, maxAttempts: number): S3ClientCo
  * it would fail on existing keys. `putCommandName` is the SDK's PutObjectCommand name.
  */
 export function addGcsCreateOnly(client: S3Client, putCommandName: string): void {
-  client.middlewareStack.add((next, ctx) => async (args) => {
-    if (ctx.commandName === putCommandName) {
-      (args.request as { headers: Record<string, string> }).headers['x-goog-if-generation-match'] = '0';
-    }
-    return next(args);
-  }, { step: 'build', name: 'wt1GcsCreateOnly' });
+  client.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      if (ctx.commandName === putCommandName) {
+        (args.request as { headers: Record<string, string> }).headers['x-goog-if-generation-match'] = '0';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'wt1GcsCreateOnly' },
+  );
 }

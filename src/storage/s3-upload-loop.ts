@@ -63,10 +63,16 @@ export class UploadLoop {
     this.kick();
   }
 
-  /** Uploads this file next, now (not after the backoff of earlier failures); resolves with its key, or undefined if that attempt failed. */
+  /**
+   * Uploads this file next, now (not after the backoff of earlier failures); resolves with its key, or undefined if
+   * that attempt failed.
+   */
   uploadNow(file: SpoolFile): Promise<string | undefined> {
     const at = this.pending.indexOf(file);
-    if (at > 0) { this.pending.splice(at, 1); this.pending.unshift(file); }
+    if (at > 0) {
+      this.pending.splice(at, 1);
+      this.pending.unshift(file);
+    }
     const outcome = new Promise<string | undefined>((resolve) => {
       const waiters = this.attemptWaiters.get(file) ?? [];
       waiters.push(resolve);
@@ -95,7 +101,10 @@ export class UploadLoop {
    * failed attempt and push the backoff to retryMaxDelay within a few files.
    */
   private kick(now = false): void {
-    if (this.wakeUp) { if (now) this.wakeUp(); return; }
+    if (this.wakeUp) {
+      if (now) this.wakeUp();
+      return;
+    }
     if (this.running) return;
     this.running = true;
     this.loop = this.run().catch((error: unknown) => {
@@ -121,7 +130,10 @@ export class UploadLoop {
           // Someone removed the spool file: nothing left to upload, never retry it.
           this.counters.lostFiles++;
           await this.forget(file);
-          this.options.logger.error({ file: file.path, events: file.lines }, 'a spooled file disappeared before its upload');
+          this.options.logger.error(
+            { file: file.path, events: file.lines },
+            'a spooled file disappeared before its upload',
+          );
           this.notifyAttempt(file, undefined);
           continue;
         }
@@ -130,10 +142,18 @@ export class UploadLoop {
       if (key !== undefined) await this.onUploaded(file, key);
       this.notifyAttempt(file, key);
       if (key !== undefined) continue;
-      if (this.closing) { triedAtClose.add(file); continue; }
+      if (this.closing) {
+        triedAtClose.add(file);
+        continue;
+      }
       // Another file goes first next time: one file the store refuses does not block the others.
       this.pending.push(...this.pending.splice(this.pending.indexOf(file), 1));
-      await this.sleep(backoffDelay(this.failures.inARow, { initialDelay: this.options.retryMinDelay * 1000, maxDelay: this.options.retryMaxDelay * 1000 }));
+      await this.sleep(
+        backoffDelay(this.failures.inARow, {
+          initialDelay: this.options.retryMinDelay * 1000,
+          maxDelay: this.options.retryMaxDelay * 1000,
+        }),
+      );
     }
   }
 
@@ -157,7 +177,10 @@ export class UploadLoop {
   private onFailure(file: SpoolFile, error: unknown): void {
     this.counters.uploadFailures++;
     if (this.failures.fail(this.options.now())) {
-      this.options.logger.warn({ err: error, file: file.path, failuresInARow: this.failures.inARow, spoolFiles: this.options.spoolFiles() }, 'upload failed; the file stays in the spool and is retried');
+      this.options.logger.warn(
+        { err: error, file: file.path, failuresInARow: this.failures.inARow, spoolFiles: this.options.spoolFiles() },
+        'upload failed; the file stays in the spool and is retried',
+      );
     }
   }
 
@@ -171,8 +194,16 @@ export class UploadLoop {
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
-      function done(): void { clearTimeout(timer); resolve(); }
-      this.wakeUp = () => { this.wakeUp = undefined; done(); };
-    }).finally(() => { this.wakeUp = undefined; });
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    }).finally(() => {
+      this.wakeUp = undefined;
+    });
   }
 }

@@ -57,16 +57,19 @@ export class S3Uploader {
         continue;
       }
       try {
-        await this.client.send(new this.sdk.PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: createReadStream(file.path),
-          ContentLength: file.bytes,
-          ContentMD5: md5.toString('base64'),
-          ContentType: 'application/gzip',
-          Metadata: { [SPOOL_ID_META]: file.id, 'wt1-events': String(file.lines) },
-          IfNoneMatch: this.conditionalPut ? '*' : undefined,
-        }), { abortSignal: signal });
+        await this.client.send(
+          new this.sdk.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: createReadStream(file.path),
+            ContentLength: file.bytes,
+            ContentMD5: md5.toString('base64'),
+            ContentType: 'application/gzip',
+            Metadata: { [SPOOL_ID_META]: file.id, 'wt1-events': String(file.lines) },
+            IfNoneMatch: this.conditionalPut ? '*' : undefined,
+          }),
+          { abortSignal: signal },
+        );
         return key;
       } catch (error) {
         const status = httpStatus(error);
@@ -84,7 +87,9 @@ export class S3Uploader {
 
   private async head(key: string, signal: AbortSignal): Promise<{ spoolId?: string; etag?: string } | undefined> {
     try {
-      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
       return { spoolId: head.Metadata?.[SPOOL_ID_META], etag: head.ETag };
     } catch (error) {
       if (httpStatus(error) === 404 || (error as Error).name === 'NotFound') return undefined;

@@ -30,7 +30,11 @@ export const s3Engine: EngineDescriptor<ObjectStorageTable> = {
 export const gcsEngine: EngineDescriptor<ObjectStorageTable> = {
   name: 'gcs',
   wt1ClassNames: ['com.dataiku.wt1.storage.GCSGAEStorageProcessor'],
-  params: objectStorageParams({ endpoint: 'https://storage.googleapis.com', region: 'auto', conditionalPut: 'x-goog-if-generation-match' }),
+  params: objectStorageParams({
+    endpoint: 'https://storage.googleapis.com',
+    region: 'auto',
+    conditionalPut: 'x-goog-if-generation-match',
+  }),
   validate: checkKeys,
   create: createObjectStorage,
 };
@@ -57,11 +61,21 @@ export class ObjectStorage implements StorageEngine {
   private uploads: UploadLoop | undefined;
   private counters = { recoveredFiles: 0, recoveredEvents: 0, adoptedFiles: 0, adoptedEvents: 0, dropped: 0 };
 
-  constructor(private readonly params: ObjectStorageParams, private readonly context: EngineContext) {
+  constructor(
+    private readonly params: ObjectStorageParams,
+    private readonly context: EngineContext,
+  ) {
     this.dir = path.resolve(params.tmpFolder);
     const instanceId = safeInstanceId(params.instanceId || context.instanceId);
     this.spool = new Spool(this.dir, instanceId, context.logger);
-    this.log = new RotatingLog(rotationOptions(this.dir, params, context, async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path));
+    this.log = new RotatingLog(
+      rotationOptions(
+        this.dir,
+        params,
+        context,
+        async (file) => (await this.enqueue(file.path, this.context.now(), file.lines)).path,
+      ),
+    );
   }
 
   async open(): Promise<void> {
@@ -71,7 +85,8 @@ export class ObjectStorage implements StorageEngine {
     const uploader = new S3Uploader(sdk, client, this.params.bucketName, normalizePrefix(this.params.prefix), {
       conditionalPut: this.params.conditionalPut === 'if-none-match',
     });
-    if (this.params.conditionalPut === 'x-goog-if-generation-match') addGcsCreateOnly(client, sdk.PutObjectCommand.name);
+    if (this.params.conditionalPut === 'x-goog-if-generation-match')
+      addGcsCreateOnly(client, sdk.PutObjectCommand.name);
     const uploads = (this.uploads = new UploadLoop({
       upload: (file, signal) => uploader.upload(file, signal),
       release: async (file) => {
@@ -93,13 +108,21 @@ export class ObjectStorage implements StorageEngine {
       this.counters.adoptedEvents += file.lines;
       uploads.add(file, false);
     }
-    const recovered = await recoverLeftovers(this.dir, this.context.logger, async (tmp, lines, _in, _gz, time) => (await this.enqueue(tmp, time, lines, false)).path, this.params.newFileTriggerInterval);
+    const recovered = await recoverLeftovers(
+      this.dir,
+      this.context.logger,
+      async (tmp, lines, _in, _gz, time) => (await this.enqueue(tmp, time, lines, false)).path,
+      this.params.newFileTriggerInterval,
+    );
     for (const r of recovered) {
       if (r.publishedAs) this.counters.recoveredFiles++;
       this.counters.recoveredEvents += r.lines;
     }
     if (uploads.size > 0) {
-      this.context.logger.info({ files: uploads.size, bytes: this.spool.bytes }, 'uploading files left in the spool by an earlier run');
+      this.context.logger.info(
+        { files: uploads.size, bytes: this.spool.bytes },
+        'uploading files left in the spool by an earlier run',
+      );
     }
     this.log.start();
     uploads.start();
@@ -134,7 +157,10 @@ export class ObjectStorage implements StorageEngine {
       this.client?.destroy();
     }
     if (this.uploads && this.uploads.size > 0) {
-      this.context.logger.warn({ files: this.uploads.size, bytes: this.spool.bytes, spool: this.spool.outbox }, 'files left in the spool; they are uploaded at the next start');
+      this.context.logger.warn(
+        { files: this.uploads.size, bytes: this.spool.bytes, spool: this.spool.outbox },
+        'files left in the spool; they are uploaded at the next start',
+      );
     }
   }
 
@@ -145,7 +171,13 @@ export class ObjectStorage implements StorageEngine {
   stats(): Readonly<Record<string, number>> {
     return {
       ...this.log.stats(),
-      ...(this.uploads?.counters ?? { uploadedFiles: 0, uploadedEvents: 0, uploadedBytes: 0, uploadFailures: 0, lostFiles: 0 }),
+      ...(this.uploads?.counters ?? {
+        uploadedFiles: 0,
+        uploadedEvents: 0,
+        uploadedBytes: 0,
+        uploadFailures: 0,
+        lostFiles: 0,
+      }),
       ...this.counters,
       spoolFiles: this.spool.fileCount,
       spoolEvents: this.spool.lines,

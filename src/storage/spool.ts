@@ -20,7 +20,6 @@ export interface SpoolFile {
   readonly id: string;
 }
 
-
 // TIME.LINES.HOST.PID.ID.INSTANCE.log.gz (HOST has no dot, ID is hex, INSTANCE may hold dots)
 const OUTBOX_NAME = /^(\d+)\.(\d+)\.([A-Za-z0-9-]+)\.(\d+)\.([0-9a-f]+)\.(.+)\.log\.gz$/;
 
@@ -41,7 +40,11 @@ export class Spool {
   private totalBytes = 0;
   private totalLines = 0;
 
-  constructor(readonly dir: string, private readonly instanceId: string, private readonly logger: Logger) {
+  constructor(
+    readonly dir: string,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
+  ) {
     this.outbox = path.join(dir, 'outbox');
   }
 
@@ -50,9 +53,15 @@ export class Spool {
   }
 
   /** Files in the outbox, bytes, events: what is not uploaded yet (the open file excluded). */
-  get fileCount(): number { return this.files; }
-  get bytes(): number { return this.totalBytes; }
-  get lines(): number { return this.totalLines; }
+  get fileCount(): number {
+    return this.files;
+  }
+  get bytes(): number {
+    return this.totalBytes;
+  }
+  get lines(): number {
+    return this.totalLines;
+  }
 
   /** Moves a closed log file into the outbox (same file system: a rename). */
   async add(closedPath: string, time: number, lines: number): Promise<SpoolFile> {
@@ -75,7 +84,10 @@ export class Spool {
       const m = OUTBOX_NAME.exec(name);
       if (!m) continue;
       const [, time, lines, owner, pid, id, instanceId] = m;
-      if (owner !== host) { foreign++; continue; }
+      if (owner !== host) {
+        foreign++;
+        continue;
+      }
       if (processIsAlive(Number(pid))) continue; // a live worker's file
       const target = path.join(this.outbox, outboxName(Number(time), Number(lines), process.pid, id, instanceId));
       try {
@@ -86,7 +98,11 @@ export class Spool {
       const { size } = await stat(target);
       adopted.push(this.track({ path: target, time: Number(time), lines: Number(lines), bytes: size, instanceId, id }));
     }
-    if (foreign > 0) this.logger.warn({ outbox: this.outbox, files: foreign }, 'the spool holds files of another host; they are left to it');
+    if (foreign > 0)
+      this.logger.warn(
+        { outbox: this.outbox, files: foreign },
+        'the spool holds files of another host; they are left to it',
+      );
     return adopted.sort((a, b) => a.time - b.time);
   }
 

@@ -75,7 +75,7 @@ test('Non-2xx and Socket errors lines are read', () => {
   assert.equal(report.p99Ms, 2.22); // 2.22ms
 });
 
-test('latencies in ms and in s (with wrk\'s trailing blank) turn into ms', () => {
+test("latencies in ms and in s (with wrk's trailing blank) turn into ms", () => {
   const report = parseWrkOutput(SLOW);
   assert.equal(report.requests, 7);
   assert.equal(report.requestsPerSec, 1.75);
@@ -99,7 +99,9 @@ test('each unit wrk prints is converted, to 2 decimals', () => {
 });
 
 test('a wrk report without the latency distribution, or not a report at all, is refused', () => {
-  const withoutDistribution = ALL_OK.split('\n').filter((line) => !/^ +\d+%/.test(line)).join('\n');
+  const withoutDistribution = ALL_OK.split('\n')
+    .filter((line) => !/^ +\d+%/.test(line))
+    .join('\n');
   assert.throws(() => parseWrkOutput(withoutDistribution), /50% latency line/);
   assert.throws(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused\n'), /not a wrk report/);
 });

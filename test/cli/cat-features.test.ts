@@ -28,11 +28,19 @@ async function hit(url: string, query: string): Promise<void> {
 test('wt1 cat reads the complete lines of the files being written, once, and says when it skips them', async () => {
   const root = tempDir();
   const wt1 = await spawnWt1([], {
-    env: { WT1_STORAGE__PARAMS__ROOT_DIR: root, WT1_STORAGE__PARAMS__NEW_FILE_TRIGGER_INTERVAL: '3600', WT1_FLUSH_INTERVAL: '0.05', WT1_INSTANCE_ID: 'live' },
+    env: {
+      WT1_STORAGE__PARAMS__ROOT_DIR: root,
+      WT1_STORAGE__PARAMS__NEW_FILE_TRIGGER_INTERVAL: '3600',
+      WT1_FLUSH_INTERVAL: '0.05',
+      WT1_INSTANCE_ID: 'live',
+    },
   });
   try {
     for (let i = 0; i < 5; i++) await hit(wt1.url, `__wt1ty=page&__wt1vic=v${i}&n=${i}`);
-    await waitFor(async () => dataLines((await runWt1(['cat', root])).stdout).length === 5, 'the 5 flushed lines of the open file');
+    await waitFor(
+      async () => dataLines((await runWt1(['cat', root])).stdout).length === 5,
+      'the 5 flushed lines of the open file',
+    );
     assert.equal(temporaryFiles(root).length, 1);
     assert.deepEqual(publishedFiles(root), []);
     const open = await runWt1(['cat', root]);
@@ -49,7 +57,10 @@ test('wt1 cat reads the complete lines of the files being written, once, and say
     for (let i = 5; i < 8; i++) await hit(wt1.url, `__wt1ty=page&__wt1vic=v${i}&n=${i}`);
     await waitFor(async () => dataLines((await runWt1(['cat', root])).stdout).length === 8, 'published and open lines');
     const both = dataLines((await runWt1(['cat', root])).stdout);
-    assert.deepEqual(both.map((l) => /n=(\d)/.exec(l)?.[1]), ['0', '1', '2', '3', '4', '5', '6', '7']);
+    assert.deepEqual(
+      both.map((l) => /n=(\d)/.exec(l)?.[1]),
+      ['0', '1', '2', '3', '4', '5', '6', '7'],
+    );
   } finally {
     assert.equal(await stopWt1(wt1), 0);
     removeDir(root);
@@ -83,18 +94,27 @@ test('a torn tail is skipped silently in a file being written, and reported in a
   const root = tempDir();
   const dir = path.join(root, 'tracker/2026/11/27/06');
   mkdirSync(dir, { recursive: true });
-  const bytes = await tornGzip([line('2026-11-27T06:00:00.000', 'a'), line('2026-11-27T06:00:01.000', 'b')], line('2026-11-27T06:00:02.000', 'c').slice(0, 30));
+  const bytes = await tornGzip(
+    [line('2026-11-27T06:00:00.000', 'a'), line('2026-11-27T06:00:01.000', 'b')],
+    line('2026-11-27T06:00:02.000', 'c').slice(0, 30),
+  );
   writeFileSync(path.join(dir, '_00-00.host.123.abcd.log.gz'), bytes);
   const open = await runWt1(['cat', root]);
   assert.equal(open.code, 0, open.stderr);
   assert.equal(open.stderr, '');
-  assert.deepEqual(dataLines(open.stdout).map((l) => l.split('\t')[3]), ['a', 'b']);
+  assert.deepEqual(
+    dataLines(open.stdout).map((l) => l.split('\t')[3]),
+    ['a', 'b'],
+  );
 
   writeFileSync(path.join(dir, '05-00-x.log.gz'), bytes);
   const published = await runWt1(['cat', path.join(dir, '05-00-x.log.gz')]);
   assert.equal(published.code, 1);
   assert.match(published.stderr, /05-00-x\.log\.gz: .*(truncated|incomplete)/);
-  assert.deepEqual(dataLines(published.stdout).map((l) => l.split('\t')[3]), ['a', 'b']);
+  assert.deepEqual(
+    dataLines(published.stdout).map((l) => l.split('\t')[3]),
+    ['a', 'b'],
+  );
   removeDir(root);
 });
 
@@ -111,13 +131,20 @@ test('--format jsonl: numbers as numbers, missing as null, params as objects unl
   const root = tempDir();
   const wt1 = await spawnWt1([], { env: { WT1_STORAGE__PARAMS__ROOT_DIR: root, WT1_INSTANCE_ID: 'j' } });
   try {
-    await hit(wt1.url, '__wt1ty=page&__wt1vic=v1&__wt1bw=1280&__wt1bh=720&__wt1tzo=-60&__wt1spc=utm_source%3Dnews%26a%3D1%26a%3D2&q=caf%C3%A9+x&n=1');
+    await hit(
+      wt1.url,
+      '__wt1ty=page&__wt1vic=v1&__wt1bw=1280&__wt1bh=720&__wt1tzo=-60&__wt1spc=utm_source%3Dnews%26a%3D1%26a%3D2' +
+        '&q=caf%C3%A9+x&n=1',
+    );
   } finally {
     assert.equal(await stopWt1(wt1), 0);
   }
   const out = await runWt1(['cat', '--format', 'jsonl', root]);
   assert.equal(out.code, 0, out.stderr);
-  const [row] = out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const [row] = out.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(row.br_width, 1280);
   assert.equal(row.br_height, 720);
   assert.equal(row.tz_off, -60);
@@ -129,7 +156,10 @@ test('--format jsonl: numbers as numbers, missing as null, params as objects unl
   assert.equal(row.visitor_id, 'v1');
 
   const raw = await runWt1(['cat', '--format', 'jsonl', '--no-decode-params', root]);
-  const [rawRow] = raw.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const [rawRow] = raw.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(rawRow.event_params, 'q=caf%C3%A9+x&n=1');
   assert.equal(rawRow.session_params, 'utm_source=news&a=1&a=2');
   assert.equal(rawRow.br_width, 1280);
@@ -168,4 +198,3 @@ test('relative times: 30m, 1h, 2d, 1w, now, today, yesterday (UTC)', async () =>
   assert.match(bad.stderr, /--from 1y: not a time .*1h/);
   removeDir(root);
 });
-

@@ -22,9 +22,12 @@ const aliceHits: Array<[number, 'a' | 'b' | 'c', string]> = [];
 let bobHits = 0;
 
 async function hit(node: Wt1Process, visitor: string, n: number, type: string): Promise<void> {
-  const res = await fetch(`${node.url}/public/p.gif?__wt1ty=${type}&__wt1vic=${visitor}&__wt1sic=${visitor}-s${n < 6 ? 1 : 2}&hit=${n}`, {
-    headers: { Referer: `https://shop.example/p?q="quoted"\\${n}` },
-  });
+  const res = await fetch(
+    `${node.url}/public/p.gif?__wt1ty=${type}&__wt1vic=${visitor}&__wt1sic=${visitor}-s${n < 6 ? 1 : 2}&hit=${n}`,
+    {
+      headers: { Referer: `https://shop.example/p?q="quoted"\\${n}` },
+    },
+  );
   assert.equal(res.status, 200);
   await res.arrayBuffer();
 }
@@ -65,12 +68,14 @@ before(async () => {
     assert.equal(await nodes.a.exited, 0);
     assert.equal(await nodes.b.exited, 0);
   }
-  assert.deepEqual(publishedFiles(roots.c), [], 'the crash left c\'s events unpublished');
+  assert.deepEqual(publishedFiles(roots.c), [], "the crash left c's events unpublished");
   // A collector starting on c's folder recovers the dead writer's file.
   const restarted = await spawnWt1([], { env: env('c') });
   restarted.child.kill('SIGTERM');
   assert.equal(await restarted.exited, 0);
-  assert.ok(logRecords(restarted.output()).some((r) => r.msg === 'recovered a file left by a crashed writer' && r.lines === 8));
+  assert.ok(
+    logRecords(restarted.output()).some((r) => r.msg === 'recovered a file left by a crashed writer' && r.lines === 8),
+  );
   assert.equal(publishedFiles(roots.c).length, 1);
 });
 
@@ -80,7 +85,10 @@ function tsvRows(stdout: string): { header: string[]; rows: string[][] } {
   const lines = stdout.split('\n');
   assert.equal(lines.pop(), '', 'output ends with a newline');
   assert.ok(lines[0].startsWith('#'), 'one header line first');
-  assert.ok(lines.slice(1).every((l) => !l.startsWith('#')), 'only one header');
+  assert.ok(
+    lines.slice(1).every((l) => !l.startsWith('#')),
+    'only one header',
+  );
   return { header: lines[0].slice(1).split('\t'), rows: lines.slice(1).map((l) => l.split('\t')) };
 }
 
@@ -92,8 +100,14 @@ test('three instances, one recovered after a crash, merge into the exact timelin
   assert.equal(stderr, '');
   const { header, rows } = tsvRows(stdout);
   const col = (name: string): number => header.indexOf(name);
-  assert.deepEqual(rows.map((r) => hitOf(r[col('event_params')])), aliceHits.map(([n]) => n));
-  assert.deepEqual(rows.map((r) => r[col('type')]), aliceHits.map(([, , t]) => `"${t}"`));
+  assert.deepEqual(
+    rows.map((r) => hitOf(r[col('event_params')])),
+    aliceHits.map(([n]) => n),
+  );
+  assert.deepEqual(
+    rows.map((r) => r[col('type')]),
+    aliceHits.map(([, , t]) => `"${t}"`),
+  );
   const times = rows.map((r) => r[col('server_ts')]);
   assert.deepEqual(times, [...times].sort());
   assert.ok(rows.every((r) => r[col('visitor_id')] === 'alice'));
@@ -118,8 +132,14 @@ test('overlapping sources give each file once', async () => {
 test('--format jsonl writes one object per line with unescaped fields', async () => {
   const { code, stdout } = await runWt1(['cat', '--format', 'jsonl', '--visitor', 'alice', roots.a, roots.b, roots.c]);
   assert.equal(code, 0);
-  const rows = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, string | null> & { event_params: { hit: string } });
-  assert.deepEqual(rows.map((r) => Number(r.event_params.hit)), aliceHits.map(([n]) => n));
+  const rows = stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, string | null> & { event_params: { hit: string } });
+  assert.deepEqual(
+    rows.map((r) => Number(r.event_params.hit)),
+    aliceHits.map(([n]) => n),
+  );
   assert.equal(rows[0].location, 'https://shop.example/p?q="quoted"\\1');
   assert.equal(rows[0].type, 'page');
   assert.equal(rows[0].visitor_params, null);
@@ -131,13 +151,22 @@ test('filters: --session, --type, --from/--to (UTC, from inclusive, to exclusive
   const ts = all.rows.map((r) => r[all.header.indexOf('server_ts')]);
 
   const session = tsvRows((await runWt1(['cat', '--session', 'alice-s1', work])).stdout);
-  assert.deepEqual(session.rows.map((r) => hitOf(r[session.header.indexOf('event_params')])), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    session.rows.map((r) => hitOf(r[session.header.indexOf('event_params')])),
+    [1, 2, 3, 4, 5],
+  );
 
   const events = tsvRows((await runWt1(['cat', '--type', 'event', '--visitor', 'alice', work])).stdout);
-  assert.deepEqual(events.rows.map((r) => hitOf(r[events.header.indexOf('event_params')])), aliceHits.filter(([, , t]) => t === 'event').map(([n]) => n));
+  assert.deepEqual(
+    events.rows.map((r) => hitOf(r[events.header.indexOf('event_params')])),
+    aliceHits.filter(([, , t]) => t === 'event').map(([n]) => n),
+  );
 
   const window = tsvRows((await runWt1(['cat', '--visitor', 'alice', '--from', ts[2], '--to', ts[6], work])).stdout);
-  assert.deepEqual(window.rows.map((r) => hitOf(r[window.header.indexOf('event_params')])), [3, 4, 5, 6]);
+  assert.deepEqual(
+    window.rows.map((r) => hitOf(r[window.header.indexOf('event_params')])),
+    [3, 4, 5, 6],
+  );
   const zoned = tsvRows((await runWt1(['cat', '--visitor', 'alice', '--from', ts[2] + '+00:00', work])).stdout);
   assert.equal(zoned.rows.length, aliceHits.length - 2);
 
@@ -159,7 +188,10 @@ test('corrupt and truncated files are reported on stderr, the rest is still writ
   // Damaged inside its first line: nothing of it can be written, but it must be said.
   writeFileSync(path.join(day, '00-03-torn.log.gz'), gzipSync(`${header}\n${firstLine.slice(0, 30)}`));
   // A line with fewer fields than the header, in a file read without filters (copied as it is otherwise).
-  writeFileSync(path.join(day, '00-04-short.log.gz'), gzipSync(`${header}\n${firstLine}\n2026-01-01T00:04:00.000\tshort\tline\n`));
+  writeFileSync(
+    path.join(day, '00-04-short.log.gz'),
+    gzipSync(`${header}\n${firstLine}\n2026-01-01T00:04:00.000\tshort\tline\n`),
+  );
   try {
     const { code, stdout, stderr } = await runWt1(['cat', roots.b, broken]);
     assert.equal(code, 1);
@@ -193,7 +225,10 @@ test('files with different headers: the output has the union of their columns', 
     const { header, rows } = tsvRows(stdout);
     assert.equal(header.at(-1), 'hit');
     assert.ok(rows.every((r) => r.length === header.length));
-    assert.deepEqual(rows.map((r) => r[header.length - 1]), [...rows.slice(0, -1).map(() => ''), '"99"']);
+    assert.deepEqual(
+      rows.map((r) => r[header.length - 1]),
+      [...rows.slice(0, -1).map(() => ''), '"99"'],
+    );
   } finally {
     removeDir(other);
   }
@@ -209,9 +244,13 @@ test('a progress bar is drawn on stderr only when it is a terminal and there are
     assert.equal(piped.code, 0);
     assert.equal(piped.stderr, '', 'no bar when stderr is not a terminal');
     // `script` (util-linux, Debian package bsdutils) runs the command on a pseudo-terminal.
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(WT1_BIN)} cat ${JSON.stringify(many)} > /dev/null`;
+    const command =
+      `${JSON.stringify(process.execPath)} ` + `${JSON.stringify(WT1_BIN)} cat ${JSON.stringify(many)} > /dev/null`;
     const onTerminal = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
-    assert.ok(!onTerminal.error, `the \`script\` command is needed (apt-get install bsdutils): ${String(onTerminal.error)}`);
+    assert.ok(
+      !onTerminal.error,
+      `the \`script\` command is needed (apt-get install bsdutils): ${String(onTerminal.error)}`,
+    );
     assert.equal(onTerminal.status, 0, onTerminal.stdout);
     assert.match(onTerminal.stdout, /25 files \[#+\.*\] \d+%/);
     assert.match(onTerminal.stdout, /\r\x1b\[K/, 'the bar is erased at the end');
@@ -220,18 +259,43 @@ test('a progress bar is drawn on stderr only when it is a terminal and there are
   }
 });
 
-test('wt1 cat S3 settings: flags over WT1_STORAGE__PARAMS__* over the config file, read like the S3 engine params', () => {
-  const dir = tempDir();
-  try {
-    const file = path.join(dir, 'config.properties');
-    writeFileSync(file, 'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.endpoint=http://from-file:9000\nstorage.params.region=eu-west-3\nstorage.params.accessKey=AK\nstorage.params.secretKey=SK\n');
-    assert.deepEqual(s3Settings({ config: file }, {}), { endpoint: 'http://from-file:9000', region: 'eu-west-3', forcePathStyle: false, accessKey: 'AK', secretKey: 'SK' });
-    // Variable names as for `wt1 serve` (case and _ ignored in a segment); booleans as in the config.
-    const env = { WT1_STORAGE__PARAMS__ENDPOINT: 'http://from-env:9000', WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'on' };
-    assert.deepEqual(s3Settings({ config: file }, env), { endpoint: 'http://from-env:9000', region: 'eu-west-3', forcePathStyle: true, accessKey: 'AK', secretKey: 'SK' });
-    assert.equal(s3Settings({ config: file, 's3-endpoint': 'http://flag:9000' }, env).endpoint, 'http://flag:9000');
-    assert.throws(() => s3Settings({}, { WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'yess' }), /storage\.params\.forcePathStyle: "yess"/);
-  } finally {
-    removeDir(dir);
-  }
-});
+test(
+  'wt1 cat S3 settings: flags over WT1_STORAGE__PARAMS__* over the ' + 'config file, read like the S3 engine params',
+  () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'config.properties');
+      writeFileSync(
+        file,
+        'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.endpoint=http://from-file:9000\n' +
+          'storage.params.region=eu-west-3\nstorage.params.accessKey=AK\nstorage.params.secretKey=SK\n',
+      );
+      assert.deepEqual(s3Settings({ config: file }, {}), {
+        endpoint: 'http://from-file:9000',
+        region: 'eu-west-3',
+        forcePathStyle: false,
+        accessKey: 'AK',
+        secretKey: 'SK',
+      });
+      // Variable names as for `wt1 serve` (case and _ ignored in a segment); booleans as in the config.
+      const env = {
+        WT1_STORAGE__PARAMS__ENDPOINT: 'http://from-env:9000',
+        WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'on',
+      };
+      assert.deepEqual(s3Settings({ config: file }, env), {
+        endpoint: 'http://from-env:9000',
+        region: 'eu-west-3',
+        forcePathStyle: true,
+        accessKey: 'AK',
+        secretKey: 'SK',
+      });
+      assert.equal(s3Settings({ config: file, 's3-endpoint': 'http://flag:9000' }, env).endpoint, 'http://flag:9000');
+      assert.throws(
+        () => s3Settings({}, { WT1_STORAGE__PARAMS__FORCE_PATH_STYLE: 'yess' }),
+        /storage\.params\.forcePathStyle: "yess"/,
+      );
+    } finally {
+      removeDir(dir);
+    }
+  },
+);

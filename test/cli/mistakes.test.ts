@@ -54,59 +54,106 @@ test('a privileged port for an unprivileged user: one line, WT1_ERR_PORT_DENIED,
     if (process.getuid?.() === 0) {
       // As root any port binds: run as nobody, as a service account would.
       const probe = spawnSync('setpriv', ['--version']);
-      assert.ok(!probe.error, 'setpriv is missing: install util-linux (apt-get install util-linux) to run this test as root');
+      assert.ok(
+        !probe.error,
+        'setpriv is missing: install util-linux (apt-get install util-linux) to run this test as root',
+      );
       command = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command];
     }
-    const r = spawnSync(command[0], [...command.slice(1), 'serve', '--port', '1', '--host', '127.0.0.1'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-    assertOneLine({ code: r.status ?? String(r.signal), stderr: r.stderr }, 'WT1_ERR_PORT_DENIED', /cannot listen on 127\.0\.0\.1:1: ports below 1024 need privileges/);
+    const r = spawnSync(command[0], [...command.slice(1), 'serve', '--port', '1', '--host', '127.0.0.1'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assertOneLine(
+      { code: r.status ?? String(r.signal), stderr: r.stderr },
+      'WT1_ERR_PORT_DENIED',
+      /cannot listen on 127\.0\.0\.1:1: ports below 1024 need privileges/,
+    );
   } finally {
     removeDir(dir);
   }
 });
 
 test('an unknown option is named plainly, with the nearest known one (serve and cat)', async () => {
-  assertOneLine(await wt1(['serve', '--prot', '8080']), 'WT1_ERR_CLI_USAGE', /^wt1: unknown option --prot; did you mean --port\? /);
-  assertOneLine(await wt1(['cat', '--vistor', 'x', '.']), 'WT1_ERR_CLI_USAGE', /^wt1: unknown option --vistor; did you mean --visitor\? /);
-  assertOneLine(await wt1(['serve', '--colour']), 'WT1_ERR_CLI_USAGE', /^wt1: unknown option --colour \(wt1 serve --help lists them\)/);
+  assertOneLine(
+    await wt1(['serve', '--prot', '8080']),
+    'WT1_ERR_CLI_USAGE',
+    /^wt1: unknown option --prot; did you mean --port\? /,
+  );
+  assertOneLine(
+    await wt1(['cat', '--vistor', 'x', '.']),
+    'WT1_ERR_CLI_USAGE',
+    /^wt1: unknown option --vistor; did you mean --visitor\? /,
+  );
+  assertOneLine(
+    await wt1(['serve', '--colour']),
+    'WT1_ERR_CLI_USAGE',
+    /^wt1: unknown option --colour \(wt1 serve --help lists them\)/,
+  );
 });
 
-test('a bad environment variable is named: WT1_MAX_QUEUE_SIZ (with the nearest key and its variable), PORT=abc', async () => {
-  assertOneLine(
-    await wt1(['serve'], { env: { WT1_MAX_QUEUE_SIZ: '10' } }),
-    'WT1_ERR_CONFIG_INVALID',
-    new RegExp(
-      String.raw`maxQueueSiz \(environment variable WT1_MAX_QUEUE_SIZ\): unknown configuration key; ` +
-        String.raw`did you mean maxQueueSize \(WT1_MAX_QUEUE_SIZE\)\?`,
-    ),
-  );
-  assertOneLine(await wt1(['serve'], { env: { PORT: 'abc' } }), 'WT1_ERR_CONFIG_INVALID', /port \(environment variable PORT\): "abc" is not a number/);
-  assertOneLine(await wt1(['serve', '--port', 'abc']), 'WT1_ERR_CONFIG_INVALID', /port \(--port\): "abc" is not a number/);
-});
+test(
+  'a bad environment variable is named: WT1_MAX_QUEUE_SIZ (with ' + 'the nearest key and its variable), PORT=abc',
+  async () => {
+    assertOneLine(
+      await wt1(['serve'], { env: { WT1_MAX_QUEUE_SIZ: '10' } }),
+      'WT1_ERR_CONFIG_INVALID',
+      new RegExp(
+        String.raw`maxQueueSiz \(environment variable WT1_MAX_QUEUE_SIZ\): unknown configuration key; ` +
+          String.raw`did you mean maxQueueSize \(WT1_MAX_QUEUE_SIZE\)\?`,
+      ),
+    );
+    assertOneLine(
+      await wt1(['serve'], { env: { PORT: 'abc' } }),
+      'WT1_ERR_CONFIG_INVALID',
+      /port \(environment variable PORT\): "abc" is not a number/,
+    );
+    assertOneLine(
+      await wt1(['serve', '--port', 'abc']),
+      'WT1_ERR_CONFIG_INVALID',
+      /port \(--port\): "abc" is not a number/,
+    );
+  },
+);
 
 test('an unknown key in a file suggests the nearest known one', async () => {
   const r = await wt1(['serve', '--port', '0'], { properties: 'maxQueSize=10\n' });
   assertOneLine(r, 'WT1_ERR_CONFIG_INVALID', /: maxQueSize: unknown configuration key; did you mean maxQueueSize\?$/m);
   const p = await wt1(['serve', '--port', '0'], { properties: 'storage.params.rootDri=/x\n' });
-  assertOneLine(p, 'WT1_ERR_CONFIG_INVALID', /storage\.params\.rootDri: unknown param for storage engine fs .*; did you mean storage\.params\.rootDir\?/);
-});
-
-test('inlined param names: control characters, duplicates and base column names are refused, naming the key', async () => {
-  const cases: Array<[string, RegExp]> = [
-    ['inlinedEventParams=price,a\\tb\n', /inlinedEventParams: "a\\tb" holds a control character/],
-    ['inlinedVisitorParams=plan,visitor_id\n', /inlinedVisitorParams: "visitor_id" is the name of a base column/],
-    ['storage.params.inlinedEventParams=client_addr\n', /storage\.params\.inlinedEventParams: "client_addr" is the name of a base column/],
-    ['inlinedEventParams=sku,sku\n', /inlinedEventParams: "sku" is listed twice/],
-    ['inlinedVisitorParams=plan\ninlinedEventParams=plan\n', /inlinedEventParams: "plan" is also listed in inlinedVisitorParams/],
-  ];
-  for (const [properties, expected] of cases) {
-    assertOneLine(await wt1(['serve', '--port', '0'], { properties }), 'WT1_ERR_CONFIG_INVALID', expected);
-  }
   assertOneLine(
-    await wt1(['serve', '--port', '0'], { env: { WT1_INLINED_SESSION_PARAMS: 'a\nb' } }),
+    p,
     'WT1_ERR_CONFIG_INVALID',
-    /inlinedSessionParams \(environment variable WT1_INLINED_SESSION_PARAMS\): "a\\nb" holds a control character/,
+    /storage\.params\.rootDri: unknown param for storage engine fs .*; did you mean storage\.params\.rootDir\?/,
   );
 });
+
+test(
+  'inlined param names: control characters, duplicates and base ' + 'column names are refused, naming the key',
+  async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['inlinedEventParams=price,a\\tb\n', /inlinedEventParams: "a\\tb" holds a control character/],
+      ['inlinedVisitorParams=plan,visitor_id\n', /inlinedVisitorParams: "visitor_id" is the name of a base column/],
+      [
+        'storage.params.inlinedEventParams=client_addr\n',
+        /storage\.params\.inlinedEventParams: "client_addr" is the name of a base column/,
+      ],
+      ['inlinedEventParams=sku,sku\n', /inlinedEventParams: "sku" is listed twice/],
+      [
+        'inlinedVisitorParams=plan\ninlinedEventParams=plan\n',
+        /inlinedEventParams: "plan" is also listed in inlinedVisitorParams/,
+      ],
+    ];
+    for (const [properties, expected] of cases) {
+      assertOneLine(await wt1(['serve', '--port', '0'], { properties }), 'WT1_ERR_CONFIG_INVALID', expected);
+    }
+    assertOneLine(
+      await wt1(['serve', '--port', '0'], { env: { WT1_INLINED_SESSION_PARAMS: 'a\nb' } }),
+      'WT1_ERR_CONFIG_INVALID',
+      /inlinedSessionParams \(environment variable WT1_INLINED_SESSION_PARAMS\): "a\\nb" holds a control character/,
+    );
+  },
+);
 
 test('wt1 serve --help lists every flag and points to docs/configuration.md', async () => {
   const r = await wt1(['serve', '--help']);

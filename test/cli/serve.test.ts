@@ -12,11 +12,14 @@ import { publishedFiles, readAllRows, temporaryFiles } from '../helpers/files.js
 /** One pixel hit over a keep-alive agent; resolves with the status (0 when the connection failed). */
 function hit(port: number, agent: Agent, id: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, agent, path: `/public/p.gif?__wt1vic=${id}&__wt1ty=page&k=v` }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, agent, path: `/public/p.gif?__wt1vic=${id}&__wt1ty=page&k=v` },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
@@ -32,7 +35,11 @@ test('SIGTERM with a backlog in the queue: every answered pixel is written, exit
   const dir = tempDir();
   const root = path.join(dir, 'data');
   // One file per event makes the storage much slower than the HTTP side, so a backlog builds up.
-  const config = writeConfig(dir, `storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=${root}\nstorage.params.newFileTriggerSize=1\nmaxQueueSize=1000000\nshutdownTimeout=60\n`);
+  const config = writeConfig(
+    dir,
+    `storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=${root}\n` +
+      `storage.params.newFileTriggerSize=1\nmaxQueueSize=1000000\nshutdownTimeout=60\n`,
+  );
   const wt1 = await spawnWt1(['--config', config], { cwd: dir });
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const answered = new Set<string>();
@@ -49,7 +56,9 @@ test('SIGTERM with a backlog in the queue: every answered pixel is written, exit
     };
     const workers = Array.from({ length: 16 }, worker);
     while (answered.size < 1500) await sleep(10);
-    const live = (await (await fetch(`${wt1.url}/internal/live`)).json()) as { processors: { storage: { queued: number } } };
+    const live = (await (await fetch(`${wt1.url}/internal/live`)).json()) as {
+      processors: { storage: { queued: number } };
+    };
     wt1.child.kill('SIGTERM');
     const giveUp = new AbortController();
     await Promise.race([Promise.all(workers), sleep(20_000, undefined, { signal: giveUp.signal }).catch(() => {})]);
@@ -57,7 +66,10 @@ test('SIGTERM with a backlog in the queue: every answered pixel is written, exit
     stop = true;
     const code = await wt1.exited;
     assert.equal(code, 0, wt1.output());
-    assert.ok(live.processors.storage.queued > 0, 'the queue held events when SIGTERM came (else this test proves nothing)');
+    assert.ok(
+      live.processors.storage.queued > 0,
+      'the queue held events when SIGTERM came (else this test proves nothing)',
+    );
   } finally {
     stop = true;
     agent.destroy();
@@ -101,21 +113,29 @@ test('kill -9, then restart: the open file is recovered, every line whole', asyn
   }
   assert.match(second.output(), /recovered a file left by a crashed writer/);
   const rows = readAllRows(root); // throws on a line with the wrong field count
-  assert.deepEqual(rows.map((r) => r.visitor_id), Array.from({ length: 50 }, (_, i) => `k${i}`));
+  assert.deepEqual(
+    rows.map((r) => r.visitor_id),
+    Array.from({ length: 50 }, (_, i) => `k${i}`),
+  );
   removeDir(dir);
 });
 
 /** Starts wt1 with one file per event (a slow storage) and queues `count` events; returns it. */
 async function withBacklog(dir: string, extra: string, count: number): Promise<Awaited<ReturnType<typeof spawnWt1>>> {
   const root = path.join(dir, 'data');
-  const config = writeConfig(dir, `storage.params.rootDir=${root}\nstorage.params.newFileTriggerSize=1\nmaxQueueSize=1000000\n${extra}`);
+  const config = writeConfig(
+    dir,
+    `storage.params.rootDir=${root}\nstorage.params.newFileTriggerSize=1\nmaxQueueSize=1000000\n${extra}`,
+  );
   const wt1 = await spawnWt1(['--config', config], { cwd: dir });
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   try {
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < count) await hit(wt1.port, agent, `b${next++}`);
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < count) await hit(wt1.port, agent, `b${next++}`);
+      }),
+    );
   } finally {
     agent.destroy();
   }
@@ -126,7 +146,9 @@ test('a second signal during the drain exits at once (code 130)', async () => {
   const dir = tempDir();
   const wt1 = await withBacklog(dir, 'shutdownTimeout=60\n', 3000);
   try {
-    const live = (await (await fetch(`${wt1.url}/internal/live`)).json()) as { processors: { storage: { queued: number } } };
+    const live = (await (await fetch(`${wt1.url}/internal/live`)).json()) as {
+      processors: { storage: { queued: number } };
+    };
     assert.ok(live.processors.storage.queued > 100, `a backlog to drain: ${live.processors.storage.queued}`);
     wt1.child.kill('SIGTERM');
     await sleep(100);

@@ -18,7 +18,8 @@ function clusterEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
   };
 }
 
-const listening = (output: string): Record<string, unknown>[] => logRecords(output).filter((r) => r.msg === 'worker listening');
+const listening = (output: string): Record<string, unknown>[] =>
+  logRecords(output).filter((r) => r.msg === 'worker listening');
 
 test('--workers 2: both workers share the port and write files under distinct instance ids', async () => {
   const root = tempDir();
@@ -28,7 +29,10 @@ test('--workers 2: both workers share the port and write files under distinct in
     await waitFor(() => listening(wt1.output()).length === 2, 'two workers listening');
     const load = runPixelLoad(wt1.url, { concurrency: 4, maxHits: 300, newConnections: true });
     const hits = await load.done;
-    assert.ok(hits.every((h) => h.status === 200), 'every hit answered 200');
+    assert.ok(
+      hits.every((h) => h.status === 200),
+      'every hit answered 200',
+    );
   } finally {
     wt1.child.kill('SIGTERM');
     exit = await wt1.exited;
@@ -39,14 +43,19 @@ test('--workers 2: both workers share the port and write files under distinct in
   assert.deepEqual([...instances].sort(), ['web-w0', 'web-w1'], `files: ${files.join(', ')}`);
   const counts = hitCounts(readAllRows(root));
   assert.equal(counts.size, 300);
-  assert.ok([...counts.values()].every((n) => n === 1), 'no hit written twice');
+  assert.ok(
+    [...counts.values()].every((n) => n === 1),
+    'no hit written twice',
+  );
   removeDir(root);
 });
 
 test('a worker killed with SIGKILL mid-load is replaced and its flushed events are recovered at once', async (t) => {
   const root = tempDir();
   const flushInterval = 0.1;
-  const wt1 = await spawnWt1(['--workers', '2'], { env: clusterEnv(root, { WT1_FLUSH_INTERVAL: String(flushInterval) }) });
+  const wt1 = await spawnWt1(['--workers', '2'], {
+    env: clusterEnv(root, { WT1_FLUSH_INTERVAL: String(flushInterval) }),
+  });
   let exit: number | string;
   let killedAt = 0;
   let victimPid = 0;
@@ -61,7 +70,10 @@ test('a worker killed with SIGKILL mid-load is replaced and its flushed events a
     assert.ok(victimPid > 0);
     process.kill(victimPid, 'SIGKILL');
     killedAt = Date.now();
-    await waitFor(() => listening(wt1.output()).some((r) => r.slot === 0 && r.workerPid !== victimPid), 'a replacement for worker 0');
+    await waitFor(
+      () => listening(wt1.output()).some((r) => r.slot === 0 && r.workerPid !== victimPid),
+      'a replacement for worker 0',
+    );
     await new Promise((r) => setTimeout(r, 500)); // load on the replacement too
     hits = await load.stop();
   } finally {
@@ -71,26 +83,49 @@ test('a worker killed with SIGKILL mid-load is replaced and its flushed events a
   assert.equal(exit, 0, wt1.output().slice(-3000));
 
   const records = logRecords(wt1.output());
-  assert.ok(records.some((r) => r.msg === 'worker died: replacing it (its flushed events are recovered by the replacement)' && r.workerPid === victimPid));
-  const recovered = records.filter((r) => r.msg === 'recovered a file left by a crashed writer' && String(r.from).includes(`.${victimPid}.`));
-  assert.equal(recovered.length, 1, 'the replacement recovered the victim\'s open file');
+  assert.ok(
+    records.some(
+      (r) =>
+        r.msg === 'worker died: replacing it (its flushed events are recovered by the replacement)' &&
+        r.workerPid === victimPid,
+    ),
+  );
+  const recovered = records.filter(
+    (r) => r.msg === 'recovered a file left by a crashed writer' && String(r.from).includes(`.${victimPid}.`),
+  );
+  assert.equal(recovered.length, 1, "the replacement recovered the victim's open file");
   assert.ok(Number(recovered[0].lines) > 0, 'with the lines it had flushed');
   assert.deepEqual(temporaryFiles(root), [], 'no temporary file left');
 
   // Every published file is whole: each line has the header's fields and the file ends with a newline.
   for (const file of publishedFiles(root)) readLogFile(file);
   const counts = hitCounts(readAllRows(root));
-  assert.ok([...counts.values()].every((n) => n === 1), 'no hit written twice');
+  assert.ok(
+    [...counts.values()].every((n) => n === 1),
+    'no hit written twice',
+  );
   const sent = new Set(hits.map((h) => h.id));
-  assert.ok([...counts.keys()].every((id) => sent.has(id)), 'no invented hit');
+  assert.ok(
+    [...counts.keys()].every((id) => sent.has(id)),
+    'no invented hit',
+  );
   // Only hits the victim answered in its last flush interval (plus scheduling slack) may be lost.
   const window = flushInterval * 1000 + 1500;
-  const mustBeThere = hits.filter((h) => h.status === 200 && (h.answeredAt < killedAt - window || h.answeredAt > killedAt + 500));
+  const mustBeThere = hits.filter(
+    (h) => h.status === 200 && (h.answeredAt < killedAt - window || h.answeredAt > killedAt + 500),
+  );
   const missing = mustBeThere.filter((h) => !counts.has(h.id));
-  assert.deepEqual(missing.map((h) => h.id), [], 'every hit answered outside the kill window is in the files');
+  assert.deepEqual(
+    missing.map((h) => h.id),
+    [],
+    'every hit answered outside the kill window is in the files',
+  );
   const answered = hits.filter((h) => h.status === 200);
   assert.ok(answered.length - counts.size <= answered.length - mustBeThere.length);
-  t.diagnostic(`answered ${answered.length}, in files ${counts.size}, recovered from the killed worker ${String(recovered[0].lines)}`);
+  t.diagnostic(
+    `answered ${answered.length}, in files ${counts.size}, recovered from the killed worker ` +
+      `${String(recovered[0].lines)}`,
+  );
   removeDir(root);
 });
 
@@ -100,7 +135,10 @@ test('workers that cannot start (port taken) stop the primary with exit code 1 i
   await once(squatter, 'listening');
   const root = tempDir();
   try {
-    const { code, stdout, stderr } = await runWt1(['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'], { env: clusterEnv(root), timeoutMs: 15_000 });
+    const { code, stdout, stderr } = await runWt1(
+      ['serve', '--workers', '2', '--port', String(port), '--host', '127.0.0.1'],
+      { env: clusterEnv(root), timeoutMs: 15_000 },
+    );
     assert.equal(code, 1, stdout + stderr);
     assert.match(stderr, /EADDRINUSE.*the port is taken \[WT1_ERR_PORT_IN_USE\]/);
     assert.ok(logRecords(stdout).some((r) => r.msg === 'a worker failed to start: stopping'));

@@ -46,11 +46,31 @@ test('a properties file and a JSON file (flat or nested) of the same keys load t
   const dir = tempDir();
   try {
     const props = path.join(dir, 'config.properties');
-    writeFileSync(props, 'storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=/tmp/x\nmaxQueueSize : 42\nthirdPartyCookies true\n');
+    writeFileSync(
+      props,
+      'storage.class=com.dataiku.wt1.storage.FSStorageProcessor\nstorage.params.rootDir=/tmp/x\nmaxQueueSize : ' +
+        '42\nthirdPartyCookies true\n',
+    );
     const flat = path.join(dir, 'flat.json');
-    writeFileSync(flat, JSON.stringify({ 'storage.class': 'fs', 'storage.params.rootDir': '/tmp/x', maxQueueSize: 42, thirdPartyCookies: true }));
+    writeFileSync(
+      flat,
+      JSON.stringify({
+        'storage.class': 'fs',
+        'storage.params.rootDir': '/tmp/x',
+        maxQueueSize: 42,
+        thirdPartyCookies: true,
+      }),
+    );
     const nested = path.join(dir, 'nested.conf');
-    writeFileSync(nested, JSON.stringify({ storage: { class: 'fs', params: { rootDir: '/tmp/x' } }, maxQueueSize: '42', thirdPartyCookies: 'true', trustedProxies: ['loopback', '10.0.0.0/8'] }));
+    writeFileSync(
+      nested,
+      JSON.stringify({
+        storage: { class: 'fs', params: { rootDir: '/tmp/x' } },
+        maxQueueSize: '42',
+        thirdPartyCookies: 'true',
+        trustedProxies: ['loopback', '10.0.0.0/8'],
+      }),
+    );
     for (const file of [props, flat, nested]) {
       const c = loadConfig({ file });
       assert.equal(c.storage.engine, 'fs', file);
@@ -95,7 +115,11 @@ test('precedence: defaults < file < PORT/HOST < WT1_* < overrides', () => {
   try {
     const file = path.join(dir, 'c.properties');
     writeFileSync(file, 'port=1000\nmaxQueueSize=1\nsessionExpiration=60\n');
-    const c = loadConfig({ file, env: { PORT: '2000', WT1_MAX_QUEUE_SIZE: '7', WT1_PORT: '3000' }, overrides: { port: '4000' } });
+    const c = loadConfig({
+      file,
+      env: { PORT: '2000', WT1_MAX_QUEUE_SIZE: '7', WT1_PORT: '3000' },
+      overrides: { port: '4000' },
+    });
     assert.equal(c.port, 4000);
     assert.equal(c.maxQueueSize, 7);
     assert.equal(c.sessionExpiration, 60);
@@ -108,10 +132,14 @@ test('precedence: defaults < file < PORT/HOST < WT1_* < overrides', () => {
 
 test('a bad number names the key and the value', () => {
   assert.deepEqual(problemsOf({ maxQueueSize: 'lots' }), ['maxQueueSize: "lots" is not a number']);
-  assert.deepEqual(problemsOf({ 'storage.params.newFileTriggerSize': '1.5' }), ['storage.params.newFileTriggerSize: "1.5" is not a whole number']);
+  assert.deepEqual(problemsOf({ 'storage.params.newFileTriggerSize': '1.5' }), [
+    'storage.params.newFileTriggerSize: "1.5" is not a whole number',
+  ]);
   assert.deepEqual(problemsOf({ port: '70000' }), ['port: "70000" is above the maximum 65535']);
   assert.deepEqual(problemsOf({ maxQueueSize: '0' }), ['maxQueueSize: "0" is below the minimum 1']);
-  assert.deepEqual(problemsOf({ thirdPartyCookies: 'maybe' }), ['thirdPartyCookies: "maybe" is not a boolean (true or false)']);
+  assert.deepEqual(problemsOf({ thirdPartyCookies: 'maybe' }), [
+    'thirdPartyCookies: "maybe" is not a boolean (true or false)',
+  ]);
 });
 
 test('every problem is reported at once', () => {
@@ -136,7 +164,9 @@ test('Flume is refused with a pointer to the stream engines; Kafka needs its bro
 });
 
 test('unknown keys are refused: top level, engine params, malformed handler keys', () => {
-  assert.deepEqual(problemsOf({ maxQueueSzie: '5' }), ['maxQueueSzie: unknown configuration key; did you mean maxQueueSize?']);
+  assert.deepEqual(problemsOf({ maxQueueSzie: '5' }), [
+    'maxQueueSzie: unknown configuration key; did you mean maxQueueSize?',
+  ]);
   const [p] = problemsOf({ 'storage.params.rootDri': '/x' });
   assert.match(p, /^storage\.params\.rootDri: unknown param for storage engine fs \(known: rootDir, /);
   const [h] = problemsOf({ 'handler.main': 'x' });
@@ -149,22 +179,31 @@ test('unknown keys are refused: top level, engine params, malformed handler keys
 
 test('a missing required key names the key', () => {
   const problems: string[] = [];
-  readKeys('storage.params.', new Map([['storage.params.bucketName', '']]), {
-    bucketName: { type: 'string', default: '', origin: 'WT1', description: 'the bucket', required: true },
-  }, problems);
+  readKeys(
+    'storage.params.',
+    new Map([['storage.params.bucketName', '']]),
+    {
+      bucketName: { type: 'string', default: '', origin: 'WT1', description: 'the bucket', required: true },
+    },
+    problems,
+  );
   assert.deepEqual(problems, ['storage.params.bucketName is required (the bucket)']);
 });
 
-test('isolateRequestThread: off by default, from the file or WT1_ISOLATE_REQUEST_THREAD, refused with workers > 1', () => {
-  assert.equal(validate({}).isolateRequestThread, false);
-  assert.equal(validate({ isolateRequestThread: 'true' }).isolateRequestThread, true);
-  assert.equal(loadConfig({ env: { WT1_ISOLATE_REQUEST_THREAD: 'true' } }).isolateRequestThread, true);
-  assert.deepEqual(problemsOf({ isolateRequestThread: 'true', workers: '2' }), [
-    'isolateRequestThread: true needs workers=1 (workers is 2: each worker process would keep the same CPU for itself)',
-  ]);
-  assert.equal(validate({ isolateRequestThread: 'false', workers: '2' }).workers, 2);
-  assert.match(problemsOf({ isolateRequestThread: 'sometimes' })[0], /^isolateRequestThread: /);
-});
+test(
+  'isolateRequestThread: off by default, from the file or ' + 'WT1_ISOLATE_REQUEST_THREAD, refused with workers > 1',
+  () => {
+    assert.equal(validate({}).isolateRequestThread, false);
+    assert.equal(validate({ isolateRequestThread: 'true' }).isolateRequestThread, true);
+    assert.equal(loadConfig({ env: { WT1_ISOLATE_REQUEST_THREAD: 'true' } }).isolateRequestThread, true);
+    assert.deepEqual(problemsOf({ isolateRequestThread: 'true', workers: '2' }), [
+      'isolateRequestThread: true needs workers=1 (workers is 2: each worker process would keep the same CPU for ' +
+        'itself)',
+    ]);
+    assert.equal(validate({ isolateRequestThread: 'false', workers: '2' }).workers, 2);
+    assert.match(problemsOf({ isolateRequestThread: 'sometimes' })[0], /^isolateRequestThread: /);
+  },
+);
 
 test('metricsPort cannot be the main port (the start would fail on a taken port)', () => {
   assert.match(problemsOf({ port: 8080, metricsPort: 8080 })[0], /^metricsPort: 8080 is also port/);
@@ -199,53 +238,86 @@ test('inlined*Params are honoured at top level and under storage.params (merged,
   assert.deepEqual(c.inlinedEventParams, ['product']);
 });
 
-test('inlined*Params are split on "," without trimming, as WT1 does (issue 15 §6): a space after a comma stays in the name', () => {
-  const c = validate({ inlinedVisitorParams: 'plan, country,', 'storage.params.inlinedEventParams': ' sku ,qty' });
-  assert.deepEqual(c.inlinedVisitorParams, ['plan', ' country']);
-  assert.deepEqual(c.inlinedEventParams, [' sku ', 'qty']);
-});
+test(
+  'inlined*Params are split on "," without trimming, as WT1 does ' +
+    '(issue 15 §6): a space after a comma stays in the name',
+  () => {
+    const c = validate({ inlinedVisitorParams: 'plan, country,', 'storage.params.inlinedEventParams': ' sku ,qty' });
+    assert.deepEqual(c.inlinedVisitorParams, ['plan', ' country']);
+    assert.deepEqual(c.inlinedEventParams, [' sku ', 'qty']);
+  },
+);
 
 test('malformed files give WT1_ERR_CONFIG_FILE with the file and the reason', () => {
   const dir = tempDir();
   try {
     const badJson = path.join(dir, 'bad.json');
     writeFileSync(badJson, '{"port": 80,');
-    assert.throws(() => readConfigFile(badJson), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /bad\.json: invalid JSON/.test(e.message));
+    assert.throws(
+      () => readConfigFile(badJson),
+      (e: unknown) =>
+        e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /bad\.json: invalid JSON/.test(e.message),
+    );
     const arrayJson = path.join(dir, 'array.json');
     writeFileSync(arrayJson, '[1,2]');
     assert.throws(() => readConfigFile(arrayJson), /must be an object of config keys/);
     const badProps = path.join(dir, 'bad.properties');
     writeFileSync(badProps, 'a=1\nb=\\uXYZW\n');
-    assert.throws(() => readConfigFile(badProps), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /bad\.properties: line 2: malformed/.test(e.message));
-    assert.throws(() => readConfigFile(path.join(dir, 'missing.properties')), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /ENOENT/.test(e.message));
+    assert.throws(
+      () => readConfigFile(badProps),
+      (e: unknown) =>
+        e instanceof Wt1Error &&
+        e.code === 'WT1_ERR_CONFIG_FILE' &&
+        /bad\.properties: line 2: malformed/.test(e.message),
+    );
+    assert.throws(
+      () => readConfigFile(path.join(dir, 'missing.properties')),
+      (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /ENOENT/.test(e.message),
+    );
   } finally {
     removeDir(dir);
   }
 });
 
-test('a properties file is UTF-8 when it is valid UTF-8, else ISO-8859-1 as Java read it; JSON must be UTF-8; a binary file is refused', () => {
-  const dir = tempDir();
-  try {
-    const utf8 = path.join(dir, 'utf8.properties');
-    writeFileSync(utf8, 'p3pHeader=CP="caf\u00e9"\n', 'utf8');
-    assert.equal(readConfigFile(utf8).get('p3pHeader'), 'CP="caf\u00e9"');
-    // The same text as WT1's Java editor saved it: é is the single byte 0xE9.
-    const latin1 = path.join(dir, 'latin1.properties');
-    writeFileSync(latin1, Buffer.from('p3pHeader=CP="caf\u00e9"\n', 'latin1'));
-    assert.equal(readConfigFile(latin1).get('p3pHeader'), 'CP="caf\u00e9"');
-    const badJson = path.join(dir, 'latin1.json');
-    writeFileSync(badJson, Buffer.from('{"p3pHeader": "caf\u00e9"}', 'latin1'));
-    assert.throws(() => readConfigFile(badJson), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /latin1\.json: invalid JSON: not valid UTF-8/.test(e.message));
-    const bomJson = path.join(dir, 'bom.json');
-    writeFileSync(bomJson, '\ufeff{"port": 81}');
-    assert.equal(readConfigFile(bomJson).get('port'), 81);
-    const binary = path.join(dir, 'config.properties');
-    writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x3d, 0x0a]));
-    assert.throws(() => readConfigFile(binary), (e: unknown) => e instanceof Wt1Error && e.code === 'WT1_ERR_CONFIG_FILE' && /config\.properties: not a text file \(a NUL byte at offset 6\)/.test(e.message));
-  } finally {
-    removeDir(dir);
-  }
-});
+test(
+  'a properties file is UTF-8 when it is valid UTF-8, else ISO-8859-1 as ' +
+    'Java read it; JSON must be UTF-8; a binary file is refused',
+  () => {
+    const dir = tempDir();
+    try {
+      const utf8 = path.join(dir, 'utf8.properties');
+      writeFileSync(utf8, 'p3pHeader=CP="caf\u00e9"\n', 'utf8');
+      assert.equal(readConfigFile(utf8).get('p3pHeader'), 'CP="caf\u00e9"');
+      // The same text as WT1's Java editor saved it: é is the single byte 0xE9.
+      const latin1 = path.join(dir, 'latin1.properties');
+      writeFileSync(latin1, Buffer.from('p3pHeader=CP="caf\u00e9"\n', 'latin1'));
+      assert.equal(readConfigFile(latin1).get('p3pHeader'), 'CP="caf\u00e9"');
+      const badJson = path.join(dir, 'latin1.json');
+      writeFileSync(badJson, Buffer.from('{"p3pHeader": "caf\u00e9"}', 'latin1'));
+      assert.throws(
+        () => readConfigFile(badJson),
+        (e: unknown) =>
+          e instanceof Wt1Error &&
+          e.code === 'WT1_ERR_CONFIG_FILE' &&
+          /latin1\.json: invalid JSON: not valid UTF-8/.test(e.message),
+      );
+      const bomJson = path.join(dir, 'bom.json');
+      writeFileSync(bomJson, '\ufeff{"port": 81}');
+      assert.equal(readConfigFile(bomJson).get('port'), 81);
+      const binary = path.join(dir, 'config.properties');
+      writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x3d, 0x0a]));
+      assert.throws(
+        () => readConfigFile(binary),
+        (e: unknown) =>
+          e instanceof Wt1Error &&
+          e.code === 'WT1_ERR_CONFIG_FILE' &&
+          /config\.properties: not a text file \(a NUL byte at offset 6\)/.test(e.message),
+      );
+    } finally {
+      removeDir(dir);
+    }
+  },
+);
 
 test('bin/wt1 serve shows control characters of a bad config escaped, and at most 20 problems', async () => {
   const dir = tempDir();
@@ -268,12 +340,22 @@ test('bin/wt1 serve with a bad config prints one clear message and exits with co
   const dir = tempDir();
   try {
     const cases: Array<[string, string, RegExp]> = [
-      ['bad.properties', 'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n', new RegExp(String.raw`invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n` +
-        String.raw` {2}- storage\.params\.brokers is required`)],
+      [
+        'bad.properties',
+        'maxQueueSize=many\nstorage.class=com.dataiku.wt1.storage.KafkaStorageProcessor\n',
+        new RegExp(
+          String.raw`invalid configuration \[WT1_ERR_CONFIG_INVALID\]:\n {2}- maxQueueSize: "many" is not a number\n` +
+            String.raw` {2}- storage\.params\.brokers is required`,
+        ),
+      ],
       ['bad.json', '{"port": ', /bad\.json: invalid JSON.*\[WT1_ERR_CONFIG_FILE\]/],
       ['bad-escape.properties', 'k=\\u00Z0', /line 1: malformed \\uXXXX escape.*\[WT1_ERR_CONFIG_FILE\]/],
       // Checked with the config, not when the engine starts on the storage thread.
-      ['half-key.properties', 'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.accessKey=x\n', /\[WT1_ERR_CONFIG_INVALID\]: storage\.params\.accessKey and storage\.params\.secretKey go together/],
+      [
+        'half-key.properties',
+        'storage.class=s3\nstorage.params.bucketName=b\nstorage.params.accessKey=x\n',
+        /\[WT1_ERR_CONFIG_INVALID\]: storage\.params\.accessKey and storage\.params\.secretKey go together/,
+      ],
     ];
     for (const [name, text, expected] of cases) {
       const file = path.join(dir, name);

@@ -5,7 +5,15 @@ import { parseProperties, PropertiesSyntaxError } from '../../src/config/propert
 const parse = (text: string): Record<string, string> => Object.fromEntries(parseProperties(text));
 
 test('=, : and white space all separate key and value, with optional blanks around', () => {
-  assert.deepEqual(parse('a=1\nb:2\nc 3\nd = 4\ne : 5\nf\t\t6\ng   =   7\n'), { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6', g: '7' });
+  assert.deepEqual(parse('a=1\nb:2\nc 3\nd = 4\ne : 5\nf\t\t6\ng   =   7\n'), {
+    a: '1',
+    b: '2',
+    c: '3',
+    d: '4',
+    e: '5',
+    f: '6',
+    g: '7',
+  });
 });
 
 test('only the first separator splits; later = and : belong to the value', () => {
@@ -47,12 +55,15 @@ test('trailing blanks of a value are kept (as Java does)', () => {
 });
 
 test('a malformed \\uXXXX escape is an error naming the line', () => {
-  assert.throws(() => parseProperties('ok=1\n\nbad=\\u12G4\n'), (e: unknown) => {
-    assert.ok(e instanceof PropertiesSyntaxError);
-    assert.equal(e.line, 3);
-    assert.match(e.message, /line 3: malformed \\uXXXX escape "\\u12G4"/);
-    return true;
-  });
+  assert.throws(
+    () => parseProperties('ok=1\n\nbad=\\u12G4\n'),
+    (e: unknown) => {
+      assert.ok(e instanceof PropertiesSyntaxError);
+      assert.equal(e.line, 3);
+      assert.match(e.message, /line 3: malformed \\uXXXX escape "\\u12G4"/);
+      return true;
+    },
+  );
   assert.throws(() => parseProperties('bad=\\u12'), PropertiesSyntaxError);
 });
 

@@ -15,7 +15,10 @@ const UNIT = fileURLToPath(new URL('../../../deploy/systemd/wt1.service', import
 
 function verify(unitText: string): { status: number | null; output: string } {
   const probe = spawnSync('systemd-analyze', ['--version']);
-  assert.ok(!probe.error, 'systemd-analyze is missing: install it with `apt-get install systemd` (the tools only; no running systemd needed)');
+  assert.ok(
+    !probe.error,
+    'systemd-analyze is missing: install it with `apt-get install systemd` (the tools only; no running systemd needed)',
+  );
   const dir = tempDir();
   try {
     const file = path.join(dir, 'wt1.service');
@@ -28,7 +31,8 @@ function verify(unitText: string): { status: number | null; output: string } {
 }
 
 /** The unit with the node of this machine (verify checks that ExecStart's program exists). */
-const unitHere = (): string => readFileSync(UNIT, 'utf8').replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `);
+const unitHere = (): string =>
+  readFileSync(UNIT, 'utf8').replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `);
 
 test('the systemd unit example passes systemd-analyze verify without a warning', () => {
   const r = verify(unitHere());

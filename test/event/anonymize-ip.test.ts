@@ -30,21 +30,30 @@ function fakeRequest(peer: string, headers: Record<string, string> = {}): Incomi
 }
 
 function contextWith(keys: Record<string, RawValue>): AppContext {
-  const config = validateConfig(new Map<string, RawValue>(Object.entries({ 'storage.params.rootDir': '/nonexistent', ...keys })));
+  const config = validateConfig(
+    new Map<string, RawValue>(Object.entries({ 'storage.params.rootDir': '/nonexistent', ...keys })),
+  );
   return { config, trustedProxies: new TrustedProxies(config.trustedProxies) } as unknown as AppContext;
 }
 
-test('clientAddressOf truncates only with anonymizeIp=true, after the trusted-proxy rule, every address (loopback too)', () => {
-  const on = contextWith({ anonymizeIp: true });
-  const off = contextWith({});
-  assert.equal(clientAddressOf(on, fakeRequest('198.51.100.23')), '198.51.100.0');
-  assert.equal(clientAddressOf(on, fakeRequest('::ffff:198.51.100.23')), '198.51.100.0');
-  assert.equal(clientAddressOf(on, fakeRequest('127.0.0.1', { 'x-forwarded-for': '2001:db8:1:2::3' })), '2001:db8:1::');
-  assert.equal(clientAddressOf(off, fakeRequest('198.51.100.23')), '198.51.100.23');
-  assert.equal(clientAddressOf(on, fakeRequest('::1')), '0:0:0::');
-  assert.equal(clientAddressOf(on, fakeRequest('127.0.0.1')), '127.0.0.0');
-  assert.equal(clientAddressOf(off, fakeRequest('127.0.0.1')), '127.0.0.1');
-});
+test(
+  'clientAddressOf truncates only with anonymizeIp=true, after the ' +
+    'trusted-proxy rule, every address (loopback too)',
+  () => {
+    const on = contextWith({ anonymizeIp: true });
+    const off = contextWith({});
+    assert.equal(clientAddressOf(on, fakeRequest('198.51.100.23')), '198.51.100.0');
+    assert.equal(clientAddressOf(on, fakeRequest('::ffff:198.51.100.23')), '198.51.100.0');
+    assert.equal(
+      clientAddressOf(on, fakeRequest('127.0.0.1', { 'x-forwarded-for': '2001:db8:1:2::3' })),
+      '2001:db8:1::',
+    );
+    assert.equal(clientAddressOf(off, fakeRequest('198.51.100.23')), '198.51.100.23');
+    assert.equal(clientAddressOf(on, fakeRequest('::1')), '0:0:0::');
+    assert.equal(clientAddressOf(on, fakeRequest('127.0.0.1')), '127.0.0.0');
+    assert.equal(clientAddressOf(off, fakeRequest('127.0.0.1')), '127.0.0.1');
+  },
+);
 
 test('with anonymizeIp=true every processor sees the truncated address: log file and /internal/live', async () => {
   const server = await startTestServer({ anonymizeIp: true });
@@ -55,11 +64,19 @@ test('with anonymizeIp=true every processor sees the truncated address: log file
     }
     await (await fetch(`${server.url}/public/p.gif?__wt1ty=page`)).arrayBuffer(); // straight from 127.0.0.1
     // The admin guard still knows the loopback client: it reads the connection, not the event.
-    const live = (await (await fetch(`${server.url}/internal/live`)).json()) as { lastEvents: Array<{ origAddress: string }> };
-    assert.deepEqual(live.lastEvents.map((e) => e.origAddress), ['127.0.0.0', '2001:db8:abcd::', '203.0.113.0']);
+    const live = (await (await fetch(`${server.url}/internal/live`)).json()) as {
+      lastEvents: Array<{ origAddress: string }>;
+    };
+    assert.deepEqual(
+      live.lastEvents.map((e) => e.origAddress),
+      ['127.0.0.0', '2001:db8:abcd::', '203.0.113.0'],
+    );
   } finally {
     await server.stop();
   }
-  assert.deepEqual(readAllRows(server.root).map((r) => r.client_addr), ['203.0.113.0', '2001:db8:abcd::', '127.0.0.0']);
+  assert.deepEqual(
+    readAllRows(server.root).map((r) => r.client_addr),
+    ['203.0.113.0', '2001:db8:abcd::', '127.0.0.0'],
+  );
   removeDir(server.root);
 });

@@ -11,18 +11,21 @@ test('IPv4-mapped IPv6 addresses are shown as plain IPv4; brackets and zones dro
   assert.equal(normalizeAddress('::ffff:abcd'), '::ffff:abcd');
 });
 
-test('the default (loopback, private) trusts a local load balancer: XFF read right to left, trusted hops skipped', () => {
-  const t = new TrustedProxies(['loopback', 'private']);
-  assert.equal(t.clientAddress('::ffff:127.0.0.1', '203.0.113.9', undefined), '203.0.113.9');
-  // The client may forge the left part; the hop our proxy appended is the rightmost untrusted one.
-  assert.equal(t.clientAddress('10.0.0.2', '6.6.6.6, 198.51.100.7, 10.0.0.5', undefined), '198.51.100.7');
-  assert.equal(t.clientAddress('10.0.0.2', '::ffff:198.51.100.7', undefined), '198.51.100.7');
-  // Garbage hops are skipped; when every hop is trusted, the leftmost one is the client.
-  assert.equal(t.clientAddress('10.0.0.2', 'garbage, 192.168.1.20, 10.0.0.5', undefined), '192.168.1.20');
-  // X-Real-IP when there is no XFF; the peer when neither is usable.
-  assert.equal(t.clientAddress('127.0.0.1', undefined, ' 198.51.100.8 '), '198.51.100.8');
-  assert.equal(t.clientAddress('127.0.0.1', 'nonsense', 'also-nonsense'), '127.0.0.1');
-});
+test(
+  'the default (loopback, private) trusts a local load balancer: ' + 'XFF read right to left, trusted hops skipped',
+  () => {
+    const t = new TrustedProxies(['loopback', 'private']);
+    assert.equal(t.clientAddress('::ffff:127.0.0.1', '203.0.113.9', undefined), '203.0.113.9');
+    // The client may forge the left part; the hop our proxy appended is the rightmost untrusted one.
+    assert.equal(t.clientAddress('10.0.0.2', '6.6.6.6, 198.51.100.7, 10.0.0.5', undefined), '198.51.100.7');
+    assert.equal(t.clientAddress('10.0.0.2', '::ffff:198.51.100.7', undefined), '198.51.100.7');
+    // Garbage hops are skipped; when every hop is trusted, the leftmost one is the client.
+    assert.equal(t.clientAddress('10.0.0.2', 'garbage, 192.168.1.20, 10.0.0.5', undefined), '192.168.1.20');
+    // X-Real-IP when there is no XFF; the peer when neither is usable.
+    assert.equal(t.clientAddress('127.0.0.1', undefined, ' 198.51.100.8 '), '198.51.100.8');
+    assert.equal(t.clientAddress('127.0.0.1', 'nonsense', 'also-nonsense'), '127.0.0.1');
+  },
+);
 
 test('forwarding headers from an untrusted peer are ignored', () => {
   const t = new TrustedProxies(['loopback', 'private']);
@@ -65,16 +68,24 @@ test('loopback and anonymization', () => {
   assert.equal(anonymizeAddress('2001:db8:aaaa:bbbb::1'), '2001:db8:aaaa::');
 });
 
-test('issue 15 §4: forwarding headers from an untrusted private peer are ignored and warned about once; public peers and trusted ones are not warned about', () => {
-  const warned: string[] = [];
-  const t = new TrustedProxies(['loopback'], (peer) => warned.push(peer));
-  assert.equal(t.clientAddress('10.1.2.3', '198.51.100.7', undefined), '10.1.2.3', 'a VPC neighbour cannot forge its address any more');
-  assert.equal(t.clientAddress('::ffff:192.168.1.9', undefined, '198.51.100.8'), '192.168.1.9');
-  assert.equal(t.clientAddress('127.0.0.1', '198.51.100.9', undefined), '198.51.100.9', 'loopback stays trusted');
-  assert.deepEqual(warned, ['10.1.2.3'], 'once');
-  const quiet: string[] = [];
-  const u = new TrustedProxies(['loopback'], (peer) => quiet.push(peer));
-  u.clientAddress('203.0.113.5', '198.51.100.7', undefined);
-  u.clientAddress('10.0.0.1', undefined, undefined);
-  assert.deepEqual(quiet, [], 'a public peer, or a private one without forwarding headers, is not warned about');
-});
+test(
+  'issue 15 §4: forwarding headers from an untrusted private peer are ignored and ' +
+    'warned about once; public peers and trusted ones are not warned about',
+  () => {
+    const warned: string[] = [];
+    const t = new TrustedProxies(['loopback'], (peer) => warned.push(peer));
+    assert.equal(
+      t.clientAddress('10.1.2.3', '198.51.100.7', undefined),
+      '10.1.2.3',
+      'a VPC neighbour cannot forge its address any more',
+    );
+    assert.equal(t.clientAddress('::ffff:192.168.1.9', undefined, '198.51.100.8'), '192.168.1.9');
+    assert.equal(t.clientAddress('127.0.0.1', '198.51.100.9', undefined), '198.51.100.9', 'loopback stays trusted');
+    assert.deepEqual(warned, ['10.1.2.3'], 'once');
+    const quiet: string[] = [];
+    const u = new TrustedProxies(['loopback'], (peer) => quiet.push(peer));
+    u.clientAddress('203.0.113.5', '198.51.100.7', undefined);
+    u.clientAddress('10.0.0.1', undefined, undefined);
+    assert.deepEqual(quiet, [], 'a public peer, or a private one without forwarding headers, is not warned about');
+  },
+);

@@ -16,21 +16,51 @@ function refusal(body: unknown, limits = LIMITS): { code: string; message: strin
 }
 
 test('a full message maps every field to the pixel columns, message-level fields copied into each event', () => {
-  const message = parseEventsMessage({
-    visitorId: 'v1', sessionId: 's1', vparams: 'plan=pro', sparams: 'ab=b', ua: 'App/2', clientLang: 'fr',
-    unknownTopLevel: { anything: true },
-    events: [
-      { type: 'page', clientTS: 1700000000123, page: 'https://a.example/x', referer: 'https://r.example/', params: 'k=v&k2=v+2', extra: 1 },
-      { type: 'event', params: { n: 3, ok: true, name: 'a b', skipped: null } },
-    ],
-  }, LIMITS);
+  const message = parseEventsMessage(
+    {
+      visitorId: 'v1',
+      sessionId: 's1',
+      vparams: 'plan=pro',
+      sparams: 'ab=b',
+      ua: 'App/2',
+      clientLang: 'fr',
+      unknownTopLevel: { anything: true },
+      events: [
+        {
+          type: 'page',
+          clientTS: 1700000000123,
+          page: 'https://a.example/x',
+          referer: 'https://r.example/',
+          params: 'k=v&k2=v+2',
+          extra: 1,
+        },
+        { type: 'event', params: { n: 3, ok: true, name: 'a b', skipped: null } },
+      ],
+    },
+    LIMITS,
+  );
   const events = eventsFromMessage(message, { now: 42, clientAddress: '10.1.2.3', userAgent: 'header-ua' });
   assert.equal(events.length, 2);
   assert.deepEqual(events[0], {
-    serverTS: 42, clientTS: 1700000000123, origAddress: '10.1.2.3', visitorId: 'v1', sessionId: 's1', globalVisitorId: null,
-    page: 'https://a.example/x', referer: 'https://r.example/', ua: 'App/2', type: 'page', visitorParams: 'plan=pro',
-    sessionParams: 'ab=b', eventParams: 'k=v&k2=v+2', browserWidth: 0, browserHeight: 0, screenWidth: 0, screenHeight: 0,
-    browserLanguage: 'fr', tzOffset: null,
+    serverTS: 42,
+    clientTS: 1700000000123,
+    origAddress: '10.1.2.3',
+    visitorId: 'v1',
+    sessionId: 's1',
+    globalVisitorId: null,
+    page: 'https://a.example/x',
+    referer: 'https://r.example/',
+    ua: 'App/2',
+    type: 'page',
+    visitorParams: 'plan=pro',
+    sessionParams: 'ab=b',
+    eventParams: 'k=v&k2=v+2',
+    browserWidth: 0,
+    browserHeight: 0,
+    screenWidth: 0,
+    screenHeight: 0,
+    browserLanguage: 'fr',
+    tzOffset: null,
   });
   assert.equal(events[1].clientTS, 0);
   assert.equal(events[1].eventParams, 'n=3&ok=true&name=a+b');
@@ -39,7 +69,11 @@ test('a full message maps every field to the pixel columns, message-level fields
 });
 
 test('missing ids are generated once per message like the pixel; the User-Agent header stands in for ua', () => {
-  const events = eventsFromMessage(parseEventsMessage({ events: [{}, {}] }, LIMITS), { now: 1, clientAddress: '::1', userAgent: 'curl/8' });
+  const events = eventsFromMessage(parseEventsMessage({ events: [{}, {}] }, LIMITS), {
+    now: 1,
+    clientAddress: '::1',
+    userAgent: 'curl/8',
+  });
   assert.match(events[0].visitorId, /^Z[0-9a-f]{32}$/);
   assert.match(events[0].sessionId, /^Z[0-9a-f]{32}$/);
   assert.notEqual(events[0].visitorId, events[0].sessionId);
@@ -64,7 +98,10 @@ test('each malformed message is refused with a reason naming the field and the e
     [{ events: [{ type: 1 }] }, 'Bad request: events[0].type must be a string'],
     [{ events: [{ page: ['x'] }] }, 'Bad request: events[0].page must be a string'],
     [{ events: [{ params: 5 }] }, 'Bad request: events[0].params must be a string (a query string) or an object'],
-    [{ events: [{ params: { a: { b: 1 } } }] }, 'Bad request: events[0].params.a must be a string, a number or a boolean'],
+    [
+      { events: [{ params: { a: { b: 1 } } }] },
+      'Bad request: events[0].params.a must be a string, a number or a boolean',
+    ],
     [JSON.parse('{"events":[{"params":{"a":1e400}}]}'), 'Bad request: events[0].params.a must be a finite number'],
   ];
   for (const [body, message] of cases) {

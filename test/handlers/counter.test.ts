@@ -10,22 +10,52 @@ import type { TrackedEvent } from '../../src/event/event.js';
 /** A clock the test moves by hand. */
 function manualClock(start = 1_700_000_000_000): { now: () => number; advance(seconds: number): void } {
   let t = start;
-  return { now: () => t, advance: (seconds) => { t += seconds * 1000; } };
+  return {
+    now: () => t,
+    advance: (seconds) => {
+      t += seconds * 1000;
+    },
+  };
 }
 
-function event(serverTS: number, visitorId: string, sessionId: string, eventParams: string | null = null): TrackedEvent {
+function event(
+  serverTS: number,
+  visitorId: string,
+  sessionId: string,
+  eventParams: string | null = null,
+): TrackedEvent {
   return {
-    serverTS, clientTS: 0, origAddress: '127.0.0.1', visitorId, sessionId, globalVisitorId: null,
-    page: null, referer: null, ua: null, type: 'page', visitorParams: null, sessionParams: null, eventParams,
-    browserWidth: 0, browserHeight: 0, screenWidth: 0, screenHeight: 0, browserLanguage: null, tzOffset: null,
+    serverTS,
+    clientTS: 0,
+    origAddress: '127.0.0.1',
+    visitorId,
+    sessionId,
+    globalVisitorId: null,
+    page: null,
+    referer: null,
+    ua: null,
+    type: 'page',
+    visitorParams: null,
+    sessionParams: null,
+    eventParams,
+    browserWidth: 0,
+    browserHeight: 0,
+    screenWidth: 0,
+    screenHeight: 0,
+    browserLanguage: null,
+    tzOffset: null,
   };
 }
 
 function counter(clock: { now: () => number }, options: Partial<CounterOptions> = {}): CounterHandler {
   return new CounterHandler({
-    trackVisitors: true, maxVisitors: 1000, maxActiveVisits: 1000, sessionExpiration: 60,
+    trackVisitors: true,
+    maxVisitors: 1000,
+    maxActiveVisits: 1000,
+    sessionExpiration: 60,
     sums: [{ name: 'revenue', filterKey: 'type', filterValue: 'purchase', valueKey: 'amount' }],
-    now: clock.now, ...options,
+    now: clock.now,
+    ...options,
   });
 }
 
@@ -37,18 +67,24 @@ test('a scripted sequence: visitors, visits with one expired and resumed session
   h.process(event(at(), 'v1', 's1', 'type=purchase&amount=10.5'));
   h.process(event(at(), 'v2', 's2'));
   assert.deepEqual(h.snapshot(), {
-    visitorsCounter: 2, visitsCounter: 2, activeVisitsGauge: 2,
+    visitorsCounter: 2,
+    visitsCounter: 2,
+    activeVisitsGauge: 2,
     sums: { revenue: { nbElems: 1, totalValue: 10.5 } },
-    visitorsCounterCapped: false, evictedActiveVisits: 0,
+    visitorsCounterCapped: false,
+    evictedActiveVisits: 0,
   });
 
   clock.advance(30);
   h.process(event(at(), 'v1', 's1', 'type=purchase&amount=4.25'));
   clock.advance(40); // t=70 s: s2 idle for 70 s > 60 s has ended; s1 (idle 40 s) is still active
   assert.deepEqual(h.snapshot(), {
-    visitorsCounter: 2, visitsCounter: 2, activeVisitsGauge: 1,
+    visitorsCounter: 2,
+    visitsCounter: 2,
+    activeVisitsGauge: 1,
     sums: { revenue: { nbElems: 2, totalValue: 14.75 } },
-    visitorsCounterCapped: false, evictedActiveVisits: 0,
+    visitorsCounterCapped: false,
+    evictedActiveVisits: 0,
   });
 
   h.process(event(at(), 'v3', 's3', 'type=purchase&amount=abc')); // not a number: not summed
@@ -56,9 +92,12 @@ test('a scripted sequence: visitors, visits with one expired and resumed session
   clock.advance(30); // t=100 s: s1 idle for 70 s has ended; it comes back as a new visit
   h.process(event(at(), 'v1', 's1'));
   assert.deepEqual(h.snapshot(), {
-    visitorsCounter: 3, visitsCounter: 4, activeVisitsGauge: 2,
+    visitorsCounter: 3,
+    visitsCounter: 4,
+    activeVisitsGauge: 2,
     sums: { revenue: { nbElems: 2, totalValue: 14.75 } },
-    visitorsCounterCapped: false, evictedActiveVisits: 0,
+    visitorsCounterCapped: false,
+    evictedActiveVisits: 0,
   });
 
   clock.advance(3600);
@@ -114,17 +153,37 @@ test('sums read decimals like Double.parseDouble and show them without binary no
 });
 
 test('sum params: a sum lacking one of its three keys is a config problem naming the key', () => {
-  assert.deepEqual(parseSums({ 'sum.r.filterKey': 't', 'sum.r.filterValue': 'p', 'sum.r.valueKey': 'a', trackVisitors: 'true' }).sums, [
-    { name: 'r', filterKey: 't', filterValue: 'p', valueKey: 'a' },
-  ]);
-  const config = (keys: Record<string, RawValue>): unknown => validateConfig(new Map<string, RawValue>(Object.entries(keys)));
+  assert.deepEqual(
+    parseSums({ 'sum.r.filterKey': 't', 'sum.r.filterValue': 'p', 'sum.r.valueKey': 'a', trackVisitors: 'true' }).sums,
+    [{ name: 'r', filterKey: 't', filterValue: 'p', valueKey: 'a' }],
+  );
+  const config = (keys: Record<string, RawValue>): unknown =>
+    validateConfig(new Map<string, RawValue>(Object.entries(keys)));
   assert.throws(
-    () => config({ 'handler.live.class': 'com.dataiku.wt1.handlers.CounterHandler', 'handler.live.params.sum.revenue.filterKey': 'type', 'handler.live.params.sum.revenue.filterValue': 'purchase' }),
-    (e: unknown) => e instanceof ConfigError && e.problems.length === 1 && e.problems[0].startsWith('handler.live.params.sum.revenue: ') && e.problems[0].includes('sum.revenue.valueKey'),
+    () =>
+      config({
+        'handler.live.class': 'com.dataiku.wt1.handlers.CounterHandler',
+        'handler.live.params.sum.revenue.filterKey': 'type',
+        'handler.live.params.sum.revenue.filterValue': 'purchase',
+      }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 1 &&
+      e.problems[0].startsWith('handler.live.params.sum.revenue: ') &&
+      e.problems[0].includes('sum.revenue.valueKey'),
   );
   assert.throws(
-    () => config({ 'handler.live.class': 'counter', 'handler.live.params.sum.revenue.filterKeys': 'type', 'handler.live.params.trackVisitors': 'maybe' }),
-    (e: unknown) => e instanceof ConfigError && e.problems.length === 2 && e.problems.some((p) => p.startsWith('handler.live.params.sum.revenue.filterKeys: unknown key')) && e.problems.some((p) => p.startsWith('handler.live.params.trackVisitors: ')),
+    () =>
+      config({
+        'handler.live.class': 'counter',
+        'handler.live.params.sum.revenue.filterKeys': 'type',
+        'handler.live.params.trackVisitors': 'maybe',
+      }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 2 &&
+      e.problems.some((p) => p.startsWith('handler.live.params.sum.revenue.filterKeys: unknown key')) &&
+      e.problems.some((p) => p.startsWith('handler.live.params.trackVisitors: ')),
   );
   const ok = config({
     'handler.live.class': 'com.dataiku.wt1.handlers.CounterHandler',

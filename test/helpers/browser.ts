@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Where Debian and friends put Chromium; CHROMIUM_PATH comes first when set. */
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 const INSTALL_HINT =
   'Chromium is needed by the browser tests: install it with `sudo apt-get install -y chromium` (Debian/Ubuntu; ' +
@@ -40,11 +45,16 @@ function findExecutable(): string | undefined {
 export function findChromium(): string {
   const found = findExecutable();
   if (found) return found;
-  if (process.env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist. ${INSTALL_HINT}`);
+  if (process.env.CHROMIUM_PATH)
+    throw new Error(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist. ${INSTALL_HINT}`);
   if (process.getuid?.() === 0) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env, timeout: 300_000 });
-    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env, timeout: 600_000 });
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+      stdio: 'inherit',
+      env,
+      timeout: 600_000,
+    });
     const installed = findExecutable();
     if (installed) return installed;
     throw new Error(`apt-get install chromium failed. ${INSTALL_HINT}`);
@@ -63,7 +73,10 @@ export interface LaunchOptions {
   readonly lang?: string;
   /** Host names resolved to 127.0.0.1, for pages that need a real domain (domain cookies). */
   readonly loopbackHosts?: readonly string[];
-  /** More command-line flags (e.g. `--disable-blink-features=AutomationControlled`, which trackers that drop automated browsers need). */
+  /**
+   * More command-line flags (e.g. `--disable-blink-features=AutomationControlled`, which trackers that drop automated
+   * browsers need).
+   */
   readonly extraArgs?: readonly string[];
 }
 
@@ -77,7 +90,8 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   if (options.userAgent) args.push(`--user-agent=${options.userAgent}`);
   if (options.extraArgs) args.push(...options.extraArgs);
   if (options.lang) args.push(`--lang=${options.lang}`, `--accept-lang=${options.lang}`);
-  if (options.loopbackHosts?.length) args.push(`--host-resolver-rules=${options.loopbackHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
+  if (options.loopbackHosts?.length)
+    args.push(`--host-resolver-rules=${options.loopbackHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
   return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
 }
 
@@ -105,9 +119,10 @@ export async function startSite(pages: Readonly<Record<string, string>>): Promis
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -23,7 +23,8 @@ export function setCookiesOf(res: Response): Map<string, SetCookie> {
   const out = new Map<string, SetCookie>();
   for (const raw of res.headers.getSetCookie()) {
     const c = parseSetCookie(raw);
-    if (out.has(c.name)) throw new Error(`cookie ${c.name} set twice in one answer: ${res.headers.getSetCookie().join(' | ')}`);
+    if (out.has(c.name))
+      throw new Error(`cookie ${c.name} set twice in one answer: ${res.headers.getSetCookie().join(' | ')}`);
     out.set(c.name, c);
   }
   return out;

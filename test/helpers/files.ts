@@ -8,7 +8,11 @@ export function publishedFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
@@ -38,7 +42,11 @@ export function temporaryFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
@@ -77,7 +85,9 @@ export function parseLine(header: readonly string[], line: string): Row {
   }
   const quoted = quotedColumns(header);
   const row: Row = {};
-  header.forEach((name, i) => { row[name] = unescapeField(fields[i], quoted[i]); });
+  header.forEach((name, i) => {
+    row[name] = unescapeField(fields[i], quoted[i]);
+  });
   return row;
 }
 

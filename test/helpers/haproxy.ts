@@ -25,9 +25,13 @@ export function haproxyBinary(): string {
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
-  throw new Error('haproxy is not installed: on Debian/Ubuntu run `sudo apt-get install haproxy` (CI installs it in .ci/run)');
+  throw new Error(
+    'haproxy is not installed: on Debian/Ubuntu run `sudo apt-get install haproxy` (CI installs it in .ci/run)',
+  );
 }
 
 /**
@@ -67,7 +71,10 @@ ${backends.map((b) => `    server ${b.name} 127.0.0.1:${b.port} check`).join('\n
 }
 
 /** Starts `haproxy -f CONFIG -db` in the foreground on a free loopback port; waits until it serves. */
-export async function startHaproxy(backends: readonly HaproxyBackend[], options: { checkIntervalMs?: number } = {}): Promise<Haproxy> {
+export async function startHaproxy(
+  backends: readonly HaproxyBackend[],
+  options: { checkIntervalMs?: number } = {},
+): Promise<Haproxy> {
   const binary = haproxyBinary();
   const dir = tempDir('wt1-haproxy-');
   const port = await freePort();
@@ -75,10 +82,19 @@ export async function startHaproxy(backends: readonly HaproxyBackend[], options:
   writeFileSync(config, haproxyConfig(port, backends, options.checkIntervalMs));
   const child: ChildProcess = spawn(binary, ['-f', config, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => { exited = true; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (!exited) {
@@ -99,7 +115,9 @@ export async function startHaproxy(backends: readonly HaproxyBackend[], options:
       const res = await fetch(`${url}/isAlive`);
       await res.arrayBuffer();
       if (res.status === 200) break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`haproxy did not serve within 10 s:\n${out}`);

@@ -12,11 +12,19 @@ const LIB = path.join(ROOT, '.cache/kafka/lib');
 const FETCH = path.join(ROOT, 'scripts/fetch-kafka.sh');
 
 const INSTALL_HINT =
-  'the Kafka tests run a real Apache Kafka broker: they need Java 17+ and Maven (Debian: `apt-get install openjdk-17-jre-headless maven`), ' +
+  'the Kafka tests run a real Apache Kafka broker: they need Java 17+ and Maven ' +
+  '(Debian: `apt-get install openjdk-17-jre-headless maven`), ' +
   'then `bash scripts/fetch-kafka.sh` fetches Kafka into .cache/kafka/lib; `bash .ci/run` does all of it';
 
 /** A small heap and a quick JIT: the broker only carries test traffic, on a shared 2-core machine. */
-const JVM_OPTIONS = ['-Xms64m', '-Xmx320m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:ActiveProcessorCount=2', '-Djava.awt.headless=true'];
+const JVM_OPTIONS = [
+  '-Xms64m',
+  '-Xmx320m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:ActiveProcessorCount=2',
+  '-Djava.awt.headless=true',
+];
 
 export interface StoredRecord {
   partition: number;
@@ -50,7 +58,10 @@ function ensureKafka(): void {
   if (java.error) throw new Error(`java is not installed: ${INSTALL_HINT}`);
   const fetched = spawnSync('bash', [FETCH], { encoding: 'utf8' });
   if (fetched.status !== 0 || !existsSync(path.join(LIB, '.pom.sha256'))) {
-    throw new Error(`Apache Kafka could not be fetched into .cache/kafka/lib (${(fetched.stderr || fetched.stdout || '').trim()}): ${INSTALL_HINT}`);
+    throw new Error(
+      `Apache Kafka could not be fetched into .cache/kafka/lib ` +
+        `(${(fetched.stderr || fetched.stdout || '').trim()}): ${INSTALL_HINT}`,
+    );
   }
 }
 
@@ -109,13 +120,22 @@ export async function startKafkaBroker(): Promise<KafkaTestBroker> {
   writeFileSync(properties, serverProperties(dir, port, controllerPort));
   writeFileSync(log4j, LOG4J);
   const classpath = `${LIB}/*`;
-  const java = (main: string, args: string[]): string[] => [...JVM_OPTIONS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, main, ...args];
+  const java = (main: string, args: string[]): string[] => [
+    ...JVM_OPTIONS,
+    `-Dlog4j2.configurationFile=${log4j}`,
+    '-cp',
+    classpath,
+    main,
+    ...args,
+  ];
   const bootstrap = `127.0.0.1:${port}`;
 
   // A cluster id is a base64url UUID; one starting with '-' would read as an option.
   let clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]), { encoding: 'utf8' });
+  const format = spawnSync('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]), {
+    encoding: 'utf8',
+  });
   if (format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`kafka storage format failed (${format.status}): ${format.stderr}${format.stdout}`);
@@ -124,28 +144,51 @@ export async function startKafkaBroker(): Promise<KafkaTestBroker> {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const logTail = (lines = 40): string => {
-    try { return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n'); } catch { return ''; }
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
   };
 
   const start = async (): Promise<void> => {
     // The log is appended to across restarts: only what this start writes counts.
     const from = existsSync(logFile) ? statSync(logFile).size : 0;
-    const startedLog = (): string => { try { return readFileSync(logFile).subarray(from).toString(); } catch { return ''; } };
+    const startedLog = (): string => {
+      try {
+        return readFileSync(logFile).subarray(from).toString();
+      } catch {
+        return '';
+      }
+    };
     const out = openSync(logFile, 'a');
     const proc = spawn('java', java('kafka.Kafka', [properties]), { stdio: ['ignore', out, out] });
     closeSync(out);
     let exitCode: number | null | undefined;
-    exited = new Promise((resolve) => proc.once('exit', (code) => { exitCode = code; resolve(); }));
+    exited = new Promise((resolve) =>
+      proc.once('exit', (code) => {
+        exitCode = code;
+        resolve();
+      }),
+    );
     child = proc;
     const deadline = Date.now() + 90_000;
     while (!startedLog().includes('Kafka Server started')) {
-      if (exitCode !== undefined) throw new Error(`the Kafka broker exited (${exitCode}) before it started:\n${logTail()}`);
-      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`the Kafka broker did not start within 90 s:\n${logTail()}`); }
+      if (exitCode !== undefined)
+        throw new Error(`the Kafka broker exited (${exitCode}) before it started:\n${logTail()}`);
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`the Kafka broker did not start within 90 s:\n${logTail()}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     // Started: now it must answer a client.
     const admin = new Admin({ clientId: 'wt1-test', bootstrapBrokers: [bootstrap], retries: 20, retryDelay: 250 });
-    try { await admin.metadata({ topics: [] }); } finally { await admin.close(); }
+    try {
+      await admin.metadata({ topics: [] });
+    } finally {
+      await admin.close();
+    }
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     const proc = child;
@@ -212,7 +255,13 @@ async function readTopic(bootstrap: string, topic: string): Promise<StoredRecord
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
     try {
       for await (const m of stream as AsyncIterable<Message<string, string, string, string>>) {
-        seen.set(`${m.partition}:${m.offset}`, { partition: m.partition, offset: m.offset, key: m.key, headers: Object.fromEntries(m.headers), json: JSON.parse(m.value) as Record<string, unknown> });
+        seen.set(`${m.partition}:${m.offset}`, {
+          partition: m.partition,
+          offset: m.offset,
+          key: m.key,
+          headers: Object.fromEntries(m.headers),
+          json: JSON.parse(m.value) as Record<string, unknown>,
+        });
         if (seen.size >= wanted) break;
       }
     } finally {

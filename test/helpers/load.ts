@@ -24,29 +24,52 @@ export interface PixelLoad {
  * `pauseMs` between the hits of a loop keeps a time-bound phase within `maxHits`.
  * `newConnections` opens a TCP connection per hit (node:cluster balances connections, not requests).
  */
-export function runPixelLoad(baseUrl: string, options: { concurrency?: number; maxHits?: number; newConnections?: boolean; visitor?: string; pauseMs?: number } = {}): PixelLoad {
+export function runPixelLoad(
+  baseUrl: string,
+  options: {
+    concurrency?: number;
+    maxHits?: number;
+    newConnections?: boolean;
+    visitor?: string;
+    pauseMs?: number;
+  } = {},
+): PixelLoad {
   const concurrency = options.concurrency ?? 4;
   const maxHits = options.maxHits ?? 5000;
   const agent = options.newConnections ? undefined : new Agent({ keepAlive: true, maxSockets: concurrency });
   const hits: Hit[] = [];
   let stopped = false;
   const url = new URL(baseUrl);
-  const one = (hit: Hit): Promise<void> => new Promise((resolve) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: `/public/p.gif?__wt1ty=page&__wt1vic=${options.visitor ?? 'load'}&hit=${hit.id}`,
-      agent: agent ?? false,
-      headers: { 'User-Agent': 'wt1-test-load' },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => { hit.status = res.statusCode ?? 0; hit.answeredAt = Date.now(); resolve(); });
-      res.on('error', () => { hit.answeredAt = Date.now(); resolve(); });
+  const one = (hit: Hit): Promise<void> =>
+    new Promise((resolve) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `/public/p.gif?__wt1ty=page&__wt1vic=${options.visitor ?? 'load'}&hit=${hit.id}`,
+          agent: agent ?? false,
+          headers: { 'User-Agent': 'wt1-test-load' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            hit.status = res.statusCode ?? 0;
+            hit.answeredAt = Date.now();
+            resolve();
+          });
+          res.on('error', () => {
+            hit.answeredAt = Date.now();
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy());
+      req.on('error', () => {
+        hit.answeredAt = Date.now();
+        resolve();
+      });
+      req.end();
     });
-    req.setTimeout(10_000, () => req.destroy());
-    req.on('error', () => { hit.answeredAt = Date.now(); resolve(); });
-    req.end();
-  });
   const loop = async (): Promise<void> => {
     while (!stopped && hits.length < maxHits) {
       const hit: Hit = { id: hits.length, sentAt: Date.now(), status: 0, answeredAt: 0 };
@@ -56,7 +79,10 @@ export function runPixelLoad(baseUrl: string, options: { concurrency?: number; m
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
-  const done = Promise.all(loops).then(() => { agent?.destroy(); return hits; });
+  const done = Promise.all(loops).then(() => {
+    agent?.destroy();
+    return hits;
+  });
   return {
     hits,
     done,
@@ -82,7 +108,11 @@ export function hitCounts(rows: readonly Record<string, string | null>[]): Map<n
 }
 
 /** Waits until `condition()` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -95,7 +125,11 @@ export function logRecords(output: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const line of output.split('\n')) {
     if (!line.startsWith('{')) continue;
-    try { out.push(JSON.parse(line) as Record<string, unknown>); } catch { /* a partial line */ }
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* a partial line */
+    }
   }
   return out;
 }

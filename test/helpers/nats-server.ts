@@ -18,7 +18,9 @@ export interface NatsTestServer {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT = 'nats-server is not installed: install it with `apt-get install nats-server` (Debian/Ubuntu; .ci/run does it) or from https://github.com/nats-io/nats-server/releases';
+const INSTALL_HINT =
+  'nats-server is not installed: install it with `apt-get install nats-server` (Debian/Ubuntu; .ci/run does it) or ' +
+  'from https://github.com/nats-io/nats-server/releases';
 
 /**
  * Starts a real `nats-server -js` on a free 127.0.0.1 port with a temporary store folder, and
@@ -31,14 +33,22 @@ export async function startNatsServer(): Promise<NatsTestServer> {
   let exited: Promise<void> = Promise.resolve();
 
   const start = async (): Promise<void> => {
-    const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`nats-server did not get ready within 15 s:\n${output}`)); }, 15_000);
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        reject(new Error(`nats-server did not get ready within 15 s:\n${output}`));
+      }, 15_000);
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
-        if (output.includes('Server is ready')) { clearTimeout(timer); resolve(); }
+        if (output.includes('Server is ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       proc.stdout!.on('data', onData);
       proc.stderr!.on('data', onData);
@@ -46,7 +56,10 @@ export async function startNatsServer(): Promise<NatsTestServer> {
         clearTimeout(timer);
         reject(e.code === 'ENOENT' ? new Error(INSTALL_HINT) : e);
       });
-      proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`nats-server exited (${code}) before it was ready:\n${output}`)); });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`nats-server exited (${code}) before it was ready:\n${output}`));
+      });
     });
     child = proc;
   };

@@ -47,18 +47,29 @@ export async function spawnWt1(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+    ]);
     if (done) throw new Error(`wt1 exited before listening:\n${out}`);
     try {
       const res = await fetch(`${url}/isAlive`);
       if (res.status === 200 || res.status === 503) break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`wt1 did not answer within 15 s:\n${out}`);
@@ -68,12 +79,23 @@ export async function spawnWt1(
 }
 
 /** Runs `bin/wt1 ...args` to completion and returns its exit code and output. */
-export async function runWt1(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [WT1_BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runWt1(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [WT1_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? -1)));
   clearTimeout(timer);
@@ -92,9 +114,23 @@ export function residentBytes(pid: number): number {
 export function sampleResidentPeak(pid: number, intervalMs = 10): { stop(): number } {
   let peak = residentBytes(pid);
   const timer = setInterval(() => {
-    try { peak = Math.max(peak, residentBytes(pid)); } catch { /* exited */ }
+    try {
+      peak = Math.max(peak, residentBytes(pid));
+    } catch {
+      /* exited */
+    }
   }, intervalMs);
-  return { stop: () => { clearInterval(timer); try { peak = Math.max(peak, residentBytes(pid)); } catch { /* exited */ } return peak; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, residentBytes(pid));
+      } catch {
+        /* exited */
+      }
+      return peak;
+    },
+  };
 }
 
 /** Stops a spawned wt1 with SIGTERM (its graceful shutdown) and waits for it, SIGKILL after `timeoutMs`. */

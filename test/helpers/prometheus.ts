@@ -22,6 +22,7 @@ export function parsePrometheus(text: string): Sample[] {
 /** The value of the one sample named `name` whose labels include `labels`; throws when not exactly one. */
 export function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  if (found.length !== 1) throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${found.length}`);
   return found[0].value;
 }

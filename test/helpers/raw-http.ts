@@ -5,17 +5,27 @@ import { connect } from 'node:net';
  * broken framing) and resolves with everything the server answered once it closes the connection,
  * or after `timeoutMs` (then `timedOut` is true and the socket is destroyed).
  */
-export function rawRequest(port: number, bytes: Buffer | string, timeoutMs = 5000): Promise<{ response: Buffer; timedOut: boolean; status: number }> {
+export function rawRequest(
+  port: number,
+  bytes: Buffer | string,
+  timeoutMs = 5000,
+): Promise<{ response: Buffer; timedOut: boolean; status: number }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; socket.destroy(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, timeoutMs);
     socket.on('connect', () => socket.end(bytes));
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // A server that answers then resets the connection is fine: keep what was answered.
-      if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') { clearTimeout(timer); reject(e); }
+      if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(e);
+      }
     });
     socket.on('close', () => {
       clearTimeout(timer);

@@ -22,17 +22,25 @@ export interface TestServer {
  * folder. `keys` are config keys as in a config.properties file; `options` can inject a clock
  * (`now`), a logger, or handlers beyond the shipped ones (`withHandlers`).
  */
-export async function startTestServer(keys: Record<string, RawValue> = {}, options: CollectorOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  keys: Record<string, RawValue> = {},
+  options: CollectorOptions = {},
+): Promise<TestServer> {
   const root = (keys['storage.params.rootDir'] as string | undefined) ?? tempDir();
   // rootDir is a param of the filesystem engine only.
   const storageClass = String(keys['storage.class'] ?? 'fs');
   const usesRoot = storageClass === 'fs' || storageClass.endsWith('.FSStorageProcessor');
-  const config = validateConfig(new Map<string, RawValue>(Object.entries({
-    port: 0,
-    host: '127.0.0.1',
-    ...(usesRoot ? { 'storage.params.rootDir': root } : {}),
-    ...keys,
-  })), { ...BUILTIN_PLUGINS, handlers: options.handlers ?? BUILTIN_PLUGINS.handlers });
+  const config = validateConfig(
+    new Map<string, RawValue>(
+      Object.entries({
+        port: 0,
+        host: '127.0.0.1',
+        ...(usesRoot ? { 'storage.params.rootDir': root } : {}),
+        ...keys,
+      }),
+    ),
+    { ...BUILTIN_PLUGINS, handlers: options.handlers ?? BUILTIN_PLUGINS.handlers },
+  );
   const collector = createCollector(config, options);
   const port = await collector.start();
   return {
@@ -54,13 +62,17 @@ export async function waitForReceived(server: TestServer, count: number, timeout
   for (;;) {
     const received = server.collector.context.dispatcher.received;
     if (received >= count) return received;
-    if (Date.now() > deadline) throw new Error(`the collector received ${received} events, expected ${count} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`the collector received ${received} events, expected ${count} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 /** Runs `run` against a fresh test server, then stops it and removes its folder, even on failure. */
-export async function withServer(keys: Record<string, RawValue>, run: (server: TestServer) => Promise<void>): Promise<void> {
+export async function withServer(
+  keys: Record<string, RawValue>,
+  run: (server: TestServer) => Promise<void>,
+): Promise<void> {
   const server = await startTestServer(keys);
   try {
     await run(server);

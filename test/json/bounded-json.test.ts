@@ -36,16 +36,28 @@ test('structure inside strings (escaped quotes, brackets, commas) is not counted
 
 test('parseBoundedJson: the same value as JSON.parse within the limits, precise 400s otherwise', () => {
   const limits: JsonLimits = { maxDepth: 64, maxKeys: 1000, maxArrayLength: 1000, maxValues: 100_000 };
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 10 }), (value) => {
-    const text = JSON.stringify(value);
-    assert.deepEqual(parseBoundedJson(Buffer.from(text), limits), JSON.parse(text));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 10 }), (value) => {
+      const text = JSON.stringify(value);
+      assert.deepEqual(parseBoundedJson(Buffer.from(text), limits), JSON.parse(text));
+    }),
+    { numRuns: 300 },
+  );
   assert.deepEqual(parseBoundedJson(Buffer.from('\ufeff{"a":1}'), limits), { a: 1 });
-  assert.match(code(() => parseBoundedJson(Buffer.alloc(0), limits)), /^WT1_ERR_BAD_REQUEST: the body is empty/);
-  assert.match(code(() => parseBoundedJson(Buffer.from('{"a":'), limits)), /^WT1_ERR_BAD_REQUEST: the body is not valid JSON/);
+  assert.match(
+    code(() => parseBoundedJson(Buffer.alloc(0), limits)),
+    /^WT1_ERR_BAD_REQUEST: the body is empty/,
+  );
+  assert.match(
+    code(() => parseBoundedJson(Buffer.from('{"a":'), limits)),
+    /^WT1_ERR_BAD_REQUEST: the body is not valid JSON/,
+  );
 });
 
 test('a hostile document is refused without building it: 5 M [ stop at the limit', () => {
   const deep = Buffer.alloc(5_000_000, '[');
-  assert.match(code(() => checkJsonBounds(deep, { maxDepth: 32, maxKeys: 1000, maxArrayLength: 10_000, maxValues: 200_000 })), /maxDepth \(32\) \(byte 32\)/);
+  assert.match(
+    code(() => checkJsonBounds(deep, { maxDepth: 32, maxKeys: 1000, maxArrayLength: 10_000, maxValues: 200_000 })),
+    /maxDepth \(32\) \(byte 32\)/,
+  );
 });

@@ -8,7 +8,27 @@ import { QueueBound } from '../../src/queue/queue-bound.js';
 import type { TrackedEvent } from '../../src/event/event.js';
 import { silentLogger } from '../../src/log.js';
 
-const ev = (n: number): TrackedEvent => ({ serverTS: n, clientTS: 0, origAddress: '', visitorId: String(n), sessionId: '', globalVisitorId: null, page: null, referer: null, ua: null, type: null, visitorParams: null, sessionParams: null, eventParams: '', browserWidth: 0, browserHeight: 0, screenWidth: 0, screenHeight: 0, browserLanguage: null, tzOffset: null });
+const ev = (n: number): TrackedEvent => ({
+  serverTS: n,
+  clientTS: 0,
+  origAddress: '',
+  visitorId: String(n),
+  sessionId: '',
+  globalVisitorId: null,
+  page: null,
+  referer: null,
+  ua: null,
+  type: null,
+  visitorParams: null,
+  sessionParams: null,
+  eventParams: '',
+  browserWidth: 0,
+  browserHeight: 0,
+  screenWidth: 0,
+  screenHeight: 0,
+  browserLanguage: null,
+  tzOffset: null,
+});
 
 function assertBalanced(c: QueueCounters, where: string): void {
   assert.equal(c.received, c.written + c.queued + c.dropped + c.failed, `${where}: ${JSON.stringify(c)}`);
@@ -17,9 +37,17 @@ function assertBalanced(c: QueueCounters, where: string): void {
 test('received = written + queued + dropped + failed at every moment, with a slow async consumer', async () => {
   const seen: number[] = [];
   let release: () => void = () => {};
-  const q = new BoundedQueue('slow', {
-    process: (e) => new Promise<void>((resolve) => { seen.push(e.serverTS); release = resolve; }),
-  }, 10);
+  const q = new BoundedQueue(
+    'slow',
+    {
+      process: (e) =>
+        new Promise<void>((resolve) => {
+          seen.push(e.serverTS);
+          release = resolve;
+        }),
+    },
+    10,
+  );
   for (let i = 0; i < 25; i++) {
     q.offer(ev(i));
     assertBalanced(q.counters(), `offer ${i}`);
@@ -39,31 +67,62 @@ test('received = written + queued + dropped + failed at every moment, with a slo
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'in order, the first ten kept');
 });
 
-test('maxBytes bounds the text waiting: large events past it are dropped and counted; one alone always goes through', async () => {
-  const big = (n: number): TrackedEvent => ({ ...ev(n), eventParams: 'x'.repeat(10_000) });
-  let release: () => void = () => {};
-  const seen: number[] = [];
-  const q = new BoundedQueue('bytes', { process: (e) => new Promise<void>((resolve) => { seen.push(e.serverTS); release = resolve; }) }, 1000, () => {}, 35_000);
-  const taken = Array.from({ length: 10 }, (_, i) => q.offer(big(i)));
-  assert.deepEqual(taken, [true, true, true, false, false, false, false, false, false, false], 'three events of ~10 KB fit in 35 000 bytes');
-  assert.equal(q.offer(ev(10)), true, 'a small one still fits');
-  assertBalanced(q.counters(), 'full');
-  for (let i = 0; i < 10; i++) { await tick(); release(); }
-  await q.barrier();
-  assert.deepEqual({ ...q.counters() }, { received: 11, queued: 0, written: 4, dropped: 7, failed: 0, capacity: 1000 });
-  assert.deepEqual(seen, [0, 1, 2, 10]);
-  // Drained: room again, and an event larger than the whole bound is taken by an empty queue.
-  const huge = { ...ev(11), eventParams: 'x'.repeat(50_000) };
-  assert.equal(q.offer(huge), true);
-  assert.equal(q.offer(big(12)), false, 'but nothing beside it');
-  for (let i = 0; i < 5; i++) { await tick(); release(); }
-  await q.barrier();
-  assertBalanced(q.counters(), 'end');
-});
+test(
+  'maxBytes bounds the text waiting: large events past it are ' + 'dropped and counted; one alone always goes through',
+  async () => {
+    const big = (n: number): TrackedEvent => ({ ...ev(n), eventParams: 'x'.repeat(10_000) });
+    let release: () => void = () => {};
+    const seen: number[] = [];
+    const q = new BoundedQueue(
+      'bytes',
+      {
+        process: (e) =>
+          new Promise<void>((resolve) => {
+            seen.push(e.serverTS);
+            release = resolve;
+          }),
+      },
+      1000,
+      () => {},
+      35_000,
+    );
+    const taken = Array.from({ length: 10 }, (_, i) => q.offer(big(i)));
+    assert.deepEqual(
+      taken,
+      [true, true, true, false, false, false, false, false, false, false],
+      'three events of ~10 KB fit in 35 000 bytes',
+    );
+    assert.equal(q.offer(ev(10)), true, 'a small one still fits');
+    assertBalanced(q.counters(), 'full');
+    for (let i = 0; i < 10; i++) {
+      await tick();
+      release();
+    }
+    await q.barrier();
+    assert.deepEqual(
+      { ...q.counters() },
+      { received: 11, queued: 0, written: 4, dropped: 7, failed: 0, capacity: 1000 },
+    );
+    assert.deepEqual(seen, [0, 1, 2, 10]);
+    // Drained: room again, and an event larger than the whole bound is taken by an empty queue.
+    const huge = { ...ev(11), eventParams: 'x'.repeat(50_000) };
+    assert.equal(q.offer(huge), true);
+    assert.equal(q.offer(big(12)), false, 'but nothing beside it');
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      release();
+    }
+    await q.barrier();
+    assertBalanced(q.counters(), 'end');
+  },
+);
 
 test('a full queue drops and counts, and accepts again once there is room', async () => {
   const q = new BoundedQueue('sync', { process: () => {} }, 3);
-  assert.deepEqual([1, 2, 3, 4].map((i) => q.offer(ev(i))), [true, true, true, false]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((i) => q.offer(ev(i))),
+    [true, true, true, false],
+  );
   await q.barrier();
   assert.equal(q.offer(ev(5)), true);
   await q.barrier();
@@ -73,13 +132,18 @@ test('a full queue drops and counts, and accepts again once there is room', asyn
 test('a consumer that throws (or rejects) on one event counts it failed and goes on', async () => {
   const errors: unknown[] = [];
   const written: number[] = [];
-  const q = new BoundedQueue('flaky', {
-    process: (e) => {
-      if (e.serverTS % 3 === 0) throw new Error(`boom ${e.serverTS}`);
-      if (e.serverTS % 3 === 1) return Promise.reject(new Error(`async boom ${e.serverTS}`));
-      written.push(e.serverTS);
+  const q = new BoundedQueue(
+    'flaky',
+    {
+      process: (e) => {
+        if (e.serverTS % 3 === 0) throw new Error(`boom ${e.serverTS}`);
+        if (e.serverTS % 3 === 1) return Promise.reject(new Error(`async boom ${e.serverTS}`));
+        written.push(e.serverTS);
+      },
     },
-  }, 100, (err) => errors.push(err));
+    100,
+    (err) => errors.push(err),
+  );
   for (let i = 0; i < 30; i++) q.offer(ev(i));
   await q.barrier();
   const c = q.counters();
@@ -92,7 +156,15 @@ test('a consumer that throws (or rejects) on one event counts it failed and goes
 
 test('offer never runs the consumer synchronously (the pixel never waits for storage)', async () => {
   let calls = 0;
-  const q = new BoundedQueue('x', { process: () => { calls++; } }, 10);
+  const q = new BoundedQueue(
+    'x',
+    {
+      process: () => {
+        calls++;
+      },
+    },
+    10,
+  );
   q.offer(ev(1));
   assert.equal(calls, 0);
   await q.barrier();
@@ -101,7 +173,15 @@ test('offer never runs the consumer synchronously (the pixel never waits for sto
 
 test('a long backlog grows past the ring and drains in order', async () => {
   const seen: number[] = [];
-  const q = new BoundedQueue('big', { process: (e) => { seen.push(e.serverTS); } }, 5000);
+  const q = new BoundedQueue(
+    'big',
+    {
+      process: (e) => {
+        seen.push(e.serverTS);
+      },
+    },
+    5000,
+  );
   const barriers: Array<Promise<void>> = [];
   for (let i = 0; i < 5000; i++) {
     q.offer(ev(i));
@@ -118,9 +198,22 @@ test('the dispatcher offers to every processor; a full or broken one does not af
   const addHandler = (name: string, consumer: Consumer): void => d.add({ name, queue: d.boundedQueue(name, consumer) });
   const good: number[] = [];
   let gate: () => void = () => {};
-  addHandler('good', { process: (e) => { good.push(e.serverTS); } });
-  addHandler('stuck', { process: () => new Promise<void>((r) => { gate = r; }) });
-  addHandler('broken', { process: () => { throw new Error('no'); } });
+  addHandler('good', {
+    process: (e) => {
+      good.push(e.serverTS);
+    },
+  });
+  addHandler('stuck', {
+    process: () =>
+      new Promise<void>((r) => {
+        gate = r;
+      }),
+  });
+  addHandler('broken', {
+    process: () => {
+      throw new Error('no');
+    },
+  });
   for (let i = 0; i < 5; i++) {
     d.track(ev(i));
     await tick();
@@ -131,7 +224,11 @@ test('the dispatcher offers to every processor; a full or broken one does not af
   assert.deepEqual(good, [0, 1, 2, 3, 4]);
   assert.equal(c.stuck.dropped, 3);
   assert.equal(c.broken.failed, 5);
-  assert.deepEqual(d.lastEvents().map((e) => e.serverTS), [4, 3, 2, 1, 0], 'newest first');
+  assert.deepEqual(
+    d.lastEvents().map((e) => e.serverTS),
+    [4, 3, 2, 1, 0],
+    'newest first',
+  );
   gate();
   await tick();
   gate();
@@ -157,7 +254,15 @@ test('QueueBound: count and bytes; an empty queue takes any one group', () => {
   assert.ok(!b.fits(1, 41), 'bytes: 60 + 41 > 100');
   b.release(2, 60);
   assert.equal(b.count, 0);
-  assert.ok(new QueueBound(3, 0).fits(1, 1e9) && !(() => { const u = new QueueBound(3, 0); u.take(3, 0); return u.fits(1, 0); })(), 'maxBytes 0: no byte bound, the count still holds');
+  assert.ok(
+    new QueueBound(3, 0).fits(1, 1e9) &&
+      !(() => {
+        const u = new QueueBound(3, 0);
+        u.take(3, 0);
+        return u.fits(1, 0);
+      })(),
+    'maxBytes 0: no byte bound, the count still holds',
+  );
 });
 
 test('dispatcher.admit: a group is taken whole by every queue, or by none and counted refused', async () => {
@@ -166,8 +271,27 @@ test('dispatcher.admit: a group is taken whole by every queue, or by none and co
   let gated = true;
   const slow: number[] = [];
   const fast: number[] = [];
-  d.add({ name: 'slow', queue: d.boundedQueue('slow', { process: (e) => { slow.push(e.serverTS); return gated ? new Promise<void>((r) => { gate = r; }) : undefined; } }) });
-  d.add({ name: 'fast', queue: d.boundedQueue('fast', { process: (e) => { fast.push(e.serverTS); } }) });
+  d.add({
+    name: 'slow',
+    queue: d.boundedQueue('slow', {
+      process: (e) => {
+        slow.push(e.serverTS);
+        return gated
+          ? new Promise<void>((r) => {
+              gate = r;
+            })
+          : undefined;
+      },
+    }),
+  });
+  d.add({
+    name: 'fast',
+    queue: d.boundedQueue('fast', {
+      process: (e) => {
+        fast.push(e.serverTS);
+      },
+    }),
+  });
   assert.ok(d.admit([ev(0), ev(1), ev(2)]));
   await tick();
   assert.ok(!d.admit([ev(3), ev(4), ev(5)]), 'slow holds 3: 3 more pass its 5');
@@ -177,7 +301,10 @@ test('dispatcher.admit: a group is taken whole by every queue, or by none and co
   const c = d.counters();
   assert.equal(c.slow.dropped + c.fast.dropped, 0, 'nothing admitted is dropped');
   for (const [name, counters] of Object.entries(c)) assertBalanced(counters, name);
-  for (let i = 0; i < 10; i++) { gate(); await tick(); }
+  for (let i = 0; i < 10; i++) {
+    gate();
+    await tick();
+  }
   await d.drain();
   assert.deepEqual(slow, [0, 1, 2, 6, 7]);
   assert.deepEqual(fast, [0, 1, 2, 6, 7]);

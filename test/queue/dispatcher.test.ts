@@ -48,7 +48,15 @@ class CountedHit extends PixelHit {
 }
 
 const hit = (visitor: string, seq: number): CountedHit =>
-  new CountedHit([`__wt1ty=page&__wt1vic=${visitor}`], 1_700_000_000_000 + seq, '192.0.2.1', undefined, 'UA', null, seq);
+  new CountedHit(
+    [`__wt1ty=page&__wt1vic=${visitor}`],
+    1_700_000_000_000 + seq,
+    '192.0.2.1',
+    undefined,
+    'UA',
+    null,
+    seq,
+  );
 
 function dispatcherWith(...queues: RecordingQueue[]): Dispatcher {
   const d = new Dispatcher(silentLogger(), 100);
@@ -56,21 +64,24 @@ function dispatcherWith(...queues: RecordingQueue[]): Dispatcher {
   return d;
 }
 
-test('dispatcher: a pixel hit goes unparsed to the storage thread, parsed once for all the queues on this thread', () => {
-  const thread = new RecordingQueue(true);
-  const handlerA = new RecordingQueue(false);
-  const handlerB = new RecordingQueue(false);
-  const d = dispatcherWith(thread, handlerA, handlerB);
-  const h = hit('v1', 1);
-  d.track(h);
-  assert.equal(thread.offered[0].item, h, 'the hit itself');
-  assert.equal(h.parses, 1, 'parsed once');
-  const event = handlerA.offered[0].item as TrackedEvent;
-  assert.equal(handlerB.offered[0].item, event, 'the same event object for every queue on this thread');
-  assert.equal(event.visitorId, 'v1');
-  assert.equal(event.type, 'page');
-  assert.equal(d.received, 1);
-});
+test(
+  'dispatcher: a pixel hit goes unparsed to the storage thread, ' + 'parsed once for all the queues on this thread',
+  () => {
+    const thread = new RecordingQueue(true);
+    const handlerA = new RecordingQueue(false);
+    const handlerB = new RecordingQueue(false);
+    const d = dispatcherWith(thread, handlerA, handlerB);
+    const h = hit('v1', 1);
+    d.track(h);
+    assert.equal(thread.offered[0].item, h, 'the hit itself');
+    assert.equal(h.parses, 1, 'parsed once');
+    const event = handlerA.offered[0].item as TrackedEvent;
+    assert.equal(handlerB.offered[0].item, event, 'the same event object for every queue on this thread');
+    assert.equal(event.visitorId, 'v1');
+    assert.equal(event.type, 'page');
+    assert.equal(d.received, 1);
+  },
+);
 
 test('dispatcher: with only the storage thread, the pixel path parses nothing; lastEvents parses on demand', () => {
   const thread = new RecordingQueue(true);
@@ -100,28 +111,31 @@ test('dispatcher.track: offers are not marked admitted; admit marks every offer 
   );
 });
 
-test('dispatcher.admit: asks every queue about the whole group (count and bytes), refuses it whole if one says no', () => {
-  const roomy = new RecordingQueue(true);
-  const tight = new RecordingQueue(false, 2);
-  const d = dispatcherWith(roomy, tight);
-  const group = [hit('x', 30), hit('y', 31), hit('z', 32)];
-  const bytes = group.reduce((n, h) => n + itemBytes(h), 0);
-  assert.equal(d.admit(group), false);
-  assert.deepEqual(roomy.asked, [{ count: 3, bytes }]);
-  assert.deepEqual(tight.asked, [{ count: 3, bytes }]);
-  assert.equal(roomy.offered.length + tight.offered.length, 0, 'nothing offered to anyone');
-  assert.equal(d.refused, 3);
-  assert.equal(d.received, 0);
-  assert.deepEqual(d.lastEvents(), [], 'a refused group is not among the last events');
+test(
+  'dispatcher.admit: asks every queue about the whole group (count ' + 'and bytes), refuses it whole if one says no',
+  () => {
+    const roomy = new RecordingQueue(true);
+    const tight = new RecordingQueue(false, 2);
+    const d = dispatcherWith(roomy, tight);
+    const group = [hit('x', 30), hit('y', 31), hit('z', 32)];
+    const bytes = group.reduce((n, h) => n + itemBytes(h), 0);
+    assert.equal(d.admit(group), false);
+    assert.deepEqual(roomy.asked, [{ count: 3, bytes }]);
+    assert.deepEqual(tight.asked, [{ count: 3, bytes }]);
+    assert.equal(roomy.offered.length + tight.offered.length, 0, 'nothing offered to anyone');
+    assert.equal(d.refused, 3);
+    assert.equal(d.received, 0);
+    assert.deepEqual(d.lastEvents(), [], 'a refused group is not among the last events');
 
-  assert.equal(d.admit(group.slice(0, 2)), true);
-  assert.equal(roomy.offered.length, 2);
-  assert.equal(tight.offered.length, 2);
-  assert.equal(d.received, 2);
+    assert.equal(d.admit(group.slice(0, 2)), true);
+    assert.equal(roomy.offered.length, 2);
+    assert.equal(tight.offered.length, 2);
+    assert.equal(d.received, 2);
 
-  assert.equal(d.admit([]), true, 'an empty group passes');
-  assert.equal(roomy.asked.length, 2, 'without asking');
-});
+    assert.equal(d.admit([]), true, 'an empty group passes');
+    assert.equal(roomy.asked.length, 2, 'without asking');
+  },
+);
 
 test('dispatcher.drain: waits on every queue', async () => {
   const queues = [new RecordingQueue(true), new RecordingQueue(false), new RecordingQueue(false)];

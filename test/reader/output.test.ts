@@ -8,7 +8,10 @@ test('the sink waits for drain without piling up listeners, and stops once the r
   const received: string[] = [];
   const slow = new Writable({
     highWaterMark: 1024,
-    write(chunk: Buffer, _enc, callback) { received.push(chunk.toString()); setImmediate(callback); },
+    write(chunk: Buffer, _enc, callback) {
+      received.push(chunk.toString());
+      setImmediate(callback);
+    },
   });
   const sink = new OutputSink(slow);
   const line = 'x'.repeat(1000) + '\n';
@@ -39,27 +42,72 @@ test('lines of files with other headers are mapped onto the union of columns (TS
   assert.equal(copy.render('T1\tv\t"page"', 'T1', a, 'f1'), 'T1\tv\t"page"\n');
   assert.equal(copy.render('T2\tv', 'T2', a, 'f1'), '');
   assert.equal(copy.render('T3\tv\t"page"\textra', 'T3', a, 'f2'), '');
-  assert.deepEqual([...copy.malformedByFile], [['f1', 1], ['f2', 1]]);
+  assert.deepEqual(
+    [...copy.malformedByFile],
+    [
+      ['f1', 1],
+      ['f2', 1],
+    ],
+  );
 
   const json = new LineFormatter(columns, 'jsonl', { types: new Set(['page']) });
   assert.equal(json.header(), '');
-  assert.deepEqual(JSON.parse(json.render('T1\tv\\tw\t"page"', 'T1', a)), { server_ts: 'T1', visitor_id: 'v\tw', type: 'page', plan: null });
+  assert.deepEqual(JSON.parse(json.render('T1\tv\\tw\t"page"', 'T1', a)), {
+    server_ts: 'T1',
+    visitor_id: 'v\tw',
+    type: 'page',
+    plan: null,
+  });
   assert.equal(json.render('T1\tv\t"event"', 'T1', a), '');
 });
 
-test('fields are unquoted by their column, not guessed: a bare id written "vip" stays "vip"; a quoted column without quotes is malformed', () => {
-  const header = headerLine({ globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] }).trimEnd();
-  const columns = unionColumns([header]);
-  const event = { serverTS: 0, clientTS: 0, origAddress: '1.2.3.4', visitorId: '"vip"', sessionId: 's', globalVisitorId: null, page: '"p"', referer: null, ua: null, type: 'page', visitorParams: null, sessionParams: null, eventParams: null, browserWidth: 0, browserHeight: 0, screenWidth: 0, screenHeight: 0, browserLanguage: null, tzOffset: null };
-  const line = formatLine(event, { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] }).trimEnd();
-  const json = new LineFormatter(columns, 'jsonl', { visitors: new Set(['"vip"']) });
-  const row = JSON.parse(json.render(line, 'k', header)) as Record<string, string | null>;
-  assert.equal(row.visitor_id, '"vip"');
-  assert.equal(row.location, '"p"');
-  assert.equal(new LineFormatter(columns, 'jsonl', { visitors: new Set(['vip']) }).render(line, 'k', header), '');
+test(
+  'fields are unquoted by their column, not guessed: a bare id written "vip" ' +
+    'stays "vip"; a quoted column without quotes is malformed',
+  () => {
+    const header = headerLine({
+      globalVisitorId: false,
+      inlinedVisitorParams: [],
+      inlinedSessionParams: [],
+      inlinedEventParams: [],
+    }).trimEnd();
+    const columns = unionColumns([header]);
+    const event = {
+      serverTS: 0,
+      clientTS: 0,
+      origAddress: '1.2.3.4',
+      visitorId: '"vip"',
+      sessionId: 's',
+      globalVisitorId: null,
+      page: '"p"',
+      referer: null,
+      ua: null,
+      type: 'page',
+      visitorParams: null,
+      sessionParams: null,
+      eventParams: null,
+      browserWidth: 0,
+      browserHeight: 0,
+      screenWidth: 0,
+      screenHeight: 0,
+      browserLanguage: null,
+      tzOffset: null,
+    };
+    const line = formatLine(event, {
+      globalVisitorId: false,
+      inlinedVisitorParams: [],
+      inlinedSessionParams: [],
+      inlinedEventParams: [],
+    }).trimEnd();
+    const json = new LineFormatter(columns, 'jsonl', { visitors: new Set(['"vip"']) });
+    const row = JSON.parse(json.render(line, 'k', header)) as Record<string, string | null>;
+    assert.equal(row.visitor_id, '"vip"');
+    assert.equal(row.location, '"p"');
+    assert.equal(new LineFormatter(columns, 'jsonl', { visitors: new Set(['vip']) }).render(line, 'k', header), '');
 
-  const unquotedType = line.replace('\t"page"\t', '\tpage\t');
-  const tsv = new LineFormatter(columns, 'tsv', { types: new Set(['page']) });
-  assert.equal(tsv.render(unquotedType, 'k', header), '');
-  assert.equal(tsv.malformedLines, 1);
-});
+    const unquotedType = line.replace('\t"page"\t', '\tpage\t');
+    const tsv = new LineFormatter(columns, 'tsv', { types: new Set(['page']) });
+    assert.equal(tsv.render(unquotedType, 'k', header), '');
+    assert.equal(tsv.malformedLines, 1);
+  },
+);

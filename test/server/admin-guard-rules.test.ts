@@ -9,7 +9,11 @@ import { Wt1Error } from '../../src/errors.js';
 
 function request(facts: { peer?: string; method?: string; headers?: Record<string, string> }): IncomingMessage {
   const headers = { host: '127.0.0.1:8080', ...facts.headers };
-  return { socket: { remoteAddress: facts.peer ?? '127.0.0.1' }, method: facts.method ?? 'GET', headers } as unknown as IncomingMessage;
+  return {
+    socket: { remoteAddress: facts.peer ?? '127.0.0.1' },
+    method: facts.method ?? 'GET',
+    headers,
+  } as unknown as IncomingMessage;
 }
 
 function refusal(guard: (req: IncomingMessage) => void, req: IncomingMessage): Wt1Error | undefined {
@@ -24,10 +28,27 @@ function refusal(guard: (req: IncomingMessage) => void, req: IncomingMessage): W
 
 test('admin guard with adminToken: exactly the Bearer token passes (scheme in any case), from anywhere', () => {
   const guard = adminGuard('s3cret token');
-  for (const authorization of ['Bearer s3cret token', 'bearer s3cret token', 'BEARER s3cret token', 'Bearer   s3cret token  ']) {
-    assert.equal(refusal(guard, request({ peer: '203.0.113.9', headers: { authorization } })), undefined, authorization);
+  for (const authorization of [
+    'Bearer s3cret token',
+    'bearer s3cret token',
+    'BEARER s3cret token',
+    'Bearer   s3cret token  ',
+  ]) {
+    assert.equal(
+      refusal(guard, request({ peer: '203.0.113.9', headers: { authorization } })),
+      undefined,
+      authorization,
+    );
   }
-  for (const authorization of ['', 'Bearer', 'Bearer ', 'Bearer s3cret', 'Bearer s3cret token2', 'Basic s3cret token', 's3cret token']) {
+  for (const authorization of [
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer s3cret',
+    'Bearer s3cret token2',
+    'Basic s3cret token',
+    's3cret token',
+  ]) {
     const error = refusal(guard, request({ headers: authorization ? { authorization } : {} }));
     assert.equal(error?.code, 'WT1_ERR_UNAUTHORIZED', JSON.stringify(authorization));
     assert.equal(error?.status, 401);
@@ -66,7 +87,10 @@ test('admin guard without adminToken: each rule refuses with 403, naming why and
     [{ headers: { host: '127.0.0.1.evil.example' } }, /is not a loopback name/],
     [{ headers: { host: 'localhost:80x' } }, /is not a loopback name/],
     [{ method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } }, /another site \(Sec-Fetch-Site: cross-site\)/],
-    [{ method: 'POST', headers: { origin: 'https://evil.example' } }, /another site \(Origin "https:\/\/evil\.example"\)/],
+    [
+      { method: 'POST', headers: { origin: 'https://evil.example' } },
+      /another site \(Origin "https:\/\/evil\.example"\)/,
+    ],
     [{ method: 'POST', headers: { origin: 'null' } }, /another site \(Origin "null"\)/],
   ];
   for (const [facts, why] of cases) {

@@ -44,17 +44,20 @@ test('readBody: a declared Content-Length over the limit is refused (413) before
   assert.equal(req.dataListeners(), 0, 'nothing listens to the body');
 });
 
-test('readBody: a body streamed past the limit is refused at the chunk that passes it, and the rest drained', async () => {
-  const req = fakeRequest();
-  const read = readBody(req, LIMIT, TIMEOUT);
-  req.send('x'.repeat(LIMIT));
-  req.send('y');
-  const error = await rejection(read);
-  assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
-  assert.equal(req.dataListeners(), 0, 'the reader let go of the body');
-  assert.equal(req.readableFlowing, true, 'what the client still sends is drained, not buffered');
-  req.send('z'.repeat(1000)).end();
-});
+test(
+  'readBody: a body streamed past the limit is refused at the ' + 'chunk that passes it, and the rest drained',
+  async () => {
+    const req = fakeRequest();
+    const read = readBody(req, LIMIT, TIMEOUT);
+    req.send('x'.repeat(LIMIT));
+    req.send('y');
+    const error = await rejection(read);
+    assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
+    assert.equal(req.dataListeners(), 0, 'the reader let go of the body');
+    assert.equal(req.readableFlowing, true, 'what the client still sends is drained, not buffered');
+    req.send('z'.repeat(1000)).end();
+  },
+);
 
 test('readBody: exactly the limit is accepted', async () => {
   const req = fakeRequest({ 'content-length': String(LIMIT) });
@@ -89,27 +92,30 @@ test('readBody: an aborted request is a 400, a stream error is passed on as it i
   await assert.rejects(readBroken, (e) => e === cause);
 });
 
-test('readBody: with a reservation, bytes are taken from the shared budget; past it, 503 and nothing kept', async () => {
-  const budget = new BodyBudget(150);
-  const other = budget.reserve();
-  assert.ok(other.take(100), 'another request holds 100 of the 150 bytes');
+test(
+  'readBody: with a reservation, bytes are taken from the ' + 'shared budget; past it, 503 and nothing kept',
+  async () => {
+    const budget = new BodyBudget(150);
+    const other = budget.reserve();
+    assert.ok(other.take(100), 'another request holds 100 of the 150 bytes');
 
-  const mine = budget.reserve();
-  const req = fakeRequest();
-  const read = readBody(req, LIMIT, TIMEOUT, mine);
-  req.send('a'.repeat(40), 'b'.repeat(40));
-  const error = await rejection(read);
-  assert.equal(error.code, 'WT1_ERR_OVERLOADED');
-  assert.equal(error.status, 503);
+    const mine = budget.reserve();
+    const req = fakeRequest();
+    const read = readBody(req, LIMIT, TIMEOUT, mine);
+    req.send('a'.repeat(40), 'b'.repeat(40));
+    const error = await rejection(read);
+    assert.equal(error.code, 'WT1_ERR_OVERLOADED');
+    assert.equal(error.status, 503);
 
-  // Once the other request is done, the same body fits.
-  other.release();
-  mine.release();
-  const again = fakeRequest();
-  const readAgain = readBody(again, LIMIT, TIMEOUT, budget.reserve());
-  again.send('a'.repeat(40), 'b'.repeat(40)).end();
-  assert.equal((await readAgain).length, 80);
-});
+    // Once the other request is done, the same body fits.
+    other.release();
+    mine.release();
+    const again = fakeRequest();
+    const readAgain = readBody(again, LIMIT, TIMEOUT, budget.reserve());
+    again.send('a'.repeat(40), 'b'.repeat(40)).end();
+    assert.equal((await readAgain).length, 80);
+  },
+);
 
 test('mediaType: lower-cased, without parameters or spaces; empty when absent', () => {
   const of = (contentType?: string): string =>

@@ -46,14 +46,19 @@ for (const how of ['declared', 'chunked'] as const) {
     assert.deepEqual(await readGunzippedBody(send(gzipSync(expanding), how), limits()), expanding);
   });
 
-  test(`readGunzippedBody (${how}): a body that gunzips past maxDecompressedSize is 413, naming the gunzipped limit`, async () => {
-    for (const max of [100_000, 2 * MiB]) {
-      const error = await rejection(readGunzippedBody(send(gzipSync(expanding), how), limits({ maxDecompressedSize: max })));
-      assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
-      assert.equal(error.status, 413);
-      assert.match(error.message, new RegExp(`gunzipped body is larger than the limit of ${max} bytes`));
-    }
-  });
+  test(
+    `readGunzippedBody (${how}): a body that gunzips past ` + `maxDecompressedSize is 413, naming the gunzipped limit`,
+    async () => {
+      for (const max of [100_000, 2 * MiB]) {
+        const error = await rejection(
+          readGunzippedBody(send(gzipSync(expanding), how), limits({ maxDecompressedSize: max })),
+        );
+        assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
+        assert.equal(error.status, 413);
+        assert.match(error.message, new RegExp(`gunzipped body is larger than the limit of ${max} bytes`));
+      }
+    },
+  );
 
   test(`readGunzippedBody (${how}): a body that is not gzip, or a truncated one, is 400`, async () => {
     const notGzip = await rejection(readGunzippedBody(send(json, how), limits()));
@@ -75,47 +80,55 @@ for (const how of ['declared', 'chunked'] as const) {
   });
 }
 
-test('readGunzippedBody: compressed bytes over maxBodySize are 413, declared (before reading) or streamed', async () => {
-  const random = gzipSync(Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 251)));
-  const max = random.length - 1;
-  const declared = fakeRequest({ 'content-length': String(random.length) });
-  const declaredError = await rejection(readGunzippedBody(declared, limits({ maxBodySize: max })));
-  assert.equal(declaredError.code, 'WT1_ERR_BODY_TOO_LARGE');
-  assert.match(declaredError.message, new RegExp(`body is larger than the limit of ${max} bytes`));
-  assert.equal(declared.dataListeners(), 0, 'not a byte read');
+test(
+  'readGunzippedBody: compressed bytes over maxBodySize are ' + '413, declared (before reading) or streamed',
+  async () => {
+    const random = gzipSync(Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 251)));
+    const max = random.length - 1;
+    const declared = fakeRequest({ 'content-length': String(random.length) });
+    const declaredError = await rejection(readGunzippedBody(declared, limits({ maxBodySize: max })));
+    assert.equal(declaredError.code, 'WT1_ERR_BODY_TOO_LARGE');
+    assert.match(declaredError.message, new RegExp(`body is larger than the limit of ${max} bytes`));
+    assert.equal(declared.dataListeners(), 0, 'not a byte read');
 
-  const declaredLarge = fakeRequest({ 'content-length': String(100 * 1024) });
-  const largeError = await rejection(readGunzippedBody(declaredLarge, limits({ maxBodySize: 80 * 1024 })));
-  assert.equal(largeError.code, 'WT1_ERR_BODY_TOO_LARGE', 'a declared size past the small path is refused too');
+    const declaredLarge = fakeRequest({ 'content-length': String(100 * 1024) });
+    const largeError = await rejection(readGunzippedBody(declaredLarge, limits({ maxBodySize: 80 * 1024 })));
+    assert.equal(largeError.code, 'WT1_ERR_BODY_TOO_LARGE', 'a declared size past the small path is refused too');
 
-  const streamed = await rejection(readGunzippedBody(send(random, 'chunked'), limits({ maxBodySize: max })));
-  assert.equal(streamed.code, 'WT1_ERR_BODY_TOO_LARGE');
-  assert.match(streamed.message, /body is larger than the limit/);
-});
+    const streamed = await rejection(readGunzippedBody(send(random, 'chunked'), limits({ maxBodySize: max })));
+    assert.equal(streamed.code, 'WT1_ERR_BODY_TOO_LARGE');
+    assert.match(streamed.message, /body is larger than the limit/);
+  },
+);
 
-test('readGunzippedBody (chunked): a gzip bomb stops at the gunzipped limit, before the body has all arrived', async () => {
-  // 64 MiB of zeros, about 64 KiB gzipped: the limit (1 MiB) is passed within the first pieces.
-  const bomb = gzipSync(Buffer.alloc(64 * MiB));
-  const req = fakeRequest();
-  const read = readGunzippedBody(req, limits({ maxDecompressedSize: MiB }));
-  let sent = 0;
-  let settled = false;
-  read.then(
-    () => {},
-    () => {},
-  ).finally(() => {
-    settled = true;
-  });
-  while (!settled && sent < bomb.length) {
-    req.send(bomb.subarray(sent, sent + 1024));
-    sent += 1024;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  const error = await rejection(read);
-  assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
-  assert.ok(sent < bomb.length, `refused after ${sent} of ${bomb.length} compressed bytes`);
-  req.send(bomb.subarray(sent)).end();
-});
+test(
+  'readGunzippedBody (chunked): a gzip bomb stops at the ' + 'gunzipped limit, before the body has all arrived',
+  async () => {
+    // 64 MiB of zeros, about 64 KiB gzipped: the limit (1 MiB) is passed within the first pieces.
+    const bomb = gzipSync(Buffer.alloc(64 * MiB));
+    const req = fakeRequest();
+    const read = readGunzippedBody(req, limits({ maxDecompressedSize: MiB }));
+    let sent = 0;
+    let settled = false;
+    read
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => {
+        settled = true;
+      });
+    while (!settled && sent < bomb.length) {
+      req.send(bomb.subarray(sent, sent + 1024));
+      sent += 1024;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const error = await rejection(read);
+    assert.equal(error.code, 'WT1_ERR_BODY_TOO_LARGE');
+    assert.ok(sent < bomb.length, `refused after ${sent} of ${bomb.length} compressed bytes`);
+    req.send(bomb.subarray(sent)).end();
+  },
+);
 
 test('readGunzippedBody: a client that stalls is timed out (408), on both paths', async () => {
   for (const headers of [{ 'content-length': '500' }, {}] as Record<string, string>[]) {

@@ -4,9 +4,29 @@ import { startTestServer, removeDir } from '../helpers/server.js';
 import { publishedFiles, readAllRows } from '../helpers/files.js';
 
 interface Live {
-  receivedEvents: number; savedEvents: number; createdFiles: number; savedEventsInputSize: number; savedEventsGZippedSize: number;
-  processors: Record<string, { kind: string; received: number; queued: number; written: number; dropped: number; failed: number; capacity: number;
-    queuedEvents: number; lostInQueueEvents: number; processedEvents: number; processFailedEvents: number; engine: string; stats: Record<string, number> }>;
+  receivedEvents: number;
+  savedEvents: number;
+  createdFiles: number;
+  savedEventsInputSize: number;
+  savedEventsGZippedSize: number;
+  processors: Record<
+    string,
+    {
+      kind: string;
+      received: number;
+      queued: number;
+      written: number;
+      dropped: number;
+      failed: number;
+      capacity: number;
+      queuedEvents: number;
+      lostInQueueEvents: number;
+      processedEvents: number;
+      processFailedEvents: number;
+      engine: string;
+      stats: Record<string, number>;
+    }
+  >;
   lastEvents: Array<{ visitorId: string; serverTime: string; clientTime: string; eventParams: string }>;
 }
 
@@ -32,9 +52,15 @@ test('/internal/live: every counter and the last 100 events, newest first', asyn
       [storage.received, storage.written, storage.queued, storage.dropped, storage.failed, storage.capacity],
       [120, 120, 0, 0, 0, 1000],
     );
-    assert.deepEqual([storage.queuedEvents, storage.lostInQueueEvents, storage.processedEvents, storage.processFailedEvents], [0, 0, 120, 0]);
+    assert.deepEqual(
+      [storage.queuedEvents, storage.lostInQueueEvents, storage.processedEvents, storage.processFailedEvents],
+      [0, 0, 120, 0],
+    );
     assert.equal(live.lastEvents.length, 100);
-    assert.deepEqual(live.lastEvents.slice(0, 3).map((e) => e.visitorId), ['v119', 'v118', 'v117']);
+    assert.deepEqual(
+      live.lastEvents.slice(0, 3).map((e) => e.visitorId),
+      ['v119', 'v118', 'v117'],
+    );
     assert.equal(live.lastEvents[99].visitorId, 'v20');
     assert.match(live.lastEvents[0].serverTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
     assert.equal(live.lastEvents[0].eventParams, 'n=119');
@@ -58,7 +84,10 @@ test('/internal/flush (POST) publishes the open file with every event received b
     assert.equal(body.flushed, true);
     assert.equal(body.published.length, 1);
     assert.deepEqual(publishedFiles(server.root), body.published);
-    assert.deepEqual(readAllRows(server.root).map((r) => r.visitor_id), ['f0', 'f1', 'f2', 'f3', 'f4']);
+    assert.deepEqual(
+      readAllRows(server.root).map((r) => r.visitor_id),
+      ['f0', 'f1', 'f2', 'f3', 'f4'],
+    );
     // Nothing new: nothing published (empty files never are).
     res = await fetch(`${server.url}/internal/flush`, { method: 'POST' });
     assert.deepEqual(((await res.json()) as { published: string[] }).published, []);
@@ -78,7 +107,12 @@ test('admin protection without a token: loopback only, and a relayed request is 
   try {
     assert.equal((await fetch(`${server.url}/internal/live`)).status, 200);
     for (const s of [server, none]) {
-      for (const headers of <Array<Record<string, string>>>[{ 'X-Forwarded-For': '203.0.113.9' }, { 'X-Forwarded-For': '203.0.113.9, 127.0.0.1' }, { 'X-Real-IP': '10.1.2.3' }, { Forwarded: 'for=198.51.100.4;proto=https' }]) {
+      for (const headers of <Array<Record<string, string>>>[
+        { 'X-Forwarded-For': '203.0.113.9' },
+        { 'X-Forwarded-For': '203.0.113.9, 127.0.0.1' },
+        { 'X-Real-IP': '10.1.2.3' },
+        { Forwarded: 'for=198.51.100.4;proto=https' },
+      ]) {
         const res = await fetch(`${s.url}/internal/live`, { headers });
         assert.equal(res.status, 403, `${JSON.stringify(headers)} trustedProxies=${s === none ? 'none' : 'default'}`);
         assert.equal(res.headers.get('x-wt1-error'), 'WT1_ERR_FORBIDDEN');
@@ -116,15 +150,22 @@ test('admin protection with adminToken: Bearer token required (401), even from l
       assert.equal(res.headers.get('x-wt1-error'), 'WT1_ERR_UNAUTHORIZED');
       await res.text();
     }
-    const ok = await fetch(`${server.url}/internal/live`, { headers: { Authorization: 'Bearer s3cret-token', 'X-Forwarded-For': '203.0.113.9' } });
+    const ok = await fetch(`${server.url}/internal/live`, {
+      headers: { Authorization: 'Bearer s3cret-token', 'X-Forwarded-For': '203.0.113.9' },
+    });
     assert.equal(ok.status, 200, 'the token lets a remote operator in');
     await ok.json();
     for (const scheme of ['bearer', 'BEARER']) {
-      const anyCase = await fetch(`${server.url}/internal/live`, { headers: { Authorization: `${scheme} s3cret-token` } });
+      const anyCase = await fetch(`${server.url}/internal/live`, {
+        headers: { Authorization: `${scheme} s3cret-token` },
+      });
       assert.equal(anyCase.status, 200, `the scheme name is case-insensitive: ${scheme}`);
       await anyCase.json();
     }
-    const flush = await fetch(`${server.url}/internal/flush`, { method: 'POST', headers: { Authorization: 'Bearer s3cret-token' } });
+    const flush = await fetch(`${server.url}/internal/flush`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer s3cret-token' },
+    });
     assert.equal(flush.status, 200);
     await flush.json();
   } finally {

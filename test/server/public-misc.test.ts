@@ -30,7 +30,7 @@ test('/isAlive: 200 "Server is alive", 503 while the maintenanceFile exists', as
   try {
     let res = await fetch(`${server.url}/isAlive`);
     assert.equal(res.status, 200);
-    assert.equal(await res.text(), 'Server is alive\r\n', 'the original\'s exact bytes');
+    assert.equal(await res.text(), 'Server is alive\r\n', "the original's exact bytes");
     writeFileSync(maintenance, '');
     res = await fetch(`${server.url}/isAlive`);
     assert.equal(res.status, 503);

@@ -13,7 +13,13 @@ test('/ready answers 200 with a small JSON body while the storage accepts events
     const res = await fetch(`${server.url}/ready`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await res.json(), { ready: true, shuttingDown: false, maintenance: false, storage: { storage: true }, stalled: { storage: false } });
+    assert.deepEqual(await res.json(), {
+      ready: true,
+      shuttingDown: false,
+      maintenance: false,
+      storage: { storage: true },
+      stalled: { storage: false },
+    });
     const alive = await fetch(`${server.url}/isAlive`);
     assert.equal(alive.status, 200);
     assert.equal(await alive.text(), 'Server is alive\r\n');
@@ -35,7 +41,13 @@ test('/ready answers 503 while a storage engine says it cannot accept events, an
 
     const res = await fetch(`${server.url}/ready`);
     assert.equal(res.status, 503);
-    assert.deepEqual(await res.json(), { ready: false, shuttingDown: false, maintenance: false, storage: { storage: false }, stalled: { storage: false } });
+    assert.deepEqual(await res.json(), {
+      ready: false,
+      shuttingDown: false,
+      maintenance: false,
+      storage: { storage: false },
+      stalled: { storage: false },
+    });
     const alive = await fetch(`${server.url}/isAlive`);
     assert.equal(alive.status, 200, '/isAlive only says the process answers');
     await alive.text();
@@ -58,7 +70,7 @@ test('/ready answers 503 while the maintenance file exists, like /isAlive', asyn
     writeFileSync(maintenanceFile, '');
     const res = await fetch(`${server.url}/ready`);
     assert.equal(res.status, 503);
-    assert.equal((await res.json() as { maintenance: boolean }).maintenance, true);
+    assert.equal(((await res.json()) as { maintenance: boolean }).maintenance, true);
   } finally {
     await server.stop();
     removeDir(server.root);
@@ -67,7 +79,11 @@ test('/ready answers 503 while the maintenance file exists, like /isAlive', asyn
 });
 
 test('readiness: not ready once the shutdown began, nor when an engine throws from ready()', () => {
-  const engine = (ready: () => boolean): Record<string, unknown> => ({ kind: 'storage', name: 'storage', engine: { ready } });
+  const engine = (ready: () => boolean): Record<string, unknown> => ({
+    kind: 'storage',
+    name: 'storage',
+    engine: { ready },
+  });
   const queue = { counters: () => ({ received: 0, queued: 0, written: 0, dropped: 0, failed: 0, capacity: 1 }) };
   const ctx = (processors: Array<Record<string, unknown>>, shuttingDown: boolean): CollectorStatus =>
     collectStatus({
@@ -79,11 +95,41 @@ test('readiness: not ready once the shutdown began, nor when an engine throws fr
       now: () => 0,
     } as unknown as StatusSources);
 
-  assert.deepEqual(readiness(ctx([engine(() => true)], false)), { ready: true, shuttingDown: false, storage: { storage: true }, stalled: { storage: false } });
-  assert.deepEqual(readiness(ctx([engine(() => true)], true)), { ready: false, shuttingDown: true, storage: { storage: true }, stalled: { storage: false } });
-  assert.equal(readiness(ctx([engine(() => { throw new Error('broker gone'); })], false)).ready, false);
-  assert.equal(readiness(ctx([{ kind: 'storage', name: 'storage', engine: {} }], false)).ready, true, 'an engine without ready() is ready');
-  assert.equal(readiness(ctx([{ kind: 'handler', name: 'h', handler: {} }], false)).ready, true, 'handlers do not decide readiness');
+  assert.deepEqual(readiness(ctx([engine(() => true)], false)), {
+    ready: true,
+    shuttingDown: false,
+    storage: { storage: true },
+    stalled: { storage: false },
+  });
+  assert.deepEqual(readiness(ctx([engine(() => true)], true)), {
+    ready: false,
+    shuttingDown: true,
+    storage: { storage: true },
+    stalled: { storage: false },
+  });
+  assert.equal(
+    readiness(
+      ctx(
+        [
+          engine(() => {
+            throw new Error('broker gone');
+          }),
+        ],
+        false,
+      ),
+    ).ready,
+    false,
+  );
+  assert.equal(
+    readiness(ctx([{ kind: 'storage', name: 'storage', engine: {} }], false)).ready,
+    true,
+    'an engine without ready() is ready',
+  );
+  assert.equal(
+    readiness(ctx([{ kind: 'handler', name: 'h', handler: {} }], false)).ready,
+    true,
+    'handlers do not decide readiness',
+  );
 });
 
 test('a stopping collector reports not ready', async () => {

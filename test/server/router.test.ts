@@ -6,7 +6,12 @@ import { Router, splitUrl, type Route, type RouteHandler } from '../../src/serve
 // admin, body limits, CORS) are the dispatcher's: test/server/http-dispatch.test.ts.
 
 const nothing: RouteHandler = () => {};
-const route = (path: string, extra: Partial<Route> = {}): Route => ({ path, methods: ['GET'], handler: nothing, ...extra });
+const route = (path: string, extra: Partial<Route> = {}): Route => ({
+  path,
+  methods: ['GET'],
+  handler: nothing,
+  ...extra,
+});
 
 function routerWith(...paths: string[]): Router {
   const router = new Router();
@@ -19,7 +24,11 @@ test('router: exact paths first, then the longest prefix; nothing else matches',
   const found = (path: string): string | undefined => router.find(path)?.route.path;
   assert.equal(found('/public/p.gif'), '/public/p.gif');
   assert.equal(found('/internal/live'), '/internal/live', 'an exact path wins over a prefix');
-  assert.equal(found('/internal/handlers/counter'), '/internal/handlers/*', 'the longest prefix wins, whatever the order');
+  assert.equal(
+    found('/internal/handlers/counter'),
+    '/internal/handlers/*',
+    'the longest prefix wins, whatever the order',
+  );
   assert.equal(found('/internal/handlers/'), '/internal/handlers/*');
   assert.equal(found('/internal/other'), '/internal/*');
   assert.equal(found('/internal/'), '/internal/*');
@@ -34,7 +43,11 @@ test("router: the original's /wt1 context path reaches the same routes", () => {
   assert.equal(router.find('/wt1/public/p.gif'), router.find('/public/p.gif'));
   assert.equal(router.find('/wt1/internal/live')?.route.path, '/internal/*');
   assert.equal(router.find('/wt1'), undefined);
-  assert.equal(router.find('/wt1/wt1/public/p.gif'), router.find('/public/p.gif'), 'an alias of an alias still resolves');
+  assert.equal(
+    router.find('/wt1/wt1/public/p.gif'),
+    router.find('/public/p.gif'),
+    'an alias of an alias still resolves',
+  );
   assert.equal(router.find('/wt2/public/p.gif'), undefined);
 });
 
@@ -52,7 +65,10 @@ test('router: compiled methods and the Allow header (OPTIONS added for CORS rout
   const plain = router.add(route('/p', { methods: ['GET', 'HEAD'] }), nothing);
   assert.deepEqual([...(plain.methods ?? [])], ['GET', 'HEAD']);
   assert.equal(plain.allow, 'GET, HEAD');
-  const cors = router.add(route('/c', { methods: ['POST'], cors: { headersFor: () => ({}), preflightFor: () => ({}) } }), nothing);
+  const cors = router.add(
+    route('/c', { methods: ['POST'], cors: { headersFor: () => ({}), preflightFor: () => ({}) } }),
+    nothing,
+  );
   assert.equal(cors.allow, 'POST, OPTIONS');
   const any = router.add(route('/any', { methods: '*' }), nothing);
   assert.equal(any.methods, null);

@@ -5,7 +5,11 @@ import { gunzipSync } from 'node:zlib';
 import { startTestServer, removeDir } from '../helpers/server.js';
 import { etagMatches, renderSnippet, SESSION_EXPIRATION_PLACEHOLDER } from '../../src/server/routes/snippet.js';
 
-interface RawAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 
 /** node:http, not fetch: we want the bytes as sent (fetch would gunzip them). */
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawAnswer> {
@@ -83,7 +87,11 @@ test('/track.js: gzip when accepted, 304 on If-None-Match, a year of cache on th
 test('renderSnippet and etagMatches', () => {
   const a = renderSnippet(`var s=${SESSION_EXPIRATION_PLACEHOLDER};`, 60);
   assert.equal(a.body.toString(), 'var s=60;');
-  assert.notEqual(renderSnippet(`var s=${SESSION_EXPIRATION_PLACEHOLDER};`, 61).etag, a.etag, 'the ETag follows the config');
+  assert.notEqual(
+    renderSnippet(`var s=${SESSION_EXPIRATION_PLACEHOLDER};`, 61).etag,
+    a.etag,
+    'the ETag follows the config',
+  );
   assert.throws(() => renderSnippet('var s=1;', 60));
   assert.equal(etagMatches(`"x", ${a.etag}`, a.etag), true);
   assert.equal(etagMatches(`"${a.version}"`, a.etag), true, 'weak comparison');

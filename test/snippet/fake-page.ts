@@ -55,11 +55,17 @@ export function fakePage(options: FakePageOptions = {}) {
     referrer: options.referrer ?? 'https://search.example/',
     currentScript: options.scriptSrc === '' ? null : { src: options.scriptSrc ?? 'https://t.example/track.js' },
     documentElement: { clientWidth: 1000, clientHeight: 700 },
-    get visibilityState() { return visibilityState; },
+    get visibilityState() {
+      return visibilityState;
+    },
   };
   const history = {
-    pushState(_state: unknown, _title: string, url: string) { href = new URL(url, href); },
-    replaceState(_state: unknown, _title: string, url: string) { href = new URL(url, href); },
+    pushState(_state: unknown, _title: string, url: string) {
+      href = new URL(url, href);
+    },
+    replaceState(_state: unknown, _title: string, url: string) {
+      href = new URL(url, href);
+    },
   };
   const window: Record<string, unknown> = {
     document,
@@ -68,15 +74,24 @@ export function fakePage(options: FakePageOptions = {}) {
       language: 'fr-FR',
       globalPrivacyControl: options.globalPrivacyControl,
       doNotTrack: options.doNotTrack ?? null,
-      sendBeacon(url: string, body: string) { beacons.push({ url, body }); return true; },
+      sendBeacon(url: string, body: string) {
+        beacons.push({ url, body });
+        return true;
+      },
     },
     screen: { width: 1920, height: 1080 },
     innerWidth: 1280,
     innerHeight: 720,
     crypto: webcrypto,
     URL,
-    Image: class { set src(url: string) { images.push(url); } },
-    fetch: () => { throw new Error('fetch is not expected: sendBeacon accepted the hit'); },
+    Image: class {
+      set src(url: string) {
+        images.push(url);
+      }
+    },
+    fetch: () => {
+      throw new Error('fetch is not expected: sendBeacon accepted the hit');
+    },
     console: { warn: (...args: unknown[]) => warnings.push(args) },
     addEventListener(type: string, listener: (event: { type: string }) => void) {
       listeners.set(type, [...(listeners.get(type) ?? []), listener]);
@@ -86,8 +101,12 @@ export function fakePage(options: FakePageOptions = {}) {
   window.window = window;
   if (options.queued) window._wt1Q = [...options.queued];
   const context = vm.createContext(window);
-  const code = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), options.sessionExpiration ?? 1800).body.toString('utf8');
-  const load = (): void => { vm.runInContext(code, context); };
+  const code = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), options.sessionExpiration ?? 1800).body.toString(
+    'utf8',
+  );
+  const load = (): void => {
+    vm.runInContext(code, context);
+  };
   load();
 
   return {
@@ -98,7 +117,9 @@ export function fakePage(options: FakePageOptions = {}) {
     warnings,
     /** Loads the script a second time (a page with two script tags). */
     load,
-    push: (...commands: unknown[]): void => { (window._wt1Q as { push(...c: unknown[]): void }).push(...commands); },
+    push: (...commands: unknown[]): void => {
+      (window._wt1Q as { push(...c: unknown[]): void }).push(...commands);
+    },
     queue: (): unknown => window._wt1Q,
     /**
      * Dispatches an event: `window.event` is set while the snippet's listeners and then the page's
@@ -113,10 +134,18 @@ export function fakePage(options: FakePageOptions = {}) {
         window.event = undefined;
       }
     },
-    setVisibility(state: 'visible' | 'hidden') { visibilityState = state; },
-    pushState: (url: string): void => { (window.history as typeof history).pushState(null, '', url); },
-    replaceState: (url: string): void => { (window.history as typeof history).replaceState(null, '', url); },
-    goTo(url: string) { href = new URL(url, href); },
+    setVisibility(state: 'visible' | 'hidden') {
+      visibilityState = state;
+    },
+    pushState: (url: string): void => {
+      (window.history as typeof history).pushState(null, '', url);
+    },
+    replaceState: (url: string): void => {
+      (window.history as typeof history).replaceState(null, '', url);
+    },
+    goTo(url: string) {
+      href = new URL(url, href);
+    },
   };
 }
 

@@ -46,7 +46,10 @@ test('commands queued before load are replayed in order, then push runs at once'
 });
 
 test('cookies: WT1 names, SameSite=Lax, Secure on https, sliding session lifetime from the collector', () => {
-  const page = fakePage({ sessionExpiration: 900, queued: [['setCookieDomain', 'site.example'], ['setSessionParam', 'a', '1'], ['trackPage']] });
+  const page = fakePage({
+    sessionExpiration: 900,
+    queued: [['setCookieDomain', 'site.example'], ['setSessionParam', 'a', '1'], ['trackPage']],
+  });
   const last = (name: string) => page.cookieWrites.filter((w) => w.name === name).at(-1)!;
   for (const name of ['__wt1vic', '__wt1sic', '__wt1spc']) {
     const write = last(name);
@@ -62,7 +65,11 @@ test('cookies: WT1 names, SameSite=Lax, Secure on https, sliding session lifetim
 
   const writesBefore = page.cookieWrites.filter((w) => w.name === '__wt1sic').length;
   page.push(['trackEvent']);
-  assert.equal(page.cookieWrites.filter((w) => w.name === '__wt1sic').length, writesBefore + 1, 'each event renews the session cookie');
+  assert.equal(
+    page.cookieWrites.filter((w) => w.name === '__wt1sic').length,
+    writesBefore + 1,
+    'each event renews the session cookie',
+  );
 
   const http = fakePage({ href: 'http://plain.example/', queued: [['trackPage']] });
   assert.ok(!http.cookieWrites.find((w) => w.name === '__wt1vic')!.attributes.includes('Secure'));
@@ -78,24 +85,40 @@ test('cookies left by the original snippet are read back', () => {
   assert.equal(hit.__wt1vpc, 'old=value+one&x=1&y=2');
 });
 
-test('a cookie value another script mangled (a bad %-escape) reads as missing and is replaced; cookies keep working', () => {
-  const page = fakePage();
-  page.jar.set('__wt1vpc', 'a%3D%E9');
-  page.push(['setVisitorParam', 'b', '2'], ['trackEvent']);
-  const sessionWrites = page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length;
-  page.push(['trackEvent']);
-  assert.deepEqual(page.warnings, []);
-  assert.deepEqual(page.images.map(hitParams).map((h) => h.__wt1vpc), ['b=2', 'b=2']);
-  assert.equal(page.jar.get('__wt1vpc'), encodeURIComponent('b=2'));
-  assert.equal(page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length, sessionWrites + 1, 'the session still slides');
-});
+test(
+  'a cookie value another script mangled (a bad %-escape) reads as ' + 'missing and is replaced; cookies keep working',
+  () => {
+    const page = fakePage();
+    page.jar.set('__wt1vpc', 'a%3D%E9');
+    page.push(['setVisitorParam', 'b', '2'], ['trackEvent']);
+    const sessionWrites = page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length;
+    page.push(['trackEvent']);
+    assert.deepEqual(page.warnings, []);
+    assert.deepEqual(
+      page.images.map(hitParams).map((h) => h.__wt1vpc),
+      ['b=2', 'b=2'],
+    );
+    assert.equal(page.jar.get('__wt1vpc'), encodeURIComponent('b=2'));
+    assert.equal(
+      page.cookieWrites.filter((w) => w.name === '__wt1sic' && w.value !== '').length,
+      sessionWrites + 1,
+      'the session still slides',
+    );
+  },
+);
 
 test('visitor and session params: set, delete, clear', () => {
   const page = fakePage();
   page.push(
-    ['setVisitorParam', 'a', '1'], ['setVisitorParam', 'b', 'two words'], ['delVisitorParam', 'a'], ['trackEvent'],
-    ['setSessionParam', 's', 'x'], ['clearVisitorParams'], ['trackEvent'],
-    ['clearSessionParams'], ['trackEvent'],
+    ['setVisitorParam', 'a', '1'],
+    ['setVisitorParam', 'b', 'two words'],
+    ['delVisitorParam', 'a'],
+    ['trackEvent'],
+    ['setSessionParam', 's', 'x'],
+    ['clearVisitorParams'],
+    ['trackEvent'],
+    ['clearSessionParams'],
+    ['trackEvent'],
   );
   const hits = page.images.map(hitParams);
   assert.equal(hits[0].__wt1vpc, 'b=two+words');
@@ -107,7 +130,15 @@ test('visitor and session params: set, delete, clear', () => {
 
 test('a malformed or unknown command logs one warning and is skipped, never thrown', () => {
   const page = fakePage();
-  const bad: unknown[] = ['trackPage', ['noSuchCommand'], ['trackPage', 'not an object'], ['setVisitorParam'], ['setVisitorParam', 'k', { nested: 1 }], null, ['setTrackerUrl', 'http://[bad']];
+  const bad: unknown[] = [
+    'trackPage',
+    ['noSuchCommand'],
+    ['trackPage', 'not an object'],
+    ['setVisitorParam'],
+    ['setVisitorParam', 'k', { nested: 1 }],
+    null,
+    ['setTrackerUrl', 'http://[bad'],
+  ];
   for (const command of bad) assert.doesNotThrow(() => page.push(command));
   assert.equal(page.warnings.length, bad.length);
   for (const w of page.warnings) assert.equal(w[0], 'wt1:');
@@ -161,7 +192,9 @@ test('the tracker URL: beside the script, or setTrackerUrl', () => {
 });
 
 test('setSizeCapture "false" leaves the sizes out', () => {
-  const page = fakePage({ queued: [['setSizeCapture', 'false'], ['trackPage'], ['setSizeCapture', 'true'], ['trackPage']] });
+  const page = fakePage({
+    queued: [['setSizeCapture', 'false'], ['trackPage'], ['setSizeCapture', 'true'], ['trackPage']],
+  });
   const [off, on] = page.images.map(hitParams);
   assert.equal(off.__wt1bw, undefined);
   assert.equal(off.__wt1sh, undefined);
@@ -169,44 +202,64 @@ test('setSizeCapture "false" leaves the sizes out', () => {
 });
 
 test('respectPrivacySignals: with Global Privacy Control or DNT on, nothing is sent and no id is stored', () => {
-  const page = fakePage({ globalPrivacyControl: true, queued: [['respectPrivacySignals'], ['trackPage'], ['trackEvent']] });
+  const page = fakePage({
+    globalPrivacyControl: true,
+    queued: [['respectPrivacySignals'], ['trackPage'], ['trackEvent']],
+  });
   assert.equal(page.images.length + page.beacons.length, 0);
   assert.equal(page.jar.has('__wt1vic'), false);
   const dnt = fakePage({ doNotTrack: '1', queued: [['respectPrivacySignals'], ['trackPage']] });
   assert.equal(dnt.images.length, 0, 'DNT: 1 is honoured too');
-  const noSignal = fakePage({ doNotTrack: '0', globalPrivacyControl: false, queued: [['respectPrivacySignals'], ['trackPage']] });
+  const noSignal = fakePage({
+    doNotTrack: '0',
+    globalPrivacyControl: false,
+    queued: [['respectPrivacySignals'], ['trackPage']],
+  });
   assert.equal(noSignal.images.length, 1);
   const ignored = fakePage({ globalPrivacyControl: true, queued: [['trackPage']] });
   assert.equal(ignored.images.length, 1, 'without the command, signals are not consulted (as WT1)');
 });
 
 test('enableHistoryTracking: a page view per pushState / popstate that changes the URL', () => {
-  const page = fakePage({ href: 'https://app.example/', queued: [['enableHistoryTracking'], ['enableHistoryTracking'], ['trackPage']] });
+  const page = fakePage({
+    href: 'https://app.example/',
+    queued: [['enableHistoryTracking'], ['enableHistoryTracking'], ['trackPage']],
+  });
   page.pushState('/orders?page=2');
   page.pushState('/orders?page=2'); // same URL: no page view
   page.goTo('https://app.example/');
   page.dispatch('popstate');
   const hits = page.images.map(hitParams);
-  assert.deepEqual(hits.map((h) => [h.__wt1ty, h.__wt1loc, h.__wt1ref]), [
-    ['page', 'https://app.example/', 'https://search.example/'],
-    ['page', 'https://app.example/orders?page=2', 'https://app.example/'],
-    ['page', 'https://app.example/', 'https://app.example/orders?page=2'],
-  ]);
+  assert.deepEqual(
+    hits.map((h) => [h.__wt1ty, h.__wt1loc, h.__wt1ref]),
+    [
+      ['page', 'https://app.example/', 'https://search.example/'],
+      ['page', 'https://app.example/orders?page=2', 'https://app.example/'],
+      ['page', 'https://app.example/', 'https://app.example/orders?page=2'],
+    ],
+  );
 });
 
-test('history tracking: a replaced URL is where the next page view comes from; the page cannot set a referrer through trackPage', () => {
-  const page = fakePage({ href: 'https://app.example/', queued: [['enableHistoryTracking']] });
-  page.pushState('/search');
-  page.replaceState('/search?q=shoes'); // no page view of its own
-  page.pushState('/product/7');
-  page.push(['trackPage', { a: '1' }, 'https://evil.example/x']); // a third element is ignored
-  const hits = page.images.map(hitParams);
-  assert.deepEqual(hits.map((h) => [h.__wt1loc, h.__wt1ref]), [
-    ['https://app.example/search', 'https://app.example/'],
-    ['https://app.example/product/7', 'https://app.example/search?q=shoes'],
-    ['https://app.example/product/7', 'https://search.example/'],
-  ]);
-});
+test(
+  'history tracking: a replaced URL is where the next page view comes ' +
+    'from; the page cannot set a referrer through trackPage',
+  () => {
+    const page = fakePage({ href: 'https://app.example/', queued: [['enableHistoryTracking']] });
+    page.pushState('/search');
+    page.replaceState('/search?q=shoes'); // no page view of its own
+    page.pushState('/product/7');
+    page.push(['trackPage', { a: '1' }, 'https://evil.example/x']); // a third element is ignored
+    const hits = page.images.map(hitParams);
+    assert.deepEqual(
+      hits.map((h) => [h.__wt1loc, h.__wt1ref]),
+      [
+        ['https://app.example/search', 'https://app.example/'],
+        ['https://app.example/product/7', 'https://app.example/search?q=shoes'],
+        ['https://app.example/product/7', 'https://search.example/'],
+      ],
+    );
+  },
+);
 
 test('a second copy of the script leaves the first in charge', () => {
   const page = fakePage({ queued: [['trackPage']] });

@@ -4,10 +4,24 @@ import { decodeParams, eventToJson } from '../../src/storage/event-json.js';
 import { sampleEvent } from '../helpers/events.js';
 
 test('event-json: the Kafka engine keys, in order, raw params, missing values omitted', () => {
-  const json = eventToJson(sampleEvent({ sessionParams: null, referer: null, browserHeight: 0, type: null }), { decodeParams: false });
+  const json = eventToJson(sampleEvent({ sessionParams: null, referer: null, browserHeight: 0, type: null }), {
+    decodeParams: false,
+  });
   assert.deepEqual(Object.keys(json), [
-    'visitorId', 'sessionId', 'origAddress', 'serverTS', 'clientTS', 'visitorParams', 'eventParams',
-    'page', 'tzOffset', 'browserWidth', 'screenWidth', 'screenHeight', 'ua', 'browserLanguage',
+    'visitorId',
+    'sessionId',
+    'origAddress',
+    'serverTS',
+    'clientTS',
+    'visitorParams',
+    'eventParams',
+    'page',
+    'tzOffset',
+    'browserWidth',
+    'screenWidth',
+    'screenHeight',
+    'ua',
+    'browserLanguage',
   ]);
   assert.equal(json.serverTS, '2026-11-27T06:05:04.123Z');
   assert.equal(json.clientTS, '2026-11-27T06:05:03.999Z');
@@ -26,7 +40,16 @@ test('event-json: decodeParams types single values and keeps repeated keys as ar
 
 test('event-json: decoding edge cases never lose digits or produce non-JSON numbers', () => {
   assert.deepEqual(decodeParams('a=-7&b=%2B3&c=1e3&d=.5&e=NaN&f=Infinity&g=12345678901234567890&h=0x10&i=&j'), {
-    a: -7, b: 3, c: 1000, d: 0.5, e: 'NaN', f: 'Infinity', g: '12345678901234567890', h: '0x10', i: '', j: '',
+    a: -7,
+    b: 3,
+    c: 1000,
+    d: 0.5,
+    e: 'NaN',
+    f: 'Infinity',
+    g: '12345678901234567890',
+    h: '0x10',
+    i: '',
+    j: '',
   });
   assert.deepEqual(decodeParams('k=caf%C3%A9+au+lait'), { k: 'café au lait' });
   assert.deepEqual(decodeParams(null), {});

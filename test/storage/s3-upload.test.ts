@@ -117,14 +117,17 @@ const signal = (): AbortSignal => new AbortController().signal;
 const key = (n: number): string => objectKey('logs/', { time: TIME, instanceId: 'host-a' } as SpoolFile, n);
 const foreign = (text: string): StoredObject => ({ body: Buffer.from(text), etag: '"0"', meta: {} });
 
-test('s3 upload: object keys are PREFIX/tracker/YYYY/MM/DD/HH/mm-ss-INSTANCE[-N].log.gz, one slash after the prefix', () => {
-  assert.equal(normalizePrefix('/a/b//'), 'a/b/');
-  assert.equal(normalizePrefix('a'), 'a/');
-  assert.equal(normalizePrefix('//'), '');
-  assert.equal(normalizePrefix(''), '');
-  assert.equal(key(0), 'logs/tracker/2026/12/03/14/05-09-host-a.log.gz');
-  assert.equal(key(2), 'logs/tracker/2026/12/03/14/05-09-host-a-2.log.gz');
-});
+test(
+  's3 upload: object keys are ' + 'PREFIX/tracker/YYYY/MM/DD/HH/mm-ss-INSTANCE[-N].log.gz, one slash after the prefix',
+  () => {
+    assert.equal(normalizePrefix('/a/b//'), 'a/b/');
+    assert.equal(normalizePrefix('a'), 'a/');
+    assert.equal(normalizePrefix('//'), '');
+    assert.equal(normalizePrefix(''), '');
+    assert.equal(key(0), 'logs/tracker/2026/12/03/14/05-09-host-a.log.gz');
+    assert.equal(key(2), 'logs/tracker/2026/12/03/14/05-09-host-a-2.log.gz');
+  },
+);
 
 test(
   's3 upload: the file goes whole to the first key, conditional, with its MD5, type and spool id',

@@ -31,7 +31,7 @@ test('makeDir: a file in the way is an error', async () => {
   }
 });
 
-test('makeDir (issue 15 §4): under /proc it fails (Node\'s recursive mkdir loops there forever)', async () => {
+test("makeDir (issue 15 §4): under /proc it fails (Node's recursive mkdir loops there forever)", async () => {
   const under = `/proc/wt1-${randomBytes(4).toString('hex')}/data/tracker`;
   await assert.rejects(makeDir(under), { code: 'ENOENT' });
   await assert.rejects(createFolder(under, 'storage.params.rootDir'), (error: Error) => {

@@ -27,30 +27,40 @@ export function callbackLocation(callbackUrl: string, status: CookieStatus): str
  */
 export function cookieOptoutRoutes(ctx: AppContext): Route[] {
   if (!ctx.config.thirdPartyCookies) {
-    return [{
-      path: '/public/cookie/*',
-      methods: '*',
-      handler: () => {
-        throw new Wt1Error('WT1_ERR_BAD_REQUEST', 'third-party cookies are off (thirdPartyCookies=false)', { headers: { 'Cache-Control': 'no-store' } });
+    return [
+      {
+        path: '/public/cookie/*',
+        methods: '*',
+        handler: () => {
+          throw new Wt1Error('WT1_ERR_BAD_REQUEST', 'third-party cookies are off (thirdPartyCookies=false)', {
+            headers: { 'Cache-Control': 'no-store' },
+          });
+        },
       },
-    }];
+    ];
   }
   const status = (req: IncomingMessage, res: ServerResponse): void => {
     const id = thirdPartyGlobalId(ctx, req, res, false);
     const state: CookieStatus = id === null ? 'nocookie' : id === '' ? 'optedout' : 'cookie';
     if (ctx.config.optoutCallbackUrl) {
-      res.writeHead(302, { Location: callbackLocation(ctx.config.optoutCallbackUrl, state), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+      res.writeHead(302, {
+        Location: callbackLocation(ctx.config.optoutCallbackUrl, state),
+        'Cache-Control': 'no-store',
+        'Content-Length': 0,
+      });
       res.end();
       return;
     }
     sendText(res, 200, `${state}\r\n`, { 'Cache-Control': 'no-store' });
   };
-  const change = (optout: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
-    refuseCrossSiteSubresource(req);
-    setThirdPartyOptout(ctx, req, res, optout);
-    res.writeHead(302, { Location: 'status', 'Cache-Control': 'no-store', 'Content-Length': 0 });
-    res.end();
-  };
+  const change =
+    (optout: boolean) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      refuseCrossSiteSubresource(req);
+      setThirdPartyOptout(ctx, req, res, optout);
+      res.writeHead(302, { Location: 'status', 'Cache-Control': 'no-store', 'Content-Length': 0 });
+      res.end();
+    };
   const READ = ['GET', 'HEAD'];
   return [
     { path: '/public/cookie/status', methods: READ, handler: status },
@@ -60,7 +70,10 @@ export function cookieOptoutRoutes(ctx: AppContext): Route[] {
       path: '/public/cookie/*',
       methods: '*',
       handler: (_req, _res, route) => {
-        throw new Wt1Error('WT1_ERR_BAD_REQUEST', `unknown cookie action ${route.path.slice(0, 200)} (status, optin or optout)`);
+        throw new Wt1Error(
+          'WT1_ERR_BAD_REQUEST',
+          `unknown cookie action ${route.path.slice(0, 200)} (status, optin or optout)`,
+        );
       },
     },
   ];
@@ -76,5 +89,10 @@ export function refuseCrossSiteSubresource(req: IncomingMessage): void {
   if (req.headers['sec-fetch-site'] !== 'cross-site') return;
   const dest = req.headers['sec-fetch-dest'];
   if (dest === 'document') return;
-  throw new Wt1Error('WT1_ERR_FORBIDDEN', `a cross-site ${dest === undefined ? 'subresource' : JSON.stringify(dest.slice(0, 40))} request cannot change the cookie opt-out; open the link as a page (top-level navigation)`, { headers: { 'Cache-Control': 'no-store' } });
+  throw new Wt1Error(
+    'WT1_ERR_FORBIDDEN',
+    `a cross-site ${dest === undefined ? 'subresource' : JSON.stringify(dest.slice(0, 40))} request cannot change ` +
+      `the cookie opt-out; open the link as a page (top-level navigation)`,
+    { headers: { 'Cache-Control': 'no-store' } },
+  );
 }

@@ -23,7 +23,11 @@ const CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
  */
 export function eventsApiRoutes(ctx: AppContext): Route[] {
   const api = ctx.config.api;
-  const cors = corsPolicy({ origins: api.corsOrigins, methods: 'POST, OPTIONS', headers: 'Content-Type, Content-Encoding' });
+  const cors = corsPolicy({
+    origins: api.corsOrigins,
+    methods: 'POST, OPTIONS',
+    headers: 'Content-Type, Content-Encoding',
+  });
   const budget = ctx.bodyBudget;
   const durable = ctx.config.ackMode === 'durable';
 
@@ -40,11 +44,17 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
       });
       // Whole or not at all: a sender told 503 retries the message, so no event of it may be kept.
       if (!ctx.dispatcher.admit(events)) {
-        throw new Wt1Error('WT1_ERR_OVERLOADED', 'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was queued, retry later');
+        throw new Wt1Error(
+          'WT1_ERR_OVERLOADED',
+          'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was ' +
+            'queued, retry later',
+        );
       }
       // ackMode=durable: answered only once the events are on disk.
       if (durable && !(await ctx.dispatcher.whenDurable(events.length))) {
-        throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the events could not be confirmed on disk; retry later', { headers: { 'Retry-After': '1' } });
+        throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the events could not be confirmed on disk; retry later', {
+          headers: { 'Retry-After': '1' },
+        });
       }
       sendJson(res, 200, { accepted: events.length }, cors.headersFor(req.headers.origin));
     } finally {
@@ -63,18 +73,37 @@ async function readMessageBody(req: IncomingMessage, ctx: AppContext, reservatio
   let gzipped: boolean;
   if (GZIP_TYPES.has(type)) {
     gzipped = true;
-    if (encoding !== 'identity') throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported with Content-Type ${type}`);
+    if (encoding !== 'identity')
+      throw new Wt1Error(
+        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${encoding} is not supported with Content-Type ${type}`,
+      );
   } else if (JSON_TYPES.has(type)) {
     const charset = charsetOf(req.headers['content-type'] ?? '');
-    if (charset !== null && !CHARSETS.has(charset)) throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported, send utf-8`);
+    if (charset !== null && !CHARSETS.has(charset))
+      throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported, send utf-8`);
     if (encoding === 'gzip' || encoding === 'x-gzip') gzipped = true;
     else if (encoding === 'identity') gzipped = false;
-    else throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported (send gzip or nothing)`);
+    else
+      throw new Wt1Error(
+        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${encoding} is not supported (send gzip or nothing)`,
+      );
   } else {
-    throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `the events API accepts application/json or application/gzip, not ${type === '' ? 'a body without Content-Type' : type}`);
+    throw new Wt1Error(
+      'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `the events API accepts application/json or application/gzip, not ` +
+        `${type === '' ? 'a body without Content-Type' : type}`,
+    );
   }
   const timeoutMs = api.bodyTimeout * 1000;
-  if (gzipped) return readGunzippedBody(req, { maxBodySize: api.maxBodySize, maxDecompressedSize: api.maxDecompressedSize, timeoutMs, reservation });
+  if (gzipped)
+    return readGunzippedBody(req, {
+      maxBodySize: api.maxBodySize,
+      maxDecompressedSize: api.maxDecompressedSize,
+      timeoutMs,
+      reservation,
+    });
   return readBody(req, api.maxBodySize, timeoutMs, reservation);
 }
 

@@ -23,25 +23,34 @@ export function isSafeCallbackName(name: string): boolean {
  * is "" when third-party cookies are off or the visitor opted out (or sent DNT / GPC).
  */
 export function globalIdRoutes(ctx: AppContext): Route[] {
-  return [{ path: '/public/globalId', methods: ['GET', 'HEAD'], handler: (req, res, route) => {
-    const fun = route.query ? parseQueryString(route.query).get('fun') : undefined;
-    if (fun !== undefined && !isSafeCallbackName(fun)) {
-      throw new Wt1Error('WT1_ERR_BAD_REQUEST', `fun must be a JavaScript identifier or dotted path of at most ${MAX_CALLBACK_LENGTH} characters`);
-    }
-    const id = thirdPartyGlobalId(ctx, req, res, true) ?? '';
-    if (fun === undefined) {
-      sendJson(res, 200, { id }, { 'X-Content-Type-Options': 'nosniff' });
-      return;
-    }
-    // The id is [A-Za-z0-9_-] (see third-party-cookies.ts); JSON.stringify quotes it regardless.
-    // The leading comment keeps the answer from starting with attacker-chosen bytes.
-    const body = Buffer.from(`/**/${fun}(${JSON.stringify(id)});`, 'utf8');
-    res.writeHead(200, {
-      'Content-Type': 'application/javascript; charset=utf-8',
-      'Content-Length': body.length,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  } }];
+  return [
+    {
+      path: '/public/globalId',
+      methods: ['GET', 'HEAD'],
+      handler: (req, res, route) => {
+        const fun = route.query ? parseQueryString(route.query).get('fun') : undefined;
+        if (fun !== undefined && !isSafeCallbackName(fun)) {
+          throw new Wt1Error(
+            'WT1_ERR_BAD_REQUEST',
+            `fun must be a JavaScript identifier or dotted path of at most ${MAX_CALLBACK_LENGTH} characters`,
+          );
+        }
+        const id = thirdPartyGlobalId(ctx, req, res, true) ?? '';
+        if (fun === undefined) {
+          sendJson(res, 200, { id }, { 'X-Content-Type-Options': 'nosniff' });
+          return;
+        }
+        // The id is [A-Za-z0-9_-] (see third-party-cookies.ts); JSON.stringify quotes it regardless.
+        // The leading comment keeps the answer from starting with attacker-chosen bytes.
+        const body = Buffer.from(`/**/${fun}(${JSON.stringify(id)});`, 'utf8');
+        res.writeHead(200, {
+          'Content-Type': 'application/javascript; charset=utf-8',
+          'Content-Length': body.length,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+    },
+  ];
 }

@@ -33,15 +33,20 @@ export function handlersRoutes(ctx: AppContext): Route[] {
         const name = slash === -1 ? rest : rest.slice(0, slash);
         const subPath = slash === -1 ? '' : rest.slice(slash);
         const processor = ctx.dispatcher.processors.find((p) => p.kind === 'handler' && p.name === name);
-        if (processor?.kind !== 'handler') throw new Wt1Error('WT1_ERR_NOT_FOUND', `no handler named ${JSON.stringify(name.slice(0, 100))}`);
+        if (processor?.kind !== 'handler')
+          throw new Wt1Error('WT1_ERR_NOT_FOUND', `no handler named ${JSON.stringify(name.slice(0, 100))}`);
         const handler = processor.handler;
         if (handler.http) return handler.http(req, res, subPath);
         req.resume();
         if (req.method !== 'GET' && req.method !== 'HEAD') {
-          throw new Wt1Error('WT1_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${route.path.slice(0, 200)} (GET, HEAD)`, { headers: { Allow: 'GET, HEAD' } });
+          throw new Wt1Error(
+            'WT1_ERR_METHOD_NOT_ALLOWED',
+            `${req.method} is not allowed on ${route.path.slice(0, 200)} (GET, HEAD)`,
+            { headers: { Allow: 'GET, HEAD' } },
+          );
         }
         // With workers: every worker's snapshot, merged (a handler with its own `http` answers alone).
-        sendJson(res, 200, ctx.cluster ? await ctx.cluster.handler(name) : handler.snapshot?.() ?? null);
+        sendJson(res, 200, ctx.cluster ? await ctx.cluster.handler(name) : (handler.snapshot?.() ?? null));
       },
     },
   ];

@@ -22,15 +22,34 @@ import { VisitorHash } from '../../inputs/visitor-hash.js';
  */
 export function inputRoutes(ctx: AppContext): Route[] {
   const registers = [ctx.metrics.registry];
-  const requests = new Counter({ name: 'wt1_input_requests_total', help: 'Requests to a tracker input, by outcome: accepted, refused (4xx) or overloaded (503).', labelNames: ['input', 'outcome'], registers });
-  const eventsIn = new Counter({ name: 'wt1_input_events_total', help: 'Events a tracker input accepted into the queues.', labelNames: ['input'], registers });
-  const ignoredIn = new Counter({ name: 'wt1_input_ignored_total', help: 'Messages a tracker input answered but knowingly did not store (e.g. analytics.js telemetry on /v1/m).', labelNames: ['input'], registers });
+  const requests = new Counter({
+    name: 'wt1_input_requests_total',
+    help: 'Requests to a tracker input, by outcome: accepted, refused (4xx) or overloaded (503).',
+    labelNames: ['input', 'outcome'],
+    registers,
+  });
+  const eventsIn = new Counter({
+    name: 'wt1_input_events_total',
+    help: 'Events a tracker input accepted into the queues.',
+    labelNames: ['input'],
+    registers,
+  });
+  const ignoredIn = new Counter({
+    name: 'wt1_input_ignored_total',
+    help: 'Messages a tracker input answered but knowingly did not store (e.g. analytics.js telemetry on /v1/m).',
+    labelNames: ['input'],
+    registers,
+  });
   const api = ctx.config.api;
   const budget = ctx.bodyBudget;
   const hash = new VisitorHash(ctx.config.visitorIdSalt);
   const limits: InputLimits = {
-    maxEvents: api.maxEvents, maxFieldLength: api.maxFieldLength,
-    maxDepth: api.maxDepth, maxKeys: api.maxKeys, maxArrayLength: api.maxArrayLength, maxValues: api.maxValues,
+    maxEvents: api.maxEvents,
+    maxFieldLength: api.maxFieldLength,
+    maxDepth: api.maxDepth,
+    maxKeys: api.maxKeys,
+    maxArrayLength: api.maxArrayLength,
+    maxValues: api.maxValues,
   };
   const routes: Route[] = [];
 
@@ -47,8 +66,16 @@ export function inputRoutes(ctx: AppContext): Route[] {
       limits,
       checkSite(site) {
         if (allowed === null) return;
-        if (site === null || site === '') throw new Wt1Error('WT1_ERR_FORBIDDEN', `${name}: the request names no site, and inputs.${name}.${input.sitesKey} is set`);
-        if (!allowed.has(site)) throw new Wt1Error('WT1_ERR_FORBIDDEN', `${name}: ${JSON.stringify(site.slice(0, 100))} is not in inputs.${name}.${input.sitesKey}`);
+        if (site === null || site === '')
+          throw new Wt1Error(
+            'WT1_ERR_FORBIDDEN',
+            `${name}: the request names no site, and inputs.${name}.${input.sitesKey} is set`,
+          );
+        if (!allowed.has(site))
+          throw new Wt1Error(
+            'WT1_ERR_FORBIDDEN',
+            `${name}: ${JSON.stringify(site.slice(0, 100))} is not in inputs.${name}.${input.sitesKey}`,
+          );
       },
       visitorHash: (site, address, ua) => hash.id(ctx.now(), site, address, ua),
     };
@@ -64,11 +91,19 @@ export function inputRoutes(ctx: AppContext): Route[] {
           if (parsed.ignored) ignored.inc(parsed.ignored);
           // Whole or not at all: a tracker told 503 sends the request again.
           if (!ctx.dispatcher.admit(parsed.events)) {
-            throw new Wt1Error('WT1_ERR_OVERLOADED', `${name}: a processor queue cannot take these ${parsed.events.length} events now; nothing of them was queued, retry later`);
+            throw new Wt1Error(
+              'WT1_ERR_OVERLOADED',
+              `${name}: a processor queue cannot take these ${parsed.events.length} events now; nothing of them ` +
+                `was queued, retry later`,
+            );
           }
           // ackMode=durable: answered only once the events are on disk (the pixel and /public/events do the same).
           if (durable && parsed.events.length > 0 && !(await ctx.dispatcher.whenDurable(parsed.events.length))) {
-            throw new Wt1Error('WT1_ERR_NOT_DURABLE', `${name}: the events could not be confirmed on disk; retry later`, { headers: { 'Retry-After': '1' } });
+            throw new Wt1Error(
+              'WT1_ERR_NOT_DURABLE',
+              `${name}: the events could not be confirmed on disk; retry later`,
+              { headers: { 'Retry-After': '1' } },
+            );
           }
           accepted.inc();
           if (parsed.events.length > 0) events.inc(parsed.events.length);
@@ -109,7 +144,8 @@ function inputCors(input: Input, origins: readonly string[], methods: readonly s
   const star = { 'Access-Control-Allow-Origin': '*' };
   const starPreflight = { ...star, ...preflight, 'Content-Length': '0' };
   const vary = { Vary: 'Origin' };
-  const allowedOrigin = (origin: string | undefined): origin is string => origin !== undefined && (any || listed.has(origin.toLowerCase()));
+  const allowedOrigin = (origin: string | undefined): origin is string =>
+    origin !== undefined && (any || listed.has(origin.toLowerCase()));
   const headersFor = (origin: string | undefined): Record<string, string> => {
     if (any && !input.credentials) return star;
     if (!allowedOrigin(origin)) return vary;
@@ -119,7 +155,10 @@ function inputCors(input: Input, origins: readonly string[], methods: readonly s
   };
   return {
     headersFor,
-    preflightFor: (origin) => (any && !input.credentials ? starPreflight : { ...headersFor(origin), ...(allowedOrigin(origin) ? preflight : {}), 'Content-Length': '0' }),
+    preflightFor: (origin) =>
+      any && !input.credentials
+        ? starPreflight
+        : { ...headersFor(origin), ...(allowedOrigin(origin) ? preflight : {}), 'Content-Length': '0' },
   };
 }
 
@@ -135,19 +174,36 @@ function answer(res: ServerResponse, a: InputAnswer, headers: Readonly<Record<st
 }
 
 /** The body within `api.*` limits, gunzipped when sent with `Content-Encoding: gzip`. */
-function readInputBody(input: Input, req: IncomingMessage, ctx: AppContext, reservation: BodyReservation): Promise<Buffer> {
+function readInputBody(
+  input: Input,
+  req: IncomingMessage,
+  ctx: AppContext,
+  reservation: BodyReservation,
+): Promise<Buffer> {
   const api = ctx.config.api;
   const type = mediaType(req);
   if (!input.mediaTypes.includes(type)) {
     const accepted = input.mediaTypes.filter((t) => t !== '').join(' or ');
-    throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `accepts ${accepted}, not ${type === '' ? 'a body without Content-Type' : type}`);
+    throw new Wt1Error(
+      'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `accepts ${accepted}, not ${type === '' ? 'a body without Content-Type' : type}`,
+    );
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const timeoutMs = api.bodyTimeout * 1000;
   if (encoding === 'gzip' || encoding === 'x-gzip') {
-    return readGunzippedBody(req, { maxBodySize: api.maxBodySize, maxDecompressedSize: api.maxDecompressedSize, timeoutMs, reservation });
+    return readGunzippedBody(req, {
+      maxBodySize: api.maxBodySize,
+      maxDecompressedSize: api.maxDecompressedSize,
+      timeoutMs,
+      reservation,
+    });
   }
-  if (encoding !== 'identity') throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported (send gzip or nothing)`);
+  if (encoding !== 'identity')
+    throw new Wt1Error(
+      'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${encoding} is not supported (send gzip or nothing)`,
+    );
   return readBody(req, api.maxBodySize, timeoutMs, reservation);
 }
 

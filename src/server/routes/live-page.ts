@@ -29,11 +29,22 @@ const SECURITY_HEADERS = {
  */
 export function livePageRoutes(): Route[] {
   const assets = loadLivePageAssets();
-  const serve = (asset: LivePageAsset) => (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.contentType, 'Content-Length': asset.body.length });
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
-  };
-  const page = (path: string, asset: LivePageAsset): Route => ({ path, methods: ['GET', 'HEAD'], admin: 'page', handler: serve(asset) });
+  const serve =
+    (asset: LivePageAsset) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': asset.contentType,
+        'Content-Length': asset.body.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : asset.body);
+    };
+  const page = (path: string, asset: LivePageAsset): Route => ({
+    path,
+    methods: ['GET', 'HEAD'],
+    admin: 'page',
+    handler: serve(asset),
+  });
   return [
     page('/internal/', assets.html),
     page('/internal/live.html', assets.html),

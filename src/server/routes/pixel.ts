@@ -27,21 +27,47 @@ export function pixelRoutes(ctx: AppContext): Route[] {
     const globalVisitorId = ctx.globalVisitorId(req, res, queryStrings);
     if (durable) {
       const h = req.headers;
-      return trackDurably(res, new PixelHit(queryStrings, ctx.now(), clientAddressOf(ctx, req), h.referer, h['user-agent'], globalVisitorId, nextHitSeq()));
+      return trackDurably(
+        res,
+        new PixelHit(
+          queryStrings,
+          ctx.now(),
+          clientAddressOf(ctx, req),
+          h.referer,
+          h['user-agent'],
+          globalVisitorId,
+          nextHitSeq(),
+        ),
+      );
     }
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
     const h = req.headers;
-    ctx.dispatcher.track(new PixelHit(queryStrings, ctx.now(), clientAddressOf(ctx, req), h.referer, h['user-agent'], globalVisitorId, nextHitSeq()));
+    ctx.dispatcher.track(
+      new PixelHit(
+        queryStrings,
+        ctx.now(),
+        clientAddressOf(ctx, req),
+        h.referer,
+        h['user-agent'],
+        globalVisitorId,
+        nextHitSeq(),
+      ),
+    );
   };
 
   /** ackMode=durable: the GIF only once the hit is on disk; 503 (the hit not kept) when full or failing. */
   const trackDurably = async (res: ServerResponse, hit: PixelHit): Promise<void> => {
     if (!ctx.dispatcher.admit([hit])) {
-      throw new Wt1Error('WT1_ERR_OVERLOADED', 'the storage queue is full (maxQueueSize or maxQueueBytes): the hit was not kept');
+      throw new Wt1Error(
+        'WT1_ERR_OVERLOADED',
+        'the storage queue is full (maxQueueSize or maxQueueBytes): the hit was not kept',
+      );
     }
     if (!(await ctx.dispatcher.whenDurable(1))) {
-      throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the hit could not be confirmed on disk', { headers: { 'Retry-After': '1' } });
+      throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the hit could not be confirmed on disk', {
+        headers: { 'Retry-After': '1' },
+      });
     }
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
@@ -50,9 +76,13 @@ export function pixelRoutes(ctx: AppContext): Route[] {
   const trackPost = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
     const type = mediaType(req);
     if (!FORM_TYPES.has(type)) {
-      throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `the pixel accepts application/x-www-form-urlencoded or text/plain bodies, not ${type}`);
+      throw new Wt1Error(
+        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `the pixel accepts application/x-www-form-urlencoded or text/plain bodies, not ${type}`,
+      );
     }
-    // Counted with every other body in flight (api.maxInFlightBytes): many large form posts at once cannot take the memory.
+    // Counted with every other body in flight (api.maxInFlightBytes): many large form posts at once cannot take the
+    // memory.
     const reservation = ctx.bodyBudget.reserve();
     try {
       const body = await readBody(req, maxBodySize, ctx.config.api.bodyTimeout * 1000, reservation);
@@ -70,5 +100,13 @@ export function pixelRoutes(ctx: AppContext): Route[] {
     res.end();
   };
 
-  return [{ path: '/public/p.gif', methods: ['GET', 'POST', 'HEAD'], bodyLimit: maxBodySize, cors: PIXEL_CORS, handler: pixel }];
+  return [
+    {
+      path: '/public/p.gif',
+      methods: ['GET', 'POST', 'HEAD'],
+      bodyLimit: maxBodySize,
+      cors: PIXEL_CORS,
+      handler: pixel,
+    },
+  ];
 }

@@ -23,7 +23,8 @@ export function publicMiscRoutes(ctx: AppContext): Route[] {
       path: '/isAlive',
       methods: '*',
       handler: async (_req, res) => {
-        if (await inMaintenance(ctx.config)) return sendText(res, 503, IN_MAINTENANCE_BODY, { 'Cache-Control': 'no-store' });
+        if (await inMaintenance(ctx.config))
+          return sendText(res, 503, IN_MAINTENANCE_BODY, { 'Cache-Control': 'no-store' });
         sendText(res, 200, IS_ALIVE_BODY, { 'Cache-Control': 'no-store' });
       },
     },

@@ -19,7 +19,13 @@ export function readyRoutes(ctx: AppContext): Route[] {
         const state = readiness(ctx.status({ snapshots: false }));
         const maintenance = await inMaintenance(ctx.config);
         const ready = state.ready && !maintenance;
-        sendJson(res, ready ? 200 : 503, { ready, shuttingDown: state.shuttingDown, maintenance, storage: state.storage, stalled: state.stalled });
+        sendJson(res, ready ? 200 : 503, {
+          ready,
+          shuttingDown: state.shuttingDown,
+          maintenance,
+          storage: state.storage,
+          stalled: state.stalled,
+        });
       },
     },
   ];

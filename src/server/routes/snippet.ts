@@ -29,8 +29,12 @@ export interface ServedSnippet {
 
 /** Puts the collector's session lifetime (seconds) into the bundle and prepares both encodings. */
 export function renderSnippet(template: string, sessionExpiration: number): ServedSnippet {
-  if (!template.includes(SESSION_EXPIRATION_PLACEHOLDER)) throw new Error(`the snippet bundle lacks ${SESSION_EXPIRATION_PLACEHOLDER}`);
-  const body = Buffer.from(template.replace(SESSION_EXPIRATION_PLACEHOLDER, String(Math.trunc(sessionExpiration))), 'utf8');
+  if (!template.includes(SESSION_EXPIRATION_PLACEHOLDER))
+    throw new Error(`the snippet bundle lacks ${SESSION_EXPIRATION_PLACEHOLDER}`);
+  const body = Buffer.from(
+    template.replace(SESSION_EXPIRATION_PLACEHOLDER, String(Math.trunc(sessionExpiration))),
+    'utf8',
+  );
   const version = createHash('sha256').update(body).digest('hex').slice(0, 16);
   // A weak ETag: the gzipped and the plain answers are the same script.
   return { body, gzipped: gzipSync(body, { level: 9 }), version, etag: `W/"${version}"` };
@@ -66,7 +70,10 @@ export function snippetRoutes(ctx: AppContext): Route[] {
   try {
     snippet = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), ctx.config.sessionExpiration);
   } catch (error) {
-    ctx.logger.warn({ err: error, file: SNIPPET_FILE }, 'browser snippet not available: /track.js answers 404 (run npm run build)');
+    ctx.logger.warn(
+      { err: error, file: SNIPPET_FILE },
+      'browser snippet not available: /track.js answers 404 (run npm run build)',
+    );
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse, route: RouteRequest): void => {

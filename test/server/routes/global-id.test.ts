@@ -15,7 +15,9 @@ test('JSON form: {"id": ...} with a new global id set as a cookie, then the same
     assert.match(body.id, /^[0-9a-f]{32}$/);
     assert.equal(setCookiesOf(res).get(GLOBAL_ID_COOKIE)?.value, body.id);
 
-    const again = await fetch(`${server.url}/public/globalId`, { headers: { Cookie: `${GLOBAL_ID_COOKIE}=${body.id}` } });
+    const again = await fetch(`${server.url}/public/globalId`, {
+      headers: { Cookie: `${GLOBAL_ID_COOKIE}=${body.id}` },
+    });
     assert.deepEqual(await again.json(), { id: body.id });
   });
 });
@@ -23,7 +25,9 @@ test('JSON form: {"id": ...} with a new global id set as a cookie, then the same
 test('JavaScript form: fun=NAME answers NAME("id"); as application/javascript with nosniff', async () => {
   await withServer({ thirdPartyCookies: true }, async (server) => {
     for (const fun of ['cb', 'window.wt1.onGlobalId', '_$x9', '$']) {
-      const res = await fetch(`${server.url}/public/globalId?fun=${encodeURIComponent(fun)}`, { headers: { Cookie: `${GLOBAL_ID_COOKIE}=abc123` } });
+      const res = await fetch(`${server.url}/public/globalId?fun=${encodeURIComponent(fun)}`, {
+        headers: { Cookie: `${GLOBAL_ID_COOKIE}=abc123` },
+      });
       assert.equal(res.status, 200, fun);
       assert.equal(res.headers.get('content-type'), 'application/javascript; charset=utf-8');
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');

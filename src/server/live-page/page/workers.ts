@@ -8,7 +8,8 @@ export function renderWorkers(data: LiveSnapshot): void {
   card.hidden = workers.length === 0;
   if (workers.length === 0) return;
   const answered = data.cluster?.answered ?? workers.length;
-  byId('workers-sub').textContent = `${workers.length} workers: the counters above are their sums` +
+  byId('workers-sub').textContent =
+    `${workers.length} workers: the counters above are their sums` +
     (answered < workers.length ? ` (${workers.length - answered} did not answer: their last counters)` : '');
   byId<HTMLTableElement>('workers').tBodies[0].replaceChildren(...workers.map(workerRow));
 }
