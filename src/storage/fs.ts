@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { ParamsOf, SpecTable } from '../config/spec.js';
-import { GZIP_LEVEL_PARAM, RotatingLog, rotationOptions, syncDir } from './rotating-log.js';
+import { RotatingLog, rotationOptions, syncDir } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, ROTATION_PARAMS } from './log-file-params.js';
 import { publishedName, safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
 import { createFolder, makeDir } from '../util/make-dir.js';
@@ -16,20 +17,7 @@ const FS_PARAMS = {
     origin: 'WT1',
     description: 'folder under which tracker/YYYY/MM/DD/HH/ files are written',
   },
-  newFileTriggerSize: {
-    type: 'int',
-    default: 1_048_576,
-    min: 1,
-    origin: 'WT1',
-    description: 'start a new file once this many uncompressed bytes are written',
-  },
-  newFileTriggerInterval: {
-    type: 'number',
-    default: 300,
-    min: 0,
-    origin: 'WT1',
-    description: 'start a new file once the open one is this many seconds old (0: never)',
-  },
+  ...ROTATION_PARAMS,
   gzipLevel: GZIP_LEVEL_PARAM,
   instanceId: {
     type: 'string',

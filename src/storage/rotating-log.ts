@@ -7,21 +7,8 @@ import type { Logger } from 'pino';
 import type { TrackedEvent } from '../event/event.js';
 import { formatLine, headerLine, type LineColumns } from '../logfile/line-format.js';
 import { temporaryName } from '../logfile/naming.js';
-import { DEFAULT_GZIP_LEVEL, GzipLogFile, type ClosedLogFile } from './gzip-log-file.js';
-import type { KeySpec } from '../config/spec.js';
+import { GzipLogFile, type ClosedLogFile } from './gzip-log-file.js';
 import type { EngineContext } from './engine.js';
-
-/** The `gzipLevel` param of the engines that write gzip log files (fs, s3). */
-export const GZIP_LEVEL_PARAM = {
-  type: 'int',
-  default: DEFAULT_GZIP_LEVEL,
-  min: 1,
-  max: 9,
-  origin: 'wt1',
-  description:
-    `zlib level of the files, 1 (fastest) to 9 (smallest); the default ${DEFAULT_GZIP_LEVEL} makes ` +
-    `files ~7% larger than WT1's 6 for less than half the CPU`,
-} as const satisfies KeySpec;
 
 export interface RotationOptions {
   /** Folder under which `tracker/...` temporary files are written. */

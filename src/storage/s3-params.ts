@@ -1,5 +1,5 @@
 import type { ParamsOf, SpecTable } from '../config/spec.js';
-import { GZIP_LEVEL_PARAM } from './rotating-log.js';
+import { GZIP_LEVEL_PARAM, ROTATION_PARAMS } from './log-file-params.js';
 
 /** Params shared by the S3 and GCS engines; the two differ only in defaults. */
 export function objectStorageParams<C extends string>(defaults: {
@@ -40,20 +40,7 @@ export function objectStorageParams<C extends string>(defaults: {
       origin: 'WT1',
       description: 'added to object keys; default: the top-level instanceId, else host name and process id',
     },
-    newFileTriggerSize: {
-      type: 'int',
-      default: 1_048_576,
-      min: 1,
-      origin: 'WT1',
-      description: 'start a new file once this many uncompressed bytes are written',
-    },
-    newFileTriggerInterval: {
-      type: 'number',
-      default: 300,
-      min: 0,
-      origin: 'WT1',
-      description: 'start a new file once the open one is this many seconds old (0: never)',
-    },
+    ...ROTATION_PARAMS,
     gzipLevel: GZIP_LEVEL_PARAM,
     endpoint: {
       type: 'string',
