@@ -23,37 +23,26 @@ const PIXEL_CORS = corsPolicy({ origins: ['*'], methods: 'GET, POST' });
 export function pixelRoutes(ctx: AppContext): Route[] {
   const maxBodySize = ctx.config.pixel.maxBodySize;
   const durable = ctx.config.ackMode === 'durable';
+  /** The hit as the request thread captures it; parsing happens on the storage thread. */
+  const hitOf = (req: IncomingMessage, queryStrings: string[], globalVisitorId: string | null): PixelHit => {
+    const h = req.headers;
+    return new PixelHit(
+      queryStrings,
+      ctx.now(),
+      clientAddressOf(ctx, req),
+      h.referer,
+      h['user-agent'],
+      globalVisitorId,
+      nextHitSeq(),
+    );
+  };
   const track = (req: IncomingMessage, res: ServerResponse, queryStrings: string[]): void | Promise<void> => {
     const globalVisitorId = ctx.globalVisitorId(req, res, queryStrings);
-    if (durable) {
-      const h = req.headers;
-      return trackDurably(
-        res,
-        new PixelHit(
-          queryStrings,
-          ctx.now(),
-          clientAddressOf(ctx, req),
-          h.referer,
-          h['user-agent'],
-          globalVisitorId,
-          nextHitSeq(),
-        ),
-      );
-    }
+    if (durable) return trackDurably(res, hitOf(req, queryStrings, globalVisitorId));
+    // Answered before the hit is captured: the visitor never waits for the queue.
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
-    const h = req.headers;
-    ctx.dispatcher.track(
-      new PixelHit(
-        queryStrings,
-        ctx.now(),
-        clientAddressOf(ctx, req),
-        h.referer,
-        h['user-agent'],
-        globalVisitorId,
-        nextHitSeq(),
-      ),
-    );
+    ctx.dispatcher.track(hitOf(req, queryStrings, globalVisitorId));
   };
 
   /** ackMode=durable: the GIF only once the hit is on disk; 503 (the hit not kept) when full or failing. */
