@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import type { Message } from '@platformatic/kafka';
 import type { TrackedEvent } from '../event/event.js';
 import { formatLine, headerLine, type LineColumns } from '../logfile/line-format.js';
-import { MESSAGE_ID_HEADER, parseBroker } from '../storage/kafka.js';
+import { MESSAGE_ID_HEADER } from '../storage/kafka.js';
+import { parseBroker } from '../storage/kafka-params.js';
 import type { LogFileRef, LogSource } from './source.js';
 
 /** `kafka://host:port[,host:port...]/topic` as brokers and topic, or undefined. */
