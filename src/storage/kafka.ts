@@ -8,6 +8,7 @@ import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
 import { backoffDelay } from '../util/backoff.js';
 import { BUFFER_FULL, describe, refusedForGood } from './kafka-errors.js';
+import { RoomWaiter } from './room-waiter.js';
 import { KAFKA_PARAMS, checkKafkaParams, type KafkaParams } from './kafka-params.js';
 
 /** The header carrying each message's id: a reader drops a replayed copy by it. */
@@ -66,8 +67,7 @@ export class KafkaStorage implements StorageEngine {
   private resumeTimer: NodeJS.Timeout | undefined;
   private readonly failures = new FailureStreak();
   private reachable = false;
-  /** The one write waiting for room in the buffer (the queue never calls write concurrently). */
-  private roomWaiter: (() => void) | undefined;
+  private readonly room = new RoomWaiter();
   private closing = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -135,26 +135,14 @@ export class KafkaStorage implements StorageEngine {
     }
   }
 
-  /**
-   * While the broker answers, a full buffer makes the queue wait here, so the queue fills and the
-   * JSON API answers 503 instead of a 200 for an event this engine would drop; only while the
-   * broker is away (or at close) does a full buffer drop events, counted.
-   */
+  /** A full buffer waits while the broker answers and drops while it is away: see RoomWaiter. */
   write(event: TrackedEvent): void | Promise<void> {
-    if (this.bytes >= this.params['buffer.memory'] && this.reachable && !this.closing) {
-      return new Promise<void>((resolve) => {
-        this.roomWaiter = resolve;
-      }).then(() => this.enqueue(event, undefined));
-    }
+    if (this.mustWait()) return this.room.wait().then(() => this.write(event));
     this.enqueue(event, undefined);
   }
 
-  /** Lets a waiting write go on once there is room, or once it must be dropped (broker away, closing). */
-  private wakeWriter(): void {
-    const waiter = this.roomWaiter;
-    if (!waiter || (this.bytes >= this.params['buffer.memory'] && this.reachable && !this.closing)) return;
-    this.roomWaiter = undefined;
-    waiter();
+  private mustWait(): boolean {
+    return this.bytes >= this.params['buffer.memory'] && this.reachable && !this.closing;
   }
 
   /**
@@ -192,7 +180,7 @@ export class KafkaStorage implements StorageEngine {
   /** Waits for the acknowledgements within 80 % of shutdownTimeout; what is left is counted lost. */
   async close(): Promise<void> {
     this.closing = true;
-    this.wakeWriter();
+    this.room.wake(!this.mustWait());
     this.resume();
     this.sendNow();
     await this.waitIdle(this.context.config.shutdownTimeout * 800);
@@ -354,7 +342,7 @@ export class KafkaStorage implements StorageEngine {
         );
       }
     }
-    this.wakeWriter();
+    this.room.wake(!this.mustWait());
     this.pump();
   }
 

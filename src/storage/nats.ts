@@ -4,6 +4,7 @@ import type { ConnectionOptions, Msg, NatsConnection, NatsError } from 'nats';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
 import type { ParamsOf, SpecTable } from '../config/spec.js';
+import { RoomWaiter } from './room-waiter.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
@@ -20,7 +21,7 @@ const NATS_PARAMS = {
   duplicateWindow: { type: 'number', default: 120, min: 1, origin: 'wt1', description: 'de-duplication window (seconds) of a stream created by wt1' },
   decodeParams: { type: 'bool', default: false, origin: 'WT1', description: 'params as JSON objects (numbers typed) instead of raw query strings' },
   maxInFlight: { type: 'int', default: 256, min: 1, max: 65536, origin: 'wt1', description: 'messages published and not yet acknowledged, at most' },
-  maxBufferedEvents: { type: 'int', default: 10_000, min: 1, origin: 'wt1', description: 'events accepted and not yet acknowledged (in flight included); past it new events are dropped and counted' },
+  maxBufferedEvents: { type: 'int', default: 10_000, min: 1, origin: 'wt1', description: 'events accepted and not yet acknowledged (in flight included); when full, writes wait while the server answers, and new events are dropped and counted while it is away' },
   publishTimeout: { type: 'number', default: 5, min: 0.05, origin: 'wt1', description: 'seconds to wait for the acknowledgement of a message before publishing it again (same message id)' },
   reconnectWait: { type: 'number', default: 2, min: 0.01, origin: 'wt1', description: 'seconds between reconnection attempts (also the longest pause between retries)' },
   connectTimeout: { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds the first connection may take at start before the start fails' },
@@ -87,7 +88,8 @@ class PublishError extends Error {
  * request object, promise and timer per message (a third of the CPU per event, profiled). During an outage the buffer
  * fills (the client reconnects by itself, unacknowledged messages are published again); once
  * `maxBufferedEvents` are waiting, `write` throws, so the queue counts new events as failed and
- * the engine counts them as `dropped`, while the pixel answers as fast as ever.
+ * the engine counts them as `dropped`, while the pixel answers as fast as ever. While connected, a
+ * full buffer makes `write` wait instead (RoomWaiter), so the JSON API answers 503, not 200.
  *
  * Accounting: accepted = savedEvents (acknowledged) + pending (buffered + in flight) + lost.
  */
@@ -107,6 +109,7 @@ export class NatsStorage implements StorageEngine {
   /** Set once close gave up on the rest: late answers no longer change the counters. */
   private closed = false;
   private connected = false;
+  private readonly room = new RoomWaiter();
   private idleWaiters: Array<() => void> = [];
   private readonly idPrefix: string;
   private sequence = 0;
@@ -151,12 +154,15 @@ export class NatsStorage implements StorageEngine {
     void this.watchStatus(this.nc);
     void this.nc.closed().then((error) => {
       this.connected = false;
+      this.room.wake(true);
       // Reconnection is endless, so this is a refusal (e.g. revoked credentials): events now fill the buffer.
       if (!this.closing) this.context.logger.error({ err: error }, 'NATS connection closed for good; events are buffered, then dropped');
     });
   }
 
-  write(event: TrackedEvent): void {
+  /** A full buffer waits while the server answers and drops while it is away: see RoomWaiter. */
+  write(event: TrackedEvent): void | Promise<void> {
+    if (this.mustWait()) return this.room.wait().then(() => this.write(event));
     if (this.buffer.length + this.awaiting.size >= this.params.maxBufferedEvents || this.closing) {
       this.counters.dropped++;
       throw BUFFER_FULL;
@@ -180,6 +186,7 @@ export class NatsStorage implements StorageEngine {
   /** Waits for the acknowledgements within 80 % of shutdownTimeout; what is left is counted lost. */
   async close(): Promise<void> {
     this.closing = true;
+    this.room.wake(true);
     this.resume();
     await this.waitIdle(this.context.config.shutdownTimeout * 800);
     const left = this.buffer.length + this.awaiting.size;
@@ -197,6 +204,10 @@ export class NatsStorage implements StorageEngine {
 
   ready(): boolean {
     return this.buffer.length + this.awaiting.size < this.params.maxBufferedEvents;
+  }
+
+  private mustWait(): boolean {
+    return this.buffer.length + this.awaiting.size >= this.params.maxBufferedEvents && this.connected && !this.closing;
   }
 
   stats(): Readonly<Record<string, number>> {
@@ -230,6 +241,7 @@ export class NatsStorage implements StorageEngine {
     for await (const status of nc.status()) {
       if (status.type === this.nats.Events.Disconnect) {
         this.connected = false;
+        this.room.wake(true);
         this.context.logger.warn({ server: status.data }, 'NATS connection lost; events are buffered');
       } else if (status.type === this.nats.Events.Reconnect) {
         this.connected = true;
@@ -245,6 +257,7 @@ export class NatsStorage implements StorageEngine {
    * nothing is left (all settled, or the last one refused for good), wakes flush / close.
    */
   private pump(): void {
+    this.room.wake(!this.mustWait()); // pump runs after every acknowledgement, timeout and resume
     const nc = this.nc;
     if (nc && !this.paused && !this.closed) this.publishBuffered(nc);
     if (this.buffer.length === 0 && this.awaiting.size === 0 && this.idleWaiters.length > 0) {

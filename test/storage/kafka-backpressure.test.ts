@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKafkaBroker, type KafkaTestBroker } from '../helpers/kafka-broker.js';
 import { startTestServer } from '../helpers/server.js';
+import { sendApiBurst } from '../helpers/api-burst.js';
 
 // A broker that answers but cannot keep up (here: a buffer far smaller than a burst) must slow the
 // JSON API down (503, retried) instead of answering 200 for events the engine then drops.
@@ -26,41 +27,9 @@ test('kafka: an API burst faster than the broker gets 503s; every event answered
     'storage.params.buffer.memory': '1024',
     maxQueueSize: '40',
   });
-  const messages = 60;
-  const perMessage = 20;
-  let refused = 0;
-  let acceptedEvents = 0;
-  const send = async (m: number): Promise<void> => {
-    const body = JSON.stringify({
-      visitorId: `v${m}`,
-      events: Array.from({ length: perMessage }, (_, i) => ({ type: 'event', params: { m, i } })),
-    });
-    for (;;) {
-      const res = await fetch(`${wt1.url}/public/events`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body,
-      });
-      await res.arrayBuffer();
-      if (res.status === 200) {
-        acceptedEvents += perMessage;
-        return;
-      }
-      assert.equal(res.status, 503, `message ${m}: unexpected status ${res.status}`);
-      assert.equal(res.headers.get('x-wt1-error'), 'WT1_ERR_OVERLOADED');
-      refused++;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   try {
-    // Eight senders at once, as a server-side client with a connection pool would.
-    const queue = Array.from({ length: messages }, (_, m) => m);
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let m = queue.shift(); m !== undefined; m = queue.shift()) await send(m);
-      }),
-    );
-    assert.equal(acceptedEvents, messages * perMessage);
+    const { acceptedEvents, refused } = await sendApiBurst(wt1.url, { messages: 60, perMessage: 20 });
+    assert.equal(acceptedEvents, 60 * 20);
     assert.ok(refused > 0, 'the burst was refused at least once (the buffer and queue are far smaller than it)');
     let records = await broker.readTopic('pressure');
     for (let i = 0; i < 400 && records.length < acceptedEvents; i++) {
