@@ -7,6 +7,7 @@ import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
 import type { BodyReservation } from '../body-budget.js';
 import { sendJson } from '../respond.js';
+import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
 import { eventsFromMessage, parseEventsMessage } from '../../event/from-json.js';
 import { parseBoundedJson } from '../../json/bounded-json.js';
@@ -29,7 +30,6 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
     headers: 'Content-Type, Content-Encoding',
   });
   const budget = ctx.bodyBudget;
-  const durable = ctx.config.ackMode === 'durable';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Held until the events are queued: the body, its gunzipped bytes and the parsed JSON live until then.
@@ -43,19 +43,7 @@ export function eventsApiRoutes(ctx: AppContext): Route[] {
         userAgent: req.headers['user-agent'],
       });
       // Whole or not at all: a sender told 503 retries the message, so no event of it may be kept.
-      if (!ctx.dispatcher.admit(events)) {
-        throw new Wt1Error(
-          'WT1_ERR_OVERLOADED',
-          'a processor queue cannot take this message now (maxQueueSize or maxQueueBytes); nothing of it was ' +
-            'queued, retry later',
-        );
-      }
-      // ackMode=durable: answered only once the events are on disk.
-      if (durable && !(await ctx.dispatcher.whenDurable(events.length))) {
-        throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the events could not be confirmed on disk; retry later', {
-          headers: { 'Retry-After': '1' },
-        });
-      }
+      await admitWhole(ctx, events, 'this message');
       sendJson(res, 200, { accepted: events.length }, cors.headersFor(req.headers.origin));
     } finally {
       reservation.release();

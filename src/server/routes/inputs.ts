@@ -8,6 +8,7 @@ import { mediaType, readBody } from '../body.js';
 import { readGunzippedBody } from '../gunzip-body.js';
 import type { BodyReservation } from '../body-budget.js';
 import { sendJson, sendText } from '../respond.js';
+import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
 import { headerText } from '../../event/pixel-hit.js';
 import { findInput } from '../../inputs/registry.js';
@@ -80,7 +81,6 @@ export function inputRoutes(ctx: AppContext): Route[] {
       visitorHash: (site, address, ua) => hash.id(ctx.now(), site, address, ua),
     };
 
-    const durable = ctx.config.ackMode === 'durable';
     for (const endpoint of input.endpoints) {
       const cors = inputCors(input, api.corsOrigins, endpoint.methods);
       const handler = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
@@ -89,22 +89,8 @@ export function inputRoutes(ctx: AppContext): Route[] {
           const body = req.method === 'POST' ? await readInputBody(input, req, ctx, reservation) : null;
           const parsed = input.parse(inputRequest(ctx, req, route), body, context);
           if (parsed.ignored) ignored.inc(parsed.ignored);
-          // Whole or not at all: a tracker told 503 sends the request again.
-          if (!ctx.dispatcher.admit(parsed.events)) {
-            throw new Wt1Error(
-              'WT1_ERR_OVERLOADED',
-              `${name}: a processor queue cannot take these ${parsed.events.length} events now; nothing of them ` +
-                `was queued, retry later`,
-            );
-          }
-          // ackMode=durable: answered only once the events are on disk (the pixel and /public/events do the same).
-          if (durable && parsed.events.length > 0 && !(await ctx.dispatcher.whenDurable(parsed.events.length))) {
-            throw new Wt1Error(
-              'WT1_ERR_NOT_DURABLE',
-              `${name}: the events could not be confirmed on disk; retry later`,
-              { headers: { 'Retry-After': '1' } },
-            );
-          }
+          // Whole or not at all: a tracker told 503 sends the request again (`named` adds the input's name).
+          await admitWhole(ctx, parsed.events, `these ${parsed.events.length} events`);
           accepted.inc();
           if (parsed.events.length > 0) events.inc(parsed.events.length);
           answer(res, parsed.answer ?? input.accepted, cors.headersFor(req.headers.origin));

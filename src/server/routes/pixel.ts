@@ -6,6 +6,7 @@ import { nextHitSeq, PixelHit } from '../../event/pixel-hit.js';
 import { GIF_HEADERS, TRANSPARENT_GIF_TEXT } from '../gif.js';
 import { mediaType, readBody } from '../body.js';
 import { corsPolicy } from '../cors.js';
+import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
 
 /** Form bodies the pixel accepts: a form post, or text/plain from navigator.sendBeacon (no CORS preflight). */
@@ -47,17 +48,7 @@ export function pixelRoutes(ctx: AppContext): Route[] {
 
   /** ackMode=durable: the GIF only once the hit is on disk; 503 (the hit not kept) when full or failing. */
   const trackDurably = async (res: ServerResponse, hit: PixelHit): Promise<void> => {
-    if (!ctx.dispatcher.admit([hit])) {
-      throw new Wt1Error(
-        'WT1_ERR_OVERLOADED',
-        'the storage queue is full (maxQueueSize or maxQueueBytes): the hit was not kept',
-      );
-    }
-    if (!(await ctx.dispatcher.whenDurable(1))) {
-      throw new Wt1Error('WT1_ERR_NOT_DURABLE', 'the hit could not be confirmed on disk', {
-        headers: { 'Retry-After': '1' },
-      });
-    }
+    await admitWhole(ctx, [hit], 'this hit');
     res.writeHead(200, GIF_HEADERS as Record<string, string | number>);
     res.end(TRANSPARENT_GIF_TEXT, 'latin1');
   };
