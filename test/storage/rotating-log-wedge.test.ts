@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { RotatingLog, type RotationOptions } from '../../src/storage/rotating-log.js';
-import { silentLogger } from '../../src/log.js';
+import { RotatingLog } from '../../src/storage/rotating-log.js';
 import { sampleEvent } from '../helpers/events.js';
+import { testRotationOptions as options } from '../helpers/rotation-options.js';
 import { removeDir, tempDir } from '../helpers/server.js';
 
 /**
@@ -25,24 +25,6 @@ async function settles<T>(what: string, promise: Promise<T> | T): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function options(workDir: string, published: string[], overrides: Partial<RotationOptions> = {}): RotationOptions {
-  return {
-    workDir,
-    columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
-    newFileTriggerSize: 1 << 20,
-    newFileTriggerInterval: 0,
-    gzipLevel: 3,
-    flushInterval: 1,
-    now: Date.now,
-    logger: silentLogger(),
-    publish: async (file) => {
-      published.push(file.path);
-      return file.path;
-    },
-    ...overrides,
-  };
 }
 
 /** Every line of the published files (header skipped), as [visitor id, line length]. */

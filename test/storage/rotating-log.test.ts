@@ -5,34 +5,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { RotatingLog, type RotationOptions } from '../../src/storage/rotating-log.js';
+import { RotatingLog } from '../../src/storage/rotating-log.js';
 import { GzipLogFile } from '../../src/storage/gzip-log-file.js';
 import { silentLogger } from '../../src/log.js';
 import { sampleEvent } from '../helpers/events.js';
+import { testRotationOptions as options } from '../helpers/rotation-options.js';
 import { removeDir, tempDir } from '../helpers/server.js';
 import { hourFolder } from '../../src/logfile/naming.js';
-
-/**
- * Rotation options for a log in `workDir`: no rotation of its own; files are "published" where they are, into
- * `published`.
- */
-function options(workDir: string, published: string[], overrides: Partial<RotationOptions> = {}): RotationOptions {
-  return {
-    workDir,
-    columns: { globalVisitorId: false, inlinedVisitorParams: [], inlinedSessionParams: [], inlinedEventParams: [] },
-    newFileTriggerSize: 1 << 20,
-    newFileTriggerInterval: 0,
-    gzipLevel: 3,
-    flushInterval: 1,
-    now: Date.now,
-    logger: silentLogger(),
-    publish: async (file) => {
-      published.push(file.path);
-      return file.path;
-    },
-    ...overrides,
-  };
-}
 
 /** The visitor ids of a log file's lines. */
 function visitorIds(file: string): string[] {
