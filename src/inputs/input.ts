@@ -6,6 +6,7 @@ import type { JsonLimits } from '../json/bounded-json.js';
  * it answers, and `parse`, which turns one request into events. Reading the body (limits, gzip,
  * the in-flight budget), CORS, back-pressure and error answers are the ingest path's
  * (src/server/routes/inputs.ts): an input is pure, and throws a Wt1Error naming the field.
+ * The pixel and `/public/events` are inputs too (`builtin`); the pixel is the one `capture: 'hit'` input.
  */
 export interface Input {
   /** Its name in the `inputs` config key, in `_input=` and in docs/inputs.md. */
@@ -24,6 +25,23 @@ export interface Input {
   readonly sitesKey: string;
   /** The answer when the events were accepted, unless `parse` gives one. */
   readonly accepted: InputAnswer;
+  /**
+   * WT1's own endpoints (the pixel, `/public/events`): always served whatever `inputs` says, no
+   * allow-list (`sitesKey` unused), and refusals keep WT1's messages (not prefixed with the name).
+   */
+  readonly builtin?: boolean;
+  /** Media types whose body is itself gzip (`application/gzip`); otherwise gzip only by Content-Encoding. */
+  readonly gzipMediaTypes?: readonly string[];
+  /** `charset=` values accepted on the Content-Type (lower-case); absent: any. */
+  readonly charsets?: readonly string[];
+  /** How a 415 says what it takes (default `accepts <mediaTypes>`), followed by `, not <type>`. */
+  readonly accepts?: string;
+  /**
+   * `'hit'`: the request is answered at once and captured raw (query strings and request facts);
+   * its event is built later, on the storage thread when there is one (src/event/pixel-hit.ts).
+   * For GIF beacons whose parsing cannot fail: the pixel. `parse` then gives that same event.
+   */
+  readonly capture?: 'hit';
   parse(request: InputRequest, body: Buffer | null, context: InputContext): ParsedRequest;
 }
 
@@ -31,7 +49,9 @@ export interface InputEndpoint {
   /** The path, or with `prefix` every path starting with it (e.g. `/api/s/` + the event type). */
   readonly path: string;
   readonly prefix?: boolean;
-  readonly methods: ReadonlyArray<'GET' | 'POST'>;
+  readonly methods: ReadonlyArray<'GET' | 'POST' | 'HEAD'>;
+  /** The `paths.*` key that renames it (e.g. `pixel` for `paths.pixel`, docs/first-party.md). */
+  readonly pathKey?: string;
 }
 
 /** What the HTTP layer knows of a request, as an input sees it. */
@@ -50,6 +70,8 @@ export interface InputRequest {
   readonly referer: string | undefined;
   readonly acceptLanguage: string | undefined;
   readonly authorization: string | undefined;
+  /** The third-party cookie's visitor id (`thirdPartyCookies`), for the pixel; absent elsewhere. */
+  readonly globalVisitorId?: string | null;
   /** Any other header, lower-case name. */
   header(name: string): string | undefined;
 }
