@@ -12,7 +12,11 @@ import type { Config } from '../config/schema.js';
 export interface StorageEngine {
   /** Prepare to accept events (create folders, recover leftovers of a crash, connect). */
   open(): Promise<void>;
-  write(event: TrackedEvent): void | Promise<void>;
+  /**
+   * `id`: only from the write-ahead spool of ackMode=durable (see `confirmed`): the message id to send
+   * (stable across restarts, so a replay after a crash carries the same id). Without it: the engine's own.
+   */
+  write(event: TrackedEvent, id?: string): void | Promise<void>;
   /** Make everything written so far durable and visible now (close and publish the current file). */
   flush(): Promise<FlushResult>;
   /** Flush, then release every resource. Called once, after the last `write`. */
@@ -25,6 +29,16 @@ export interface StorageEngine {
    * itself; writes may go on meanwhile. An engine without it gets the write-ahead spool instead.
    */
   sync?(): Promise<void>;
+  /**
+   * `ackMode=durable` for an engine that sends elsewhere (no `sync`): the write-ahead spool on the
+   * storage thread keeps each event on local disk, writes it with `write(event, id)`, and removes it
+   * from disk once this count covers it. Returns how many of the events accepted since `open` (a
+   * `write` that returned, or whose promise resolved) have their final fate at the remote side,
+   * counted in write order: acknowledged (stream ack, upload done) or refused for good (counted lost).
+   * Never counts one that may still be sent again, nor one given up at `close` (the spool keeps it).
+   * A `write` that throws or rejects did not accept its event: the spool writes it again later.
+   */
+  confirmed?(): number;
   /** False while the engine cannot accept events (e.g. spool full, broker away past its buffer). */
   ready?(): boolean;
 }
