@@ -6,9 +6,10 @@ import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
-import { backoffDelay } from '../util/backoff.js';
 import { BUFFER_FULL, describe, refusedForGood } from './kafka-errors.js';
 import { RoomWaiter } from './room-waiter.js';
+import { PublishPause } from './publish-pause.js';
+import { IdleWaiters } from './idle-waiters.js';
 import { KAFKA_PARAMS, checkKafkaParams, type KafkaParams } from './kafka-params.js';
 
 /** The header carrying each message's id: a reader drops a replayed copy by it. */
@@ -63,14 +64,13 @@ export class KafkaStorage implements StorageEngine {
   private inFlightBytes = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
-  private paused = false;
-  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly pause: PublishPause;
   private readonly failures = new FailureStreak();
   private reachable = false;
   private readonly room = new RoomWaiter();
   private closing = false;
   private closed = false;
-  private idleWaiters: Array<() => void> = [];
+  private readonly idle = new IdleWaiters();
   private readonly idPrefix: string;
   private sequence = 0;
   private readonly acks: number;
@@ -90,6 +90,7 @@ export class KafkaStorage implements StorageEngine {
   ) {
     this.idPrefix = `${safeInstanceId(context.instanceId)}-${randomBytes(4).toString('hex')}-`;
     this.acks = params.acks === 'all' || params.acks === '-1' ? -1 : Number(params.acks);
+    this.pause = new PublishPause(params.reconnectWait * 1000, () => this.pump());
   }
 
   async open(): Promise<void> {
@@ -181,7 +182,7 @@ export class KafkaStorage implements StorageEngine {
   async close(): Promise<void> {
     this.closing = true;
     this.room.wake(!this.mustWait());
-    this.resume();
+    this.pause.resume();
     this.sendNow();
     await this.waitIdle(this.context.config.shutdownTimeout * 800);
     this.closed = true;
@@ -196,7 +197,7 @@ export class KafkaStorage implements StorageEngine {
       this.head = this.events = this.bytes = 0;
     }
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.pause.cancel();
     // The client may wait for a connection to a broker that is gone: the shutdown does not.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -245,18 +246,14 @@ export class KafkaStorage implements StorageEngine {
   }
 
   private pump(): void {
-    if (this.producer && !this.paused && !this.closed) {
+    if (this.producer && !this.pause.paused && !this.closed) {
       while (this.inFlight < this.params.maxInFlight) {
         const batch = this.retryQueue.shift() ?? this.takeBatch();
         if (!batch) break;
         this.send(this.producer, batch);
       }
     }
-    if (this.events === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.idle.wake(this.events === 0);
   }
 
   /**
@@ -333,13 +330,7 @@ export class KafkaStorage implements StorageEngine {
         else this.reachable = false;
         this.counters.retries += batch.length;
         this.retryQueue.push(batch);
-        this.pauseFor(
-          backoffDelay(this.failures.inARow, {
-            initialDelay: 50,
-            maxDelay: this.params.reconnectWait * 1000,
-            jitter: false,
-          }),
-        );
+        this.pause.afterFailure(this.failures.inARow);
       }
     }
     this.room.wake(!this.mustWait());
@@ -352,30 +343,7 @@ export class KafkaStorage implements StorageEngine {
     for (const m of batch) m.settle?.(error);
   }
 
-  private pauseFor(ms: number): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.resumeTimer = setTimeout(() => this.resume(), ms);
-  }
-
-  private resume(): void {
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    this.resumeTimer = undefined;
-    this.paused = false;
-    this.pump();
-  }
-
   private waitIdle(timeoutMs: number): Promise<void> {
-    if (this.events === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.idleWaiters = self.idleWaiters.filter((w) => w !== done);
-        resolve();
-      }
-      this.idleWaiters.push(done);
-    });
+    return this.idle.wait(this.events === 0, timeoutMs);
   }
 }

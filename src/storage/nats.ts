@@ -3,35 +3,16 @@ import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions, Msg, NatsConnection, NatsError } from 'nats';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import type { ParamsOf, SpecTable } from '../config/spec.js';
+import { NATS_PARAMS, type NatsParams } from './nats-params.js';
+import { BUFFER_FULL, isPermanent, PublishError, type PubAckReply } from './nats-errors.js';
 import { RoomWaiter } from './room-waiter.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
 import { RingBuffer } from '../util/ring-buffer.js';
-import { backoffDelay } from '../util/backoff.js';
-
-/** `storage.params.*` of the NATS JetStream engine; the params it receives are typed from this table. */
-const NATS_PARAMS = {
-  servers: { type: 'list', default: ['nats://127.0.0.1:4222'], origin: 'wt1', description: 'NATS server URLs, comma-separated (the client reconnects to any of them)' },
-  subject: { type: 'string', default: 'wt1.events', origin: 'wt1', description: 'subject each event is published to' },
-  stream: { type: 'string', default: 'WT1', origin: 'wt1', description: 'JetStream stream created at start when missing, capturing the subject' },
-  createStream: { type: 'bool', default: true, origin: 'wt1', description: 'create the stream at start when missing (false: leave streams to the operator; one must capture the subject)' },
-  duplicateWindow: { type: 'number', default: 120, min: 1, origin: 'wt1', description: 'de-duplication window (seconds) of a stream created by wt1' },
-  decodeParams: { type: 'bool', default: false, origin: 'WT1', description: 'params as JSON objects (numbers typed) instead of raw query strings' },
-  maxInFlight: { type: 'int', default: 256, min: 1, max: 65536, origin: 'wt1', description: 'messages published and not yet acknowledged, at most' },
-  maxBufferedEvents: { type: 'int', default: 10_000, min: 1, origin: 'wt1', description: 'events accepted and not yet acknowledged (in flight included); when full, writes wait while the server answers, and new events are dropped and counted while it is away' },
-  publishTimeout: { type: 'number', default: 5, min: 0.05, origin: 'wt1', description: 'seconds to wait for the acknowledgement of a message before publishing it again (same message id)' },
-  reconnectWait: { type: 'number', default: 2, min: 0.01, origin: 'wt1', description: 'seconds between reconnection attempts (also the longest pause between retries)' },
-  connectTimeout: { type: 'number', default: 10, min: 0.1, origin: 'wt1', description: 'seconds the first connection may take at start before the start fails' },
-  credsFile: { type: 'string', default: '', origin: 'wt1', description: 'NATS credentials file (.creds: JWT and NKey seed)' },
-  user: { type: 'string', default: '', origin: 'wt1', description: 'user name (with password)' },
-  password: { type: 'string', default: '', origin: 'wt1', description: 'password (with user)' },
-  token: { type: 'string', default: '', origin: 'wt1', description: 'authentication token' },
-} as const satisfies SpecTable;
-
-type NatsParams = ParamsOf<typeof NATS_PARAMS>;
+import { PublishPause } from './publish-pause.js';
+import { IdleWaiters } from './idle-waiters.js';
 
 export const natsEngine: EngineDescriptor<typeof NATS_PARAMS> = {
   name: 'nats',
@@ -52,30 +33,6 @@ interface Sent {
   readonly sentAt: number;
 }
 
-/** What JetStream answers to a publish: an acknowledgement or an API error. */
-interface PubAckReply {
-  stream?: string;
-  seq?: number;
-  duplicate?: boolean;
-  error?: { code: number; err_code?: number; description?: string };
-}
-
-/** Thrown by `write` while the buffer is full: the queue counts the event as failed. */
-const BUFFER_FULL = new Wt1Error('WT1_ERR_ENGINE_BUFFER_FULL', 'the NATS engine buffer (maxBufferedEvents) is full; event dropped');
-
-/** JetStream API errors that no retry can fix (the message itself is refused). */
-function isPermanent(code: number): boolean {
-  return code >= 400 && code < 500 && code !== 408;
-}
-
-/** A publish that got no acknowledgement in time, or a negative one. */
-class PublishError extends Error {
-  constructor(message: string, readonly permanent: boolean) {
-    super(message);
-    this.name = 'PublishError';
-  }
-}
-
 /**
  * NATS JetStream: one JSON message per event (the keys of WT1's Kafka engine), with a message id
  * (`Nats-Msg-Id`: instance, process boot id, sequence) so that the stream drops the copy when a
@@ -85,8 +42,9 @@ class PublishError extends Error {
  * buffer is published asynchronously, at most `maxInFlight` messages awaiting their
  * acknowledgement; a message counts as saved only once acknowledged. Acknowledgements come back on
  * one reply subscription (`INBOX.token`), with one timer sweeping the late ones, rather than one
- * request object, promise and timer per message (a third of the CPU per event, profiled). During an outage the buffer
- * fills (the client reconnects by itself, unacknowledged messages are published again); once
+ * request object, promise and timer per message (a third of the CPU per event, profiled). During
+ * an outage the buffer fills (the client reconnects by itself, unacknowledged messages are
+ * published again); once
  * `maxBufferedEvents` are waiting, `write` throws, so the queue counts new events as failed and
  * the engine counts them as `dropped`, while the pixel answers as fast as ever. While connected, a
  * full buffer makes `write` wait instead (RoomWaiter), so the JSON API answers 503, not 200.
@@ -101,8 +59,7 @@ export class NatsStorage implements StorageEngine {
   private readonly awaiting = new Map<string, Sent>();
   private nextToken = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private paused = false;
-  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly pause: PublishPause;
   private pumpScheduled = false;
   private readonly failures = new FailureStreak();
   private closing = false;
@@ -110,17 +67,30 @@ export class NatsStorage implements StorageEngine {
   private closed = false;
   private connected = false;
   private readonly room = new RoomWaiter();
-  private idleWaiters: Array<() => void> = [];
+  private readonly idle = new IdleWaiters();
   private readonly idPrefix: string;
   private sequence = 0;
   private readonly encoder = new TextEncoder();
-  private counters = { accepted: 0, savedEvents: 0, duplicates: 0, dropped: 0, lost: 0, publishErrors: 0, retries: 0, reconnects: 0 };
+  private counters = {
+    accepted: 0,
+    savedEvents: 0,
+    duplicates: 0,
+    dropped: 0,
+    lost: 0,
+    publishErrors: 0,
+    retries: 0,
+    reconnects: 0,
+  };
 
   /** The NATS client library, loaded by `open`. */
   private nats!: typeof import('nats');
 
-  constructor(private readonly params: NatsParams, private readonly context: EngineContext) {
+  constructor(
+    private readonly params: NatsParams,
+    private readonly context: EngineContext,
+  ) {
     this.idPrefix = `${safeInstanceId(context.instanceId)}-${randomBytes(4).toString('hex')}-`;
+    this.pause = new PublishPause(params.reconnectWait * 1000, () => this.pump());
   }
 
   async open(): Promise<void> {
@@ -137,17 +107,26 @@ export class NatsStorage implements StorageEngine {
       noAsyncTraces: true,
     };
     if (p.credsFile) options.authenticator = nats.credsAuthenticator(await readFile(p.credsFile));
-    if (p.user) { options.user = p.user; options.pass = p.password; }
+    if (p.user) {
+      options.user = p.user;
+      options.pass = p.password;
+    }
     if (p.token) options.token = p.token;
     try {
       this.nc = await nats.connect(options);
     } catch (error) {
-      throw new Wt1Error('WT1_ERR_ENGINE_UNREACHABLE', `NATS at ${p.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
+      throw new Wt1Error('WT1_ERR_ENGINE_UNREACHABLE', `NATS at ${p.servers.join(', ')}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.connected = true;
     if (p.createStream) await this.ensureStream(this.nc, p.stream);
     this.replyPrefix = nats.createInbox() + '.';
-    this.nc.subscribe(this.replyPrefix + '*', { callback: (error, msg) => { if (!error) this.onReply(msg); } });
+    this.nc.subscribe(this.replyPrefix + '*', {
+      callback: (error, msg) => {
+        if (!error) this.onReply(msg);
+      },
+    });
     const sweepMs = Math.max(20, Math.min(1000, (p.publishTimeout * 1000) / 4));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.sweepTimer.unref();
@@ -156,7 +135,8 @@ export class NatsStorage implements StorageEngine {
       this.connected = false;
       this.room.wake(true);
       // Reconnection is endless, so this is a refusal (e.g. revoked credentials): events now fill the buffer.
-      if (!this.closing) this.context.logger.error({ err: error }, 'NATS connection closed for good; events are buffered, then dropped');
+      if (!this.closing)
+        this.context.logger.error({ err: error }, 'NATS connection closed for good; events are buffered, then dropped');
     });
   }
 
@@ -173,7 +153,10 @@ export class NatsStorage implements StorageEngine {
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
       // One pass per tick: a burst of writes goes out as one batch of publishes.
-      setImmediate(() => { this.pumpScheduled = false; this.pump(); });
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
     }
   }
 
@@ -187,7 +170,7 @@ export class NatsStorage implements StorageEngine {
   async close(): Promise<void> {
     this.closing = true;
     this.room.wake(true);
-    this.resume();
+    this.pause.resume();
     await this.waitIdle(this.context.config.shutdownTimeout * 800);
     const left = this.buffer.length + this.awaiting.size;
     this.closed = true;
@@ -197,7 +180,7 @@ export class NatsStorage implements StorageEngine {
       this.buffer.clear();
       this.awaiting.clear();
     }
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.pause.cancel();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.nc?.close();
   }
@@ -229,7 +212,11 @@ export class NatsStorage implements StorageEngine {
       if ((error as NatsError).api_error?.code !== 404) throw error;
     }
     try {
-      await jsm.streams.add({ name: stream, subjects: [this.params.subject], duplicate_window: this.nats.nanos(this.params.duplicateWindow * 1000) });
+      await jsm.streams.add({
+        name: stream,
+        subjects: [this.params.subject],
+        duplicate_window: this.nats.nanos(this.params.duplicateWindow * 1000),
+      });
       this.context.logger.info({ stream, subject: this.params.subject }, 'created the JetStream stream');
     } catch (error) {
       // Another instance created it at the same moment: fine.
@@ -246,8 +233,11 @@ export class NatsStorage implements StorageEngine {
       } else if (status.type === this.nats.Events.Reconnect) {
         this.connected = true;
         this.counters.reconnects++;
-        this.context.logger.info({ server: status.data, pending: this.buffer.length + this.awaiting.size }, 'NATS connection back');
-        this.resume();
+        this.context.logger.info(
+          { server: status.data, pending: this.buffer.length + this.awaiting.size },
+          'NATS connection back',
+        );
+        this.pause.resume();
       }
     }
   }
@@ -259,17 +249,13 @@ export class NatsStorage implements StorageEngine {
   private pump(): void {
     this.room.wake(!this.mustWait()); // pump runs after every acknowledgement, timeout and resume
     const nc = this.nc;
-    if (nc && !this.paused && !this.closed) this.publishBuffered(nc);
-    if (this.buffer.length === 0 && this.awaiting.size === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    if (nc && !this.pause.paused && !this.closed) this.publishBuffered(nc);
+    this.idle.wake(this.buffer.length === 0 && this.awaiting.size === 0);
   }
 
   private publishBuffered(nc: NatsConnection): void {
     const now = this.context.now();
-    while (!this.paused && this.awaiting.size < this.params.maxInFlight) {
+    while (!this.pause.paused && this.awaiting.size < this.params.maxInFlight) {
       const message = this.buffer.shift();
       if (!message) break;
       const token = (this.nextToken++).toString(36);
@@ -297,7 +283,11 @@ export class NatsStorage implements StorageEngine {
     this.awaiting.delete(token);
     if (msg.headers?.hasError) {
       // e.g. 503: no stream captures the subject (yet), or JetStream is not ready after a restart.
-      this.onPublishError(sent.message, new PublishError(`NATS status ${msg.headers.code} ${msg.headers.description}`, false), false);
+      this.onPublishError(
+        sent.message,
+        new PublishError(`NATS status ${msg.headers.code} ${msg.headers.description}`, false),
+        false,
+      );
     } else {
       let ack: PubAckReply;
       try {
@@ -306,7 +296,14 @@ export class NatsStorage implements StorageEngine {
         ack = { error: { code: 500, description: 'unreadable acknowledgement' } };
       }
       if (ack.error) {
-        this.onPublishError(sent.message, new PublishError(`JetStream refused the message: ${ack.error.code} ${ack.error.description ?? ''}`, isPermanent(ack.error.code)), isPermanent(ack.error.code));
+        this.onPublishError(
+          sent.message,
+          new PublishError(
+            `JetStream refused the message: ${ack.error.code} ${ack.error.description ?? ''}`,
+            isPermanent(ack.error.code),
+          ),
+          isPermanent(ack.error.code),
+        );
       } else {
         this.counters.savedEvents++;
         if (ack.duplicate) this.counters.duplicates++;
@@ -331,7 +328,11 @@ export class NatsStorage implements StorageEngine {
     // Back to the front of the buffer, keeping their order.
     for (let i = late.length - 1; i >= 0; i--) this.buffer.unshift(late[i]);
     this.counters.retries += late.length;
-    this.onPublishError(undefined, new PublishError(`${late.length} message(s) unacknowledged after ${this.params.publishTimeout} s`, false), false);
+    this.onPublishError(
+      undefined,
+      new PublishError(`${late.length} message(s) unacknowledged after ${this.params.publishTimeout} s`, false),
+      false,
+    );
     this.pump();
   }
 
@@ -339,9 +340,10 @@ export class NatsStorage implements StorageEngine {
   private onPublishError(message: Message | undefined, error: unknown, permanent: boolean): void {
     this.counters.publishErrors++;
     if (this.failures.fail(this.context.now())) {
-      this.context.logger.warn({ err: error, pending: this.buffer.length + this.awaiting.size + (message ? 1 : 0) }, permanent
-        ? 'NATS refused a message; it is lost'
-        : 'NATS publish failed; the message is published again');
+      this.context.logger.warn(
+        { err: error, pending: this.buffer.length + this.awaiting.size + (message ? 1 : 0) },
+        permanent ? 'NATS refused a message; it is lost' : 'NATS publish failed; the message is published again',
+      );
     }
     if (message) {
       if (permanent) {
@@ -351,33 +353,10 @@ export class NatsStorage implements StorageEngine {
       this.counters.retries++;
       this.buffer.unshift(message);
     }
-    this.pauseFor(backoffDelay(this.failures.inARow, { initialDelay: 50, maxDelay: this.params.reconnectWait * 1000, jitter: false }));
-  }
-
-  private pauseFor(ms: number): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.resumeTimer = setTimeout(() => this.resume(), ms);
-  }
-
-  private resume(): void {
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    this.resumeTimer = undefined;
-    this.paused = false;
-    this.pump();
+    this.pause.afterFailure(this.failures.inARow);
   }
 
   private waitIdle(timeoutMs: number): Promise<void> {
-    if (this.buffer.length === 0 && this.awaiting.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.idleWaiters = self.idleWaiters.filter((w) => w !== done);
-        resolve();
-      }
-      this.idleWaiters.push(done);
-    });
+    return this.idle.wait(this.buffer.length === 0 && this.awaiting.size === 0, timeoutMs);
   }
 }
