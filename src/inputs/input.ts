@@ -98,9 +98,11 @@ export interface InputLimits extends JsonLimits {
 
 export interface InputAnswer {
   readonly status: number;
-  /** Answered as `application/json` when it is not a string. */
-  readonly body?: string | object;
+  /** Answered as `application/json` when it is neither a string nor bytes (a Buffer, e.g. a GIF). */
+  readonly body?: string | Buffer | object;
   readonly contentType?: string;
+  /** More response headers (e.g. the Cache-Control of an image answer). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ParsedRequest {

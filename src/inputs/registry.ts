@@ -6,9 +6,10 @@ import { umami } from './umami.js';
 import { matomo } from './matomo.js';
 import { ga4 } from './ga4.js';
 import { jitsu } from './jitsu.js';
+import { snowplow } from './snowplow.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
-export const INPUTS: readonly Input[] = [segment, rudderstack, plausible, umami, matomo, ga4, jitsu];
+export const INPUTS: readonly Input[] = [segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow];
 
 export function findInput(name: string): Input | undefined {
   return INPUTS.find((i) => i.name === name);

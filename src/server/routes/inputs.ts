@@ -148,8 +148,16 @@ function inputCors(input: Input, origins: readonly string[], methods: readonly s
   };
 }
 
-function answer(res: ServerResponse, a: InputAnswer, headers: Readonly<Record<string, string>>): void {
-  if (a.body === undefined) {
+function answer(res: ServerResponse, a: InputAnswer, cors: Readonly<Record<string, string>>): void {
+  const headers = a.headers ? { ...cors, ...a.headers } : cors;
+  if (Buffer.isBuffer(a.body)) {
+    res.writeHead(a.status, {
+      ...headers,
+      'Content-Type': a.contentType ?? 'application/octet-stream',
+      'Content-Length': String(a.body.length),
+    });
+    res.end(a.body);
+  } else if (a.body === undefined) {
     res.writeHead(a.status, { ...headers, 'Content-Length': '0' });
     res.end();
   } else if (typeof a.body === 'string') {
