@@ -16,6 +16,7 @@ test('inputs: all by default, a list, none; unknown names and keys are config pr
     'matomo',
     'ga4',
     'jitsu',
+    'snowplow',
   ]);
   assert.deepEqual(config({ inputs: 'plausible,segment', 'inputs.segment.writeKeys': 'a, b' }).inputSites, {
     segment: ['a', 'b'],
@@ -30,7 +31,7 @@ test('inputs: all by default, a list, none; unknown names and keys are config pr
         error.problems[0],
         new RegExp(
           '^inputs: "segmnet" is not a known input ' +
-            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu\); ` +
+            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow\); ` +
             String.raw`did you mean segment\?`,
         ),
       );
