@@ -19,6 +19,11 @@ export interface Input {
    * allow credentials instead of `*`.
    */
   readonly credentials?: boolean;
+  /**
+   * Its tracker sends gzip bodies without `Content-Encoding` (posthog-js: `text/plain`, at most a
+   * `?compression=gzip-js`): a body starting with gzip's magic bytes is gunzipped, same limits.
+   */
+  readonly sniffsGzip?: boolean;
   /** Request headers its browser tracker sends, allowed in CORS preflights (besides Content-Type). */
   readonly corsHeaders?: readonly string[];
   /** The name of its allow-list of sites, read from `inputs.NAME.KEY` (e.g. `writeKeys`). */

@@ -7,9 +7,10 @@ import { matomo } from './matomo.js';
 import { ga4 } from './ga4.js';
 import { jitsu } from './jitsu.js';
 import { snowplow } from './snowplow.js';
+import { posthog } from './posthog.js';
 
 /** Every input wt1 has, in one list: a new wire format is a file in this folder and one line here. */
-export const INPUTS: readonly Input[] = [segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow];
+export const INPUTS: readonly Input[] = [segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow, posthog];
 
 export function findInput(name: string): Input | undefined {
   return INPUTS.find((i) => i.name === name);

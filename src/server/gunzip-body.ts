@@ -43,7 +43,15 @@ export function readGunzippedBody(req: IncomingMessage, limits: GunzipLimits): P
  * a bomb) is gunzipped again in the thread pool, zlib stopping at the gunzipped limit.
  */
 async function readSmallGunzippedBody(req: IncomingMessage, limits: GunzipLimits): Promise<Buffer> {
-  const compressed = await readBody(req, limits.maxBodySize, limits.timeoutMs, limits.reservation);
+  return gunzipBody(await readBody(req, limits.maxBodySize, limits.timeoutMs, limits.reservation), limits);
+}
+
+/**
+ * Gunzips a body already read (within the compressed limit): synchronously up to SYNC_OUTPUT_LIMIT,
+ * past it in the thread pool, stopping at the gunzipped limit. Also for trackers that send gzip
+ * without saying so in Content-Encoding (posthog-js).
+ */
+export async function gunzipBody(compressed: Buffer, limits: GunzipLimits): Promise<Buffer> {
   const syncLimit = Math.min(limits.maxDecompressedSize, SYNC_OUTPUT_LIMIT);
   let inflated: Buffer | undefined;
   try {

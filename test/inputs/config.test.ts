@@ -17,6 +17,7 @@ test('inputs: all by default, a list, none; unknown names and keys are config pr
     'ga4',
     'jitsu',
     'snowplow',
+    'posthog',
   ]);
   assert.deepEqual(config({ inputs: 'plausible,segment', 'inputs.segment.writeKeys': 'a, b' }).inputSites, {
     segment: ['a', 'b'],
@@ -31,7 +32,7 @@ test('inputs: all by default, a list, none; unknown names and keys are config pr
         error.problems[0],
         new RegExp(
           '^inputs: "segmnet" is not a known input ' +
-            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow\); ` +
+            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow, posthog\); ` +
             String.raw`did you mean segment\?`,
         ),
       );

@@ -5,7 +5,7 @@ import { clientAddressOf } from '../context.js';
 import type { Route, RouteRequest } from '../router.js';
 import type { CorsPolicy } from '../cors.js';
 import { mediaType, readBody } from '../body.js';
-import { readGunzippedBody } from '../gunzip-body.js';
+import { gunzipBody, readGunzippedBody } from '../gunzip-body.js';
 import type { BodyReservation } from '../body-budget.js';
 import { sendJson, sendText } from '../respond.js';
 import { admitWhole } from '../admission.js';
@@ -167,8 +167,11 @@ function answer(res: ServerResponse, a: InputAnswer, cors: Readonly<Record<strin
   }
 }
 
-/** The body within `api.*` limits, gunzipped when sent with `Content-Encoding: gzip`. */
-function readInputBody(
+/**
+ * The body within `api.*` limits, gunzipped when sent with `Content-Encoding: gzip`, or when it
+ * starts with gzip's magic bytes for an input whose tracker does not say so (`sniffsGzip`).
+ */
+async function readInputBody(
   input: Input,
   req: IncomingMessage,
   ctx: AppContext,
@@ -184,21 +187,21 @@ function readInputBody(
     );
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const timeoutMs = api.bodyTimeout * 1000;
-  if (encoding === 'gzip' || encoding === 'x-gzip') {
-    return readGunzippedBody(req, {
-      maxBodySize: api.maxBodySize,
-      maxDecompressedSize: api.maxDecompressedSize,
-      timeoutMs,
-      reservation,
-    });
-  }
+  const limits = {
+    maxBodySize: api.maxBodySize,
+    maxDecompressedSize: api.maxDecompressedSize,
+    timeoutMs: api.bodyTimeout * 1000,
+    reservation,
+  };
+  if (encoding === 'gzip' || encoding === 'x-gzip') return readGunzippedBody(req, limits);
   if (encoding !== 'identity')
     throw new Wt1Error(
       'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
       `Content-Encoding ${encoding} is not supported (send gzip or nothing)`,
     );
-  return readBody(req, api.maxBodySize, timeoutMs, reservation);
+  const body = await readBody(req, api.maxBodySize, limits.timeoutMs, reservation);
+  const gzipped = input.sniffsGzip && body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+  return gzipped ? gunzipBody(body, limits) : body;
 }
 
 function inputRequest(ctx: AppContext, req: IncomingMessage, route: RouteRequest): InputRequest {
