@@ -32,7 +32,8 @@ test('inputs: all by default, a list, none; unknown names and keys are config pr
         error.problems[0],
         new RegExp(
           '^inputs: "segmnet" is not a known input ' +
-            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow, posthog\); ` +
+            String.raw`\(known: all, none, segment, rudderstack, plausible, umami, matomo, ga4, jitsu, snowplow, ` +
+            String.raw`posthog\); ` +
             String.raw`did you mean segment\?`,
         ),
       );
