@@ -7,9 +7,14 @@ import {
   buildEcommerceTransaction,
   newTracker,
 } from '@snowplow/node-tracker';
-import { startTestServer, removeDir } from '../helpers/server.js';
+import { startTestServer, removeDir, type TestServer } from '../helpers/server.js';
 import { readAllRows, type Row } from '../helpers/files.js';
+import { createRequire } from 'node:module';
+import { DESKTOP_USER_AGENT, launchChromium, startSite } from '../helpers/browser.js';
+import { bundleForBrowser } from '../helpers/bundle.js';
 
+const trackerVersion = (createRequire(import.meta.url)('@snowplow/browser-tracker/package.json') as { version: string })
+  .version;
 const params = (row: Row, column: 'event_params' | 'visitor_params' | 'session_params' = 'event_params') =>
   Object.fromEntries(new URLSearchParams(row[column] ?? ''));
 
@@ -153,3 +158,140 @@ test(
     removeDir(server.root);
   },
 );
+
+test(
+  '@snowplow/browser-tracker in Chromium, on a page of another site: page views, structured and ' +
+    'self-describing events with contexts, POST and GET; one visitor; CORS echoes the Origin with credentials',
+  async () => {
+    const server = await startTestServer({ 'inputs.snowplow.appIds': 'site-app' });
+    const script = await bundleForBrowser(`import * as SP from '@snowplow/browser-tracker'; window.SP = SP;`);
+    // Two sites, as in production: the page on www.site.example, the collector on collect.wt1.example.
+    const collector = `http://collect.wt1.example:${server.port}`;
+    const page = (title: string, next: string): string => `<!doctype html><html><head><title>${title}</title>
+<script src="/sp.js"></script></head><body><a id="next" href="${next}">next</a>
+<script>
+  // The tracker's cookies are Secure by default: an http test page needs cookieSecure: false.
+  const cookies = { cookieSecure: false, cookieSameSite: 'Lax' };
+  SP.newTracker('sp', '${collector}', { appId: 'site-app', ...cookies });
+  SP.newTracker('sg', '${collector}', { appId: 'site-app', eventMethod: 'get', ...cookies });
+  SP.setUserId('user-9');
+  SP.trackPageView({}, ['sp']);
+  SP.trackStructEvent({ category: 'video', action: 'play', label: 'intro', property: 'hd', value: 12.5 }, ['sp']);
+  SP.trackSelfDescribingEvent({
+    event: {
+      schema: 'iglu:com.acme/signup/jsonschema/1-0-0',
+      data: { plan: 'pro', seats: 3, address: { city: 'Lyon' } },
+    },
+    context: [{ schema: 'iglu:com.acme/user/jsonschema/1-0-0', data: { tier: 'gold' } }],
+  }, ['sp']);
+  SP.trackStructEvent({ category: 'file', action: 'download', label: 'a.pdf' }, ['sg']);
+</script></body></html>`;
+    const site = await startSite({ '/one': page('Page one', '/two'), '/two': page('Page two', '/one') });
+    const siteOrigin = site.url.replace('127.0.0.1', 'www.site.example');
+    const browser = await launchChromium({
+      userAgent: DESKTOP_USER_AGENT,
+      loopbackHosts: ['www.site.example', 'collect.wt1.example'],
+    });
+    const answers: Array<{ method: string; status: number; headers: Record<string, string> }> = [];
+    try {
+      const context = await browser.newContext({
+        userAgent: DESKTOP_USER_AGENT,
+        locale: 'de-DE',
+        timezoneId: 'Europe/Berlin',
+      });
+      await context.route(`${siteOrigin}/sp.js`, (route) =>
+        route.fulfill({ contentType: 'text/javascript', body: script }),
+      );
+      context.on('response', (response) => {
+        if (response.url().startsWith(collector))
+          answers.push({ method: response.request().method(), status: response.status(), headers: response.headers() });
+      });
+      const tab = await context.newPage();
+      await tab.goto(`${siteOrigin}/one?utm_source=news`, { referer: 'https://search.example/?q=x' });
+      await waitForRows(server, 4);
+      await tab.click('#next');
+      await waitForRows(server, 8);
+    } finally {
+      await browser.close();
+      await site.stop();
+      await server.stop();
+    }
+    const rows = readAllRows(server.root).sort((a, b) => a.client_ts!.localeCompare(b.client_ts!));
+    assert.equal(rows.length, 8, 'each event once: no retry after an answer the browser refused');
+    assert.deepEqual(rows.map((r) => r.type).sort(), [
+      'download',
+      'download',
+      'page',
+      'page',
+      'play',
+      'play',
+      'signup',
+      'signup',
+    ]);
+    const views = rows.filter((r) => r.type === 'page');
+    assert.deepEqual(
+      views.map((r) => [r.location, r.referer]),
+      [
+        [`${siteOrigin}/one?utm_source=news`, 'https://search.example/?q=x'],
+        [`${siteOrigin}/two`, `${siteOrigin}/one?utm_source=news`],
+      ],
+    );
+    const viewParams = params(views[0]);
+    assert.deepEqual(Object.keys(viewParams), [
+      ...['eid', 'tv', 'tna', 'p', 'cookie', 'cs', 'cd', 'tz', 'ds', 'stm'],
+      ...['web_page.id', 'title', '_contexts', '_input', '_site'],
+    ]);
+    assert.deepEqual(
+      [viewParams.tv, viewParams.tna, viewParams.p, viewParams.cookie, viewParams.cs, viewParams.tz, viewParams.title],
+      [`js-${trackerVersion}`, 'sp', 'web', '1', 'UTF-8', 'Europe/Berlin', 'Page one'],
+    );
+    assert.match(viewParams.ds, /^\d+x\d+$/);
+    assert.match(viewParams.stm, /^\d{13}$/);
+    assert.equal(params(views[1]).title, 'Page two');
+    const visitors = new Set(rows.map((r) => r.visitor_id));
+    assert.equal(visitors.size, 1, 'the duid cookie keeps one visitor across pages and trackers');
+    assert.match([...visitors][0]!, /^[0-9a-f-]{36}$/);
+    const sessions = new Set(rows.map((r) => r.session_id));
+    assert.equal(sessions.size, 1);
+    assert.match([...sessions][0]!, /^[0-9a-f-]{36}$/);
+    for (const row of rows) {
+      assert.equal(row['user-agent'], DESKTOP_USER_AGENT);
+      assert.equal(row.br_lang, 'de-DE');
+      assert.deepEqual([row.br_width, row.br_height], ['1280', '720']);
+      assert.match(row.sc_width!, /^[1-9]\d*$/);
+      assert.deepEqual(params(row, 'visitor_params'), { userId: 'user-9' });
+      assert.equal(params(row)._site, 'site-app');
+      assert.match(params(row)['web_page.id'], /^[0-9a-f-]{36}$/, 'the web_page context of every event');
+    }
+    const signup = params(rows.find((r) => r.type === 'signup')!);
+    assert.deepEqual(
+      [signup.plan, signup.seats, signup['address.city'], signup['user.tier'], signup._schema],
+      ['pro', '3', 'Lyon', 'gold', 'iglu:com.acme/signup/jsonschema/1-0-0'],
+    );
+    assert.deepEqual(signup._contexts.split(',').sort(), [
+      'iglu:com.acme/user/jsonschema/1-0-0',
+      'iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0',
+    ]);
+    const play = params(rows.find((r) => r.type === 'play')!);
+    assert.deepEqual(
+      [play.se_ca, play.se_ac, play.se_la, play.se_pr, play.se_va],
+      ['video', 'play', 'intro', 'hd', '12.5'],
+    );
+    assert.deepEqual([...new Set(answers.map((a) => `${a.method} ${a.status}`))].sort(), ['GET 200', 'POST 200']);
+    for (const answer of answers) {
+      assert.equal(answer.headers['access-control-allow-origin'], siteOrigin);
+      assert.equal(answer.headers['access-control-allow-credentials'], 'true');
+      if (answer.method === 'GET') assert.equal(answer.headers['content-type'], 'image/gif');
+    }
+    removeDir(server.root);
+  },
+);
+
+async function waitForRows(server: TestServer, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (server.collector.context.dispatcher.received < count) {
+    if (Date.now() > deadline)
+      throw new Error(`received ${server.collector.context.dispatcher.received} events, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
