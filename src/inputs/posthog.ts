@@ -135,7 +135,7 @@ const REMOTE_CONFIG = Object.freeze({
   errorTracking: { autocaptureExceptions: false },
   logs: { captureConsoleLogs: false },
   sessionRecording: false,
-  surveys: false,
+  // No `surveys` key at all: with `surveys: false` posthog-js still loads its surveys script (to show none).
   productTours: false,
   heatmaps: false,
   captureDeadClicks: false,
