@@ -8,6 +8,7 @@ import { validateTopLevel } from './validate-top.js';
 import { INLINED_KEYS, validateStorage } from './validate-storage.js';
 import { validateHandlers } from './validate-handlers.js';
 import { inputKeyNames, validateInputs } from './validate-inputs.js';
+import { validatePaths } from './validate-paths.js';
 
 export { readConfigFile } from './file.js';
 export { configFromEnv } from './env.js';
@@ -69,6 +70,7 @@ export function validateConfig(
   const { storage, inlined } = validateStorage(raw, String(top['storage.class']).trim(), plugins, problems);
   const handlers = validateHandlers(raw, plugins, problems);
   const inputSites = validateInputs(raw, top.inputs, plugins, problems);
+  validatePaths(pathsOf(top), plugins, problems);
   if (problems.length > 0) throw new ConfigError(origins ? problems.map((p) => withOrigin(p, origins)) : problems);
 
   const config: Record<string, unknown> = { storage, handlers: Object.freeze(handlers), inputSites };
@@ -102,4 +104,12 @@ function withOrigin(problem: string, origins: ReadonlyMap<string, string>): stri
     rest = rest.replace(/; did you mean ([^?\s]+)\?$/, (_, s: string) => `; did you mean ${s} (${envNameOf(s)})?`);
   }
   return `${key} (${origin})${rest}`;
+}
+
+/** The `paths.*` values by name (`pixel`, `snippet`, ...). */
+function pathsOf(top: Readonly<Record<string, unknown>>): Record<string, string | readonly string[]> {
+  const paths: Record<string, string | readonly string[]> = {};
+  for (const [key, value] of Object.entries(top))
+    if (key.startsWith('paths.')) paths[key.slice('paths.'.length)] = value as string | readonly string[];
+  return paths;
 }

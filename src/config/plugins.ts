@@ -43,6 +43,11 @@ export interface Plugins {
   readonly unsupportedEngines?: Readonly<Record<string, string>>;
   /** Column names of the log-file format, which inlined param names must not take. */
   readonly reservedColumns?: readonly string[];
+  /**
+   * Paths of the routes `paths.*` cannot rename (exact, or a prefix ending in `*`), each with what
+   * serves it, for the collision check (src/config/validate-paths.ts).
+   */
+  readonly reservedPaths?: Readonly<Record<string, string>>;
 }
 
 export function findByName<T extends { readonly name: string; readonly wt1ClassNames: readonly string[] }>(

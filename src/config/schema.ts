@@ -229,6 +229,24 @@ export const TOP_LEVEL_KEYS = {
     origin: 'wt1',
     description: 'largest form body accepted by POST /public/p.gif, in bytes',
   },
+  'paths.pixel': {
+    type: 'string',
+    default: '/public/p.gif',
+    origin: 'wt1',
+    description: 'path of the pixel (docs/first-party.md); the served snippet sends its hits there',
+  },
+  'paths.snippet': {
+    type: 'list',
+    default: ['/track.js', '/public/track.js'],
+    origin: 'wt1',
+    description: 'paths the browser snippet is served at (comma list; docs/first-party.md)',
+  },
+  'paths.events': {
+    type: 'string',
+    default: '/public/events',
+    origin: 'wt1',
+    description: 'path of the JSON events API (docs/first-party.md)',
+  },
   'api.maxBodySize': {
     type: 'int',
     default: 1_048_576,

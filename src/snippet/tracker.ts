@@ -19,10 +19,11 @@ let followHistory = false;
 
 /**
  * The pixel URL beside the script: `https://t.example/track.js` and `https://t.example/public/track.js`
- * give `https://t.example/public/p.gif`; a path prefix (`/wt1/track.js`) is kept.
+ * give `https://t.example/public/p.gif`; a path prefix (`/wt1/track.js`) is kept. With `paths.*` set,
+ * the collector's own paths take their place (src/server/routes/snippet.ts).
  */
 export function trackerUrlBeside(scriptSrc: string): void {
-  trackerUrl = scriptSrc.replace(/(\/public)?\/[^/?#]*([?#].*)?$/, '/public/p.gif');
+  trackerUrl = scriptSrc.replace(__WT1_SCRIPT_PATH__, __WT1_PIXEL_PATH__);
 }
 
 /** The page URL sent as `__wt1loc`: path and query, without the fragment (which may hold tokens). */

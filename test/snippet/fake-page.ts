@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
 import vm from 'node:vm';
-import { renderSnippet, SNIPPET_FILE } from '../../src/server/routes/snippet.js';
+import { renderSnippet, SNIPPET_FILE, type SnippetPaths } from '../../src/server/routes/snippet.js';
 
 /** One cookie write as the snippet made it, parsed. */
 export interface CookieWrite {
@@ -20,6 +20,8 @@ export interface FakePageOptions {
   readonly cookieApiThrows?: boolean;
   readonly globalPrivacyControl?: boolean;
   readonly doNotTrack?: string;
+  /** The collector's `paths.pixel` and `paths.snippet` (default: WT1's). */
+  readonly paths?: SnippetPaths;
 }
 
 /**
@@ -101,9 +103,8 @@ export function fakePage(options: FakePageOptions = {}) {
   window.window = window;
   if (options.queued) window._wt1Q = [...options.queued];
   const context = vm.createContext(window);
-  const code = renderSnippet(readFileSync(SNIPPET_FILE, 'utf8'), options.sessionExpiration ?? 1800).body.toString(
-    'utf8',
-  );
+  const template = readFileSync(SNIPPET_FILE, 'utf8');
+  const code = renderSnippet(template, options.sessionExpiration ?? 1800, options.paths).body.toString('utf8');
   const load = (): void => {
     vm.runInContext(code, context);
   };

@@ -1,9 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Route } from '../router.js';
-import { pixelRoutes } from './pixel.js';
 import { publicMiscRoutes } from './public-misc.js';
 import { internalRoutes } from './internal.js';
-import { eventsApiRoutes } from './events-api.js';
 import { snippetRoutes } from './snippet.js';
 import { globalIdRoutes } from './global-id.js';
 import { cookieOptoutRoutes } from './cookie-optout.js';
@@ -15,10 +13,8 @@ import { inputRoutes } from './inputs.js';
 
 /** Every route module, in one list: a new endpoint is a file in this folder and one line here. */
 export const ROUTES: ReadonlyArray<(ctx: AppContext) => readonly Route[]> = [
-  pixelRoutes,
   publicMiscRoutes,
   internalRoutes,
-  eventsApiRoutes,
   snippetRoutes,
   globalIdRoutes,
   cookieOptoutRoutes,
@@ -26,6 +22,7 @@ export const ROUTES: ReadonlyArray<(ctx: AppContext) => readonly Route[]> = [
   livePageRoutes,
   metricsRoutes,
   readyRoutes,
+  // The pixel, /public/events and the tracker inputs (src/inputs/registry.ts).
   inputRoutes,
 ];
 

@@ -11,7 +11,9 @@ import { sendJson, sendText } from '../respond.js';
 import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
 import { headerText } from '../../event/pixel-hit.js';
-import { findInput } from '../../inputs/registry.js';
+import { INPUTS } from '../../inputs/registry.js';
+import { pixelRoutes } from './pixel.js';
+import { pathOf } from './paths.js';
 import type { Input, InputAnswer, InputContext, InputLimits, InputRequest } from '../../inputs/input.js';
 import { VisitorHash } from '../../inputs/visitor-hash.js';
 
@@ -54,9 +56,16 @@ export function inputRoutes(ctx: AppContext): Route[] {
   };
   const routes: Route[] = [];
 
-  for (const [name, sites] of Object.entries(ctx.config.inputSites)) {
-    const input = findInput(name);
-    if (!input) continue;
+  for (const input of INPUTS) {
+    // WT1's own inputs are always served; the trackers' when `inputs` enables them.
+    const sites = input.builtin ? [] : ctx.config.inputSites[input.name];
+    if (sites === undefined) continue;
+    // The pixel: answered at once, parsed on the storage thread (its own path, kept as fast as it was).
+    if (input.capture === 'hit') {
+      routes.push(...pixelRoutes(ctx, input));
+      continue;
+    }
+    const name = input.name;
     const accepted = requests.labels(name, 'accepted');
     const refused = requests.labels(name, 'refused');
     const overloaded = requests.labels(name, 'overloaded');
@@ -95,7 +104,8 @@ export function inputRoutes(ctx: AppContext): Route[] {
           if (parsed.events.length > 0) events.inc(parsed.events.length);
           answer(res, parsed.answer ?? input.accepted, cors.headersFor(req.headers.origin));
         } catch (error) {
-          const refusal = named(name, error);
+          // WT1's own endpoints keep WT1's messages (tests/contract); trackers' refusals name the input.
+          const refusal = input.builtin ? error : named(name, error);
           if (refusal instanceof Wt1Error) (refusal.code === 'WT1_ERR_OVERLOADED' ? overloaded : refused).inc();
           throw refusal;
         } finally {
@@ -103,7 +113,7 @@ export function inputRoutes(ctx: AppContext): Route[] {
         }
       };
       routes.push({
-        path: endpoint.prefix ? `${endpoint.path}*` : endpoint.path,
+        path: endpoint.prefix ? `${endpoint.path}*` : pathOf(ctx, endpoint),
         methods: endpoint.methods,
         bodyLimit: endpoint.methods.includes('POST') ? api.maxBodySize : undefined,
         cors,
@@ -124,7 +134,7 @@ function inputCors(input: Input, origins: readonly string[], methods: readonly s
   const listed = new Set(origins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
   const preflight: Record<string, string> = {
     'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
-    'Access-Control-Allow-Headers': ['content-type', 'content-encoding', ...(input.corsHeaders ?? [])].join(', '),
+    'Access-Control-Allow-Headers': ['Content-Type', 'Content-Encoding', ...(input.corsHeaders ?? [])].join(', '),
     'Access-Control-Max-Age': '86400',
   };
   const star = { 'Access-Control-Allow-Origin': '*' };
@@ -168,8 +178,10 @@ function answer(res: ServerResponse, a: InputAnswer, cors: Readonly<Record<strin
 }
 
 /**
- * The body within `api.*` limits, gunzipped when sent with `Content-Encoding: gzip`, or when it
- * starts with gzip's magic bytes for an input whose tracker does not say so (`sniffsGzip`).
+ * The body within `api.*` limits: media type checked (415), gunzipped when sent with
+ * `Content-Encoding: gzip` or as one of the input's `gzipMediaTypes`, or when it starts with gzip's
+ * magic bytes for an input whose tracker does not say so (`sniffsGzip`); charset checked when the
+ * input lists `charsets`.
  */
 async function readInputBody(
   input: Input,
@@ -180,28 +192,46 @@ async function readInputBody(
   const api = ctx.config.api;
   const type = mediaType(req);
   if (!input.mediaTypes.includes(type)) {
-    const accepted = input.mediaTypes.filter((t) => t !== '').join(' or ');
+    const accepts = input.accepts ?? `accepts ${input.mediaTypes.filter((t) => t !== '').join(' or ')}`;
     throw new Wt1Error(
       'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
-      `accepts ${accepted}, not ${type === '' ? 'a body without Content-Type' : type}`,
+      `${accepts}, not ${type === '' ? 'a body without Content-Type' : type}`,
     );
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  let gzipped = encoding === 'gzip' || encoding === 'x-gzip';
+  if (input.gzipMediaTypes?.includes(type)) {
+    if (encoding !== 'identity')
+      throw new Wt1Error(
+        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${encoding} is not supported with Content-Type ${type}`,
+      );
+    gzipped = true;
+  } else {
+    const charset = input.charsets ? charsetOf(req.headers['content-type'] ?? '') : null;
+    if (charset !== null && !input.charsets?.includes(charset))
+      throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported, send utf-8`);
+    if (!gzipped && encoding !== 'identity')
+      throw new Wt1Error(
+        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${encoding} is not supported (send gzip or nothing)`,
+      );
+  }
   const limits = {
     maxBodySize: api.maxBodySize,
     maxDecompressedSize: api.maxDecompressedSize,
     timeoutMs: api.bodyTimeout * 1000,
     reservation,
   };
-  if (encoding === 'gzip' || encoding === 'x-gzip') return readGunzippedBody(req, limits);
-  if (encoding !== 'identity')
-    throw new Wt1Error(
-      'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
-      `Content-Encoding ${encoding} is not supported (send gzip or nothing)`,
-    );
+  if (gzipped) return readGunzippedBody(req, limits);
   const body = await readBody(req, api.maxBodySize, limits.timeoutMs, reservation);
-  const gzipped = input.sniffsGzip && body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
-  return gzipped ? gunzipBody(body, limits) : body;
+  const sniffed = input.sniffsGzip && body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+  return sniffed ? gunzipBody(body, limits) : body;
+}
+
+function charsetOf(contentType: string): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match ? match[1].toLowerCase() : null;
 }
 
 function inputRequest(ctx: AppContext, req: IncomingMessage, route: RouteRequest): InputRequest {

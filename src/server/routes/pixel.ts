@@ -8,21 +8,24 @@ import { mediaType, readBody } from '../body.js';
 import { corsPolicy } from '../cors.js';
 import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
-
-/** Form bodies the pixel accepts: a form post, or text/plain from navigator.sendBeacon (no CORS preflight). */
-const FORM_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'text/plain']);
+import type { Input } from '../../inputs/input.js';
+import { pathOf } from './paths.js';
 
 /** The GIF is public to every site (GIF_HEADERS carry `Access-Control-Allow-Origin: *`). */
 const PIXEL_CORS = corsPolicy({ origins: ['*'], methods: 'GET, POST' });
 
 /**
- * GET /public/p.gif?... and POST /public/p.gif (form body): answer the GIF at once, then enqueue
- * the hit as captured; it is parsed into an event off the request path (src/event/pixel-hit.ts).
- * Nothing here waits for storage, except with ackMode=durable: then the GIF goes once the hit is
- * on disk, and a full queue or a failed write answers 503.
+ * The ingest path of a `capture: 'hit'` input, the pixel (src/inputs/pixel.ts): GET /public/p.gif?...
+ * and POST /public/p.gif (form body) answer the GIF at once, then enqueue the hit as captured; it is
+ * parsed into an event off the request path (src/event/pixel-hit.ts). Nothing here waits for
+ * storage, except with ackMode=durable: then the GIF goes once the hit is on disk, and a full queue
+ * or a failed write answers 503. The route table calls `pixel` directly: no per-request work is
+ * added for it being an input.
  */
-export function pixelRoutes(ctx: AppContext): Route[] {
+export function pixelRoutes(ctx: AppContext, input: Input): Route[] {
   const maxBodySize = ctx.config.pixel.maxBodySize;
+  /** Form bodies it accepts: a form post, or text/plain from navigator.sendBeacon (no CORS preflight). */
+  const formTypes = new Set(input.mediaTypes);
   const durable = ctx.config.ackMode === 'durable';
   /** The hit as the request thread captures it; parsing happens on the storage thread. */
   const hitOf = (req: IncomingMessage, queryStrings: string[], globalVisitorId: string | null): PixelHit => {
@@ -55,12 +58,7 @@ export function pixelRoutes(ctx: AppContext): Route[] {
 
   const trackPost = async (req: IncomingMessage, res: ServerResponse, route: RouteRequest): Promise<void> => {
     const type = mediaType(req);
-    if (!FORM_TYPES.has(type)) {
-      throw new Wt1Error(
-        'WT1_ERR_UNSUPPORTED_MEDIA_TYPE',
-        `the pixel accepts application/x-www-form-urlencoded or text/plain bodies, not ${type}`,
-      );
-    }
+    if (!formTypes.has(type)) throw new Wt1Error('WT1_ERR_UNSUPPORTED_MEDIA_TYPE', `${input.accepts}, not ${type}`);
     // Counted with every other body in flight (api.maxInFlightBytes): many large form posts at once cannot take the
     // memory.
     const reservation = ctx.bodyBudget.reserve();
@@ -80,13 +78,11 @@ export function pixelRoutes(ctx: AppContext): Route[] {
     res.end();
   };
 
-  return [
-    {
-      path: '/public/p.gif',
-      methods: ['GET', 'POST', 'HEAD'],
-      bodyLimit: maxBodySize,
-      cors: PIXEL_CORS,
-      handler: pixel,
-    },
-  ];
+  return input.endpoints.map((endpoint) => ({
+    path: pathOf(ctx, endpoint),
+    methods: endpoint.methods,
+    bodyLimit: maxBodySize,
+    cors: PIXEL_CORS,
+    handler: pixel,
+  }));
 }
