@@ -62,6 +62,7 @@ export class Metrics {
   private readonly ready: Gauge;
   private readonly storageReady: Gauge<StorageLabels>;
   private readonly storageStalled: Gauge<StorageLabels>;
+  private readonly spoolBytes: Gauge<StorageLabels>;
   private readonly info: Gauge<'instance_id' | 'engine' | 'version'>;
   private readonly namedStats = new Map<string, Counter<StorageLabels>>();
   private readonly otherStats = new Map<string, Gauge<StorageLabels>>();
@@ -144,6 +145,12 @@ export class Metrics {
       labelNames: ['processor', 'engine'],
       registers,
     });
+    this.spoolBytes = new Gauge({
+      name: 'wt1_durable_spool_bytes',
+      help: 'ackMode=durable, engines that send elsewhere: bytes in the write-ahead spool, not confirmed yet.',
+      labelNames: ['processor', 'engine'],
+      registers,
+    });
     for (const [stat, { name, help }] of Object.entries(NAMED_STATS)) {
       this.namedStats.set(stat, new Counter({ name, help, labelNames: ['processor', 'engine'], registers }));
     }
@@ -188,6 +195,7 @@ export class Metrics {
     for (const gauge of this.otherStats.values()) gauge.reset();
     this.storageReady.reset();
     this.storageStalled.reset();
+    this.spoolBytes.reset();
     this.info.reset();
 
     this.ready.set(status.ready ? 1 : 0);
@@ -213,6 +221,10 @@ export class Metrics {
     this.storageStalled.set(storageLabels, p.stalled ? 1 : 0);
     for (const [stat, value] of Object.entries(p.stats)) {
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (stat === 'durableSpoolBytes') {
+        this.spoolBytes.set(storageLabels, value);
+        continue;
+      }
       const named = this.namedStats.get(stat);
       if (named) {
         if (value >= 0) named.inc(storageLabels, value);

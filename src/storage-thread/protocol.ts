@@ -39,6 +39,9 @@ export interface DurableStatus {
   readonly unsafe: number;
   /** The syncs since the previous status, as pairs: duration in ms, events in the group. */
   readonly syncs: readonly number[];
+  /** The write-ahead spool (engines that send elsewhere): its bytes on disk, and whether it is full. */
+  readonly spoolBytes?: number;
+  readonly spoolFull?: boolean;
 }
 
 /** Storage thread -> request thread. */

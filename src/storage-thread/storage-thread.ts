@@ -119,7 +119,8 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   }
 
   fits(count: number, bytes: number): boolean {
-    return !this.closing && this.bound.fits(count, bytes);
+    // ackMode=durable: a full write-ahead spool refuses whole messages (503) until the engine confirms some.
+    return !this.closing && this.status.durable?.spoolFull !== true && this.bound.fits(count, bytes);
   }
 
   barrier(): Promise<void> {

@@ -11,6 +11,7 @@ import { Wt1Error } from '../errors.js';
 import { createEngine, findEngine } from '../storage/registry.js';
 import { failureLogger } from '../queue/failure-log.js';
 import { GroupCommit } from './group-commit.js';
+import { durableSpoolFor } from './spool-setup.js';
 import {
   decodeRecord,
   nextRecord,
@@ -44,18 +45,21 @@ let failed = 0;
 /** Events are written only between a successful open and close (a new thread whose open failed gets some). */
 let engineOpen = false;
 const NOT_OPEN = new Wt1Error('WT1_ERR_STORAGE_IO', 'the storage engine is not open');
+const SPOOL_REFUSED = new Wt1Error(
+  'WT1_ERR_SPOOL_FULL',
+  'the durable spool is full (durable.maxSpoolBytes) or failing',
+);
 
-// ackMode=durable: the group commit, and the syncs not yet reported.
+// ackMode=durable: an engine that sends elsewhere gets the write-ahead spool; the group commit syncs the
+// engine's files or the spool's; the syncs not yet reported.
+const spool = durableSpoolFor(engine, data, logger, () => post({ type: 'status', ...status() }));
 let syncs: number[] = [];
 const commit =
   data.config.ackMode === 'durable'
-    ? new GroupCommit(
-        () => engine.sync!(),
-        (group, ms) => {
-          syncs.push(ms, group);
-          post({ type: 'status', ...status() });
-        },
-      )
+    ? new GroupCommit(spool ? () => spool.sync() : () => engine.sync!(), (group, ms) => {
+        syncs.push(ms, group);
+        post({ type: 'status', ...status() });
+      })
     : undefined;
 
 const status = (): StorageStatus => {
@@ -66,9 +70,16 @@ const status = (): StorageStatus => {
     ready = false;
   }
   if (commit === undefined) return { written, failed, stats: engine.stats(), ready };
-  const durable = { synced: commit.synced, unsafe: commit.unsafe, syncs };
+  const durable = {
+    synced: commit.synced,
+    unsafe: commit.unsafe,
+    syncs,
+    spoolBytes: spool?.bytes,
+    spoolFull: spool?.full,
+  };
   syncs = [];
-  return { written, failed, stats: engine.stats(), ready, durable };
+  if (spool === undefined) return { written, failed, stats: engine.stats(), ready, durable };
+  return { written, failed, stats: { ...engine.stats(), ...spool.stats() }, ready: ready && !spool.failing, durable };
 };
 
 function onFailure(error: unknown): void {
@@ -88,21 +99,44 @@ const writeEvent = (event: TrackedEvent): void => {
 };
 
 async function writeBatch(records: readonly unknown[]): Promise<void> {
-  for (let i = 0; i < records.length; ) {
-    const at = i;
-    i = nextRecord(records, at); // first: a record that throws is counted and skipped
-    pending = undefined;
-    try {
-      if (!engineOpen) throw NOT_OPEN;
-      decodeRecord(records, at, writeHit, writeEvent);
-      if (pending !== undefined) await pending;
-      written++;
-    } catch (error) {
-      onFailure(error);
+  if (spool) await spoolBatch(records);
+  else {
+    for (let i = 0; i < records.length; ) {
+      const at = i;
+      i = nextRecord(records, at); // first: a record that throws is counted and skipped
+      pending = undefined;
+      try {
+        if (!engineOpen) throw NOT_OPEN;
+        decodeRecord(records, at, writeHit, writeEvent);
+        if (pending !== undefined) await pending;
+        written++;
+      } catch (error) {
+        onFailure(error);
+      }
     }
   }
   commit?.advance(written + failed);
   post({ type: 'status', ...status() });
+}
+
+/** With the spool: the batch's events appended to it; the spool writes them to the engine. */
+async function spoolBatch(records: readonly unknown[]): Promise<void> {
+  const events: TrackedEvent[] = [];
+  const push = (event: TrackedEvent): void => {
+    events.push(event);
+  };
+  for (let i = 0; i < records.length; ) {
+    const at = i;
+    i = nextRecord(records, at);
+    try {
+      decodeRecord(records, at, (hit) => push(eventFromHit(hit, data.hitIdPrefix)), push);
+    } catch (error) {
+      onFailure(error);
+    }
+  }
+  const kept = engineOpen ? await spool!.append(events) : 0;
+  written += kept;
+  for (let i = kept; i < events.length; i++) onFailure(engineOpen ? SPOOL_REFUSED : NOT_OPEN);
 }
 
 async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'): Promise<void> {
@@ -110,18 +144,26 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
   let error: ThreadError | undefined;
   try {
     if (method === 'open') {
-      if (commit && engine.sync === undefined)
+      if (commit && engine.sync === undefined && spool === undefined)
         throw new Wt1Error(
           'WT1_ERR_CONFIG_INVALID',
           `ackMode: durable is not available with the ${data.config.storage.engine} engine`,
         );
+      await spool?.open();
       await engine.open();
+      spool?.start();
       engineOpen = true;
-    } else if (method === 'flush') value = await engine.flush();
-    else if (method === 'close') {
+    } else if (method === 'flush') {
+      await spool?.drain(data.config.shutdownTimeout * 500);
+      value = await engine.flush();
+    } else if (method === 'close') {
       clearInterval(statusTimer);
       engineOpen = false;
+      // What the engine cannot confirm in time stays in the spool for the next start.
+      await spool?.drain(data.config.shutdownTimeout * 400);
+      spool?.stop();
       await engine.close();
+      await spool?.close();
       commit?.settleAll(written + failed); // closed files are synced before their close
     }
     // 'barrier': every message before it has been handled, nothing to do.
