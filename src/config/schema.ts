@@ -1,4 +1,5 @@
 import type { ParamsOf, SpecTable } from './spec.js';
+import { DURABLE_KEYS } from './durable-keys.js';
 
 /**
  * Every top-level key wt1 understands, with its default and origin. This table is the single
@@ -160,23 +161,7 @@ export const TOP_LEVEL_KEYS = {
       'queued: answer once events are queued (fast; a crash loses the queue); durable: answer once they are on ' +
       'disk (fsync, group commit)',
   },
-  'durable.maxSpoolBytes': {
-    type: 'int',
-    default: 1_073_741_824,
-    min: 65_536,
-    origin: 'wt1',
-    description:
-      'ackMode=durable with an engine that sends elsewhere (nats, kafka): bytes of events kept on local disk until ' +
-      'the server confirms them; past it 503 with Retry-After',
-  },
-  'durable.spoolDir': {
-    type: 'string',
-    default: './data/durable-spool',
-    origin: 'wt1',
-    description:
-      'ackMode=durable with an engine that sends elsewhere: folder of the write-ahead spool (one sub-folder per ' +
-      'instanceId, so workers never share one)',
-  },
+  ...DURABLE_KEYS,
   storageStallTimeout: {
     type: 'number',
     default: 30,
