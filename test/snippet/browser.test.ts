@@ -2,33 +2,28 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { DESKTOP_USER_AGENT, launchChromium, startSite, type Site } from '../helpers/browser.js';
-import { readAllRows, type Row } from '../helpers/files.js';
-import { removeDir, startTestServer, waitForReceived, type TestServer } from '../helpers/server.js';
+import { DESKTOP_USER_AGENT } from '../helpers/browser.js';
+import type { Row } from '../helpers/files.js';
+import { waitForReceived } from '../helpers/server.js';
+import {
+  launchSnippetBrowser,
+  loader,
+  newContext,
+  project,
+  SESSION_EXPIRATION,
+  simplePage,
+  withCollectorAndSite,
+} from '../helpers/snippet-site.js';
 import { encodePairs } from '../../src/event/query-string.js';
 
-/**
- * The snippet end to end in real headless Chromium: a site page on one loopback origin loads
- * /track.js from the collector on another port (cross-origin, as in production); the test then
- * stops the collector and checks the lines of its log files.
- */
+// The snippet end to end in real headless Chromium: a visitor on the original sample page, then the
+// next page (test/helpers/snippet-site.ts). Single-page apps and privacy signals:
+// browser-spa-privacy.test.ts; a site moving from the original snippet: browser-migration.test.ts.
 
-const SESSION_EXPIRATION = 900;
 const TWO_YEARS = 2 * 365 * 24 * 3600;
 const CHROMIUM_COOKIE_CAP = 400 * 24 * 3600;
 const HEX_ID = /^[0-9a-f]{32}$/;
 const SEARCH_REFERRER = 'http://search.example/results?q=wt1';
-
-/** The async loader of the original sample page, pointed at the collector. */
-const loader = (collector: string): string => `
-  (function () {
-    var script = document.createElement('script');
-    script.src = ${JSON.stringify(collector + '/track.js')};
-    script.type = 'text/javascript';
-    script.async = true;
-    var first = document.getElementsByTagName('script')[0];
-    first.parentNode.insertBefore(script, first);
-  })();`;
 
 /** The original js/sample.html, plus a link away and a hit sent from the page's own pagehide handler. */
 const samplePage = (collector: string): string => `<!doctype html>
@@ -60,52 +55,17 @@ const samplePage = (collector: string): string => `<!doctype html>
   </script>
 </body></html>`;
 
-const simplePage = (collector: string, commands: string): string => `<!doctype html>
-<html><head><meta charset="utf-8"><title>page</title>
-<script>
-  var _wt1Q = _wt1Q || [];
-  ${commands}
-  ${loader(collector)}
-</script>
-</head><body><p>content</p></body></html>`;
-
 let browser: Browser;
-/** A site with a real host name, for the cookies the original snippet set on its domain. */
-const LEGACY_SITE_HOST = 'www.site.test';
-before(async () => { browser = await launchChromium({ userAgent: DESKTOP_USER_AGENT, lang: 'fr-FR', loopbackHosts: [LEGACY_SITE_HOST] }); });
-after(async () => { await browser?.close(); });
-
-const newContext = (): Promise<BrowserContext> => browser.newContext({
-  userAgent: DESKTOP_USER_AGENT,
-  locale: 'fr-FR',
-  timezoneId: 'Asia/Kolkata', // UTC+5:30 all year: getTimezoneOffset() is -330 whatever the date
-  viewport: { width: 1280, height: 720 },
-  screen: { width: 1920, height: 1080 },
+before(async () => {
+  browser = await launchSnippetBrowser();
+});
+after(async () => {
+  await browser?.close();
 });
 
-/** Runs `body` against a fresh collector and site, stops both (even on failure), returns the log rows. */
-async function withCollectorAndSite(pages: (collector: string) => Record<string, string>, body: (collector: TestServer, site: Site) => Promise<void>): Promise<Row[]> {
-  const collector = await startTestServer({ sessionExpiration: SESSION_EXPIRATION });
-  let site: Site | undefined;
-  try {
-    site = await startSite(pages(collector.url));
-    await body(collector, site);
-  } finally {
-    await site?.stop();
-    await collector.stop();
-  }
-  const rows = readAllRows(collector.root);
-  removeDir(collector.root);
-  return rows;
-}
-
-/** The columns the snippet determines (the server and client timestamps are checked apart). */
-const project = (row: Row): Row => {
-  const { server_ts: _s, client_ts: _c, ...rest } = row;
-  return rest;
-};
-
-test('the original sample page, a long hit and a hit while leaving, cross-origin, land as exact log lines', { timeout: 120_000 }, async () => {
+test('the original sample page, a long hit and a hit while leaving, cross-origin, land as exact log lines', {
+  timeout: 120_000,
+}, async () => {
   const startedAt = Date.now();
   const longText = 'Crème brûlée, café au lait & co – '.repeat(60);
   const requests: Array<{ method: string; url: string; type?: string }> = [];
@@ -124,12 +84,15 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
       siteOrigin = site.url;
       // What reached the collector, as sent (Playwright does not see requests of a page being left).
       collector.collector.server.on('request', (req: IncomingMessage) => {
-        if (req.url?.startsWith('/public/p.gif')) requests.push({ method: req.method!, url: req.url, type: req.headers['content-type'] });
+        if (req.url?.startsWith('/public/p.gif'))
+          requests.push({ method: req.method!, url: req.url, type: req.headers['content-type'] });
       });
-      const context = await newContext();
+      const context = await newContext(browser);
       try {
         const page = await context.newPage();
-        page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+        page.on('console', (m) => {
+          if (m.type() === 'warning') warnings.push(m.text());
+        });
         page.on('pageerror', (e) => pageErrors.push(String(e)));
 
         pageUrl = `${site.url}/sample.html?utm_source=news&q=caf%C3%A9%20au%20lait`;
@@ -145,7 +108,9 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
         await waitForReceived(collector, ++expected);
 
         // Malformed commands: one console warning each, nothing thrown into the page.
-        await page.evaluate(`_wt1Q.push('trackPage'); _wt1Q.push(['noSuchCommand']); _wt1Q.push(['trackEvent', 'not an object'])`);
+        await page.evaluate(
+          `_wt1Q.push('trackPage'); _wt1Q.push(['noSuchCommand']); _wt1Q.push(['trackEvent', 'not an object'])`,
+        );
 
         await Promise.all([page.waitForURL(/page2\.html/), page.click('#next')]);
         await waitForReceived(collector, expected + 2);
@@ -163,12 +128,24 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
   // Six short hits load the GIF; the long hit and the one sent from pagehide are POSTed as text/plain.
   // (The next page's view and the hit sent while leaving race each other.)
   assert.equal(requests.length, 8);
-  assert.deepEqual(requests.slice(0, 6).map((r) => r.method), ['GET', 'GET', 'GET', 'GET', 'GET', 'POST']);
-  assert.deepEqual(requests.slice(6).map((r) => r.method).sort(), ['GET', 'POST']);
-  assert.deepEqual(requests.filter((r) => r.method === 'POST').map((r) => [r.url, r.type]), [
-    ['/public/p.gif', 'text/plain;charset=UTF-8'],
-    ['/public/p.gif', 'text/plain;charset=UTF-8'],
-  ]);
+  assert.deepEqual(
+    requests.slice(0, 6).map((r) => r.method),
+    ['GET', 'GET', 'GET', 'GET', 'GET', 'POST'],
+  );
+  assert.deepEqual(
+    requests
+      .slice(6)
+      .map((r) => r.method)
+      .sort(),
+    ['GET', 'POST'],
+  );
+  assert.deepEqual(
+    requests.filter((r) => r.method === 'POST').map((r) => [r.url, r.type]),
+    [
+      ['/public/p.gif', 'text/plain;charset=UTF-8'],
+      ['/public/p.gif', 'text/plain;charset=UTF-8'],
+    ],
+  );
   assert.ok(requests.every((r) => r.url.length < 1800 + 100));
 
   assert.equal(rows.length, 8, JSON.stringify(rows, null, 1));
@@ -200,15 +177,48 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
   const both = 'vparam_start=vparam_start&vp2=vp2val';
   const click = 'type=button&id=s1';
   const expectedRows: Row[] = [
-    { ...common, type: 'page', visitor_params: 'vparam_start=vparam_start', session_params: null, event_params: 'page=important&basket=empty' },
-    { ...common, type: 'event', visitor_params: 'vparam_start=vparam_start', session_params: 'sp1=value1&sp2=value2', event_params: click },
-    { ...common, type: 'event', visitor_params: 'vparam_start=vparam_start', session_params: 'sp2=value2', event_params: click },
+    {
+      ...common,
+      type: 'page',
+      visitor_params: 'vparam_start=vparam_start',
+      session_params: null,
+      event_params: 'page=important&basket=empty',
+    },
+    {
+      ...common,
+      type: 'event',
+      visitor_params: 'vparam_start=vparam_start',
+      session_params: 'sp1=value1&sp2=value2',
+      event_params: click,
+    },
+    {
+      ...common,
+      type: 'event',
+      visitor_params: 'vparam_start=vparam_start',
+      session_params: 'sp2=value2',
+      event_params: click,
+    },
     { ...common, type: 'event', visitor_params: both, session_params: 'sp2=value2', event_params: click },
     { ...common, type: 'event', visitor_params: null, session_params: 'sp2=value2', event_params: click },
-    { ...common, type: 'event', visitor_params: null, session_params: 'sp2=value2', event_params: encodePairs([['kind', 'long'], ['text', longText]]) },
+    {
+      ...common,
+      type: 'event',
+      visitor_params: null,
+      session_params: 'sp2=value2',
+      event_params: encodePairs([
+        ['kind', 'long'],
+        ['text', longText],
+      ]),
+    },
   ];
   const byColumns = (a: Row, b: Row): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
-  const leaving = { ...common, type: 'event', visitor_params: null, session_params: 'sp2=value2', event_params: 'action=leave' };
+  const leaving = {
+    ...common,
+    type: 'event',
+    visitor_params: null,
+    session_params: 'sp2=value2',
+    event_params: 'action=leave',
+  };
   const secondPage = {
     ...common,
     location: `${siteOrigin}/page2.html?from=sample`,
@@ -228,97 +238,16 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
   const now = Date.now() / 1000;
   assert.equal(cookie('__wt1vic')?.value, visitorId);
   assert.equal(cookie('__wt1sic')?.value, sessionId);
-  assert.ok(Math.abs(cookie('__wt1sic')!.expires - (now + SESSION_EXPIRATION)) < 120, 'session cookie lifetime = the collector sessionExpiration');
+  assert.ok(
+    Math.abs(cookie('__wt1sic')!.expires - (now + SESSION_EXPIRATION)) < 120,
+    'session cookie lifetime = the collector sessionExpiration',
+  );
   // The snippet asks for two years; Chromium caps every cookie at 400 days.
-  assert.ok(Math.abs(cookie('__wt1vic')!.expires - (now + Math.min(TWO_YEARS, CHROMIUM_COOKIE_CAP))) < 120, 'visitor cookie: two years, capped');
+  assert.ok(
+    Math.abs(cookie('__wt1vic')!.expires - (now + Math.min(TWO_YEARS, CHROMIUM_COOKIE_CAP))) < 120,
+    'visitor cookie: two years, capped',
+  );
   assert.equal(cookie('__wt1sic')?.sameSite, 'Lax');
   assert.equal(cookie('__wt1vpc'), undefined, 'cleared visitor params: cookie deleted');
   assert.equal(decodeURIComponent(cookie('__wt1spc')!.value), 'sp2=value2');
-});
-
-test('single-page app history tracking, and privacy signals honoured when asked', { timeout: 120_000 }, async () => {
-  let siteOrigin = '';
-  let privacyHits = 0;
-  const rows = await withCollectorAndSite(
-    (collector) => ({
-      '/spa.html': simplePage(collector, '_wt1Q.push(["enableHistoryTracking"], ["trackPage"]);'),
-      '/private.html': simplePage(collector, '_wt1Q.push(["respectPrivacySignals"], ["trackPage"], ["trackEvent", { "x": "1" }]);'),
-      '/control.html': simplePage(collector, '_wt1Q.push(["trackPage", { "control": "1" }]);'),
-    }),
-    async (collector, site) => {
-      siteOrigin = site.url;
-      const spa = await newContext();
-      try {
-        const page = await spa.newPage();
-        await page.goto(`${site.url}/spa.html`);
-        await waitForReceived(collector, 1);
-        await page.evaluate(`history.pushState({}, '', '/spa/orders?page=2')`);
-        await waitForReceived(collector, 2);
-        await page.goBack();
-        await waitForReceived(collector, 3);
-      } finally {
-        await spa.close();
-      }
-
-      const gpc = await newContext();
-      try {
-        await gpc.addInitScript(`Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true })`);
-        const page = await gpc.newPage();
-        page.on('request', (r) => { if (r.url().includes('/public/p.gif')) privacyHits++; });
-        await page.goto(`${site.url}/private.html`);
-        await page.evaluate(`new Promise((resolve) => setTimeout(resolve, 200))`);
-        assert.equal(privacyHits, 0, 'no hit with respectPrivacySignals and GPC on');
-        // The control page, same browser, no respectPrivacySignals: its hit arrives.
-        await page.goto(`${site.url}/control.html`);
-        await waitForReceived(collector, 4);
-        assert.equal(privacyHits, 1);
-      } finally {
-        await gpc.close();
-      }
-    },
-  );
-
-  assert.deepEqual(rows.map((r) => [r.type, r.location, r.referer, r.event_params]), [
-    ['page', `${siteOrigin}/spa.html`, '', ''],
-    ['page', `${siteOrigin}/spa/orders?page=2`, `${siteOrigin}/spa.html`, ''],
-    ['page', `${siteOrigin}/spa.html`, `${siteOrigin}/spa/orders?page=2`, ''],
-    ['page', `${siteOrigin}/control.html`, '', 'control=1'],
-  ]);
-  assert.equal(new Set(rows.slice(0, 3).map((r) => r.session_id)).size, 1);
-});
-
-test('a site moving from the original snippet: its domain=<host> cookies are read once, then replaced by ours', { timeout: 120_000 }, async () => {
-  let cookiesAfter: Array<{ name: string; value: string; domain: string }> = [];
-  const rows = await withCollectorAndSite(
-    (collector) => ({
-      '/moved.html': simplePage(collector, `_wt1Q.push(
-        ["setVisitorParam", "b", "2"], ["trackEvent", { "step": "1" }],
-        ["delVisitorParam", "a"], ["trackEvent", { "step": "2" }],
-        ["clearVisitorParams"], ["trackEvent", { "step": "3" }]);`),
-    }),
-    async (collector, site) => {
-      const context = await newContext();
-      try {
-        // What WT1's own snippet left: every cookie with domain=document.location.host.
-        const expires = Math.floor(Date.now() / 1000) + 300 * 24 * 3600;
-        await context.addCookies([
-          { name: '__wt1vic', value: 'oldvisitor1', domain: `.${LEGACY_SITE_HOST}`, path: '/', expires },
-          { name: '__wt1vpc', value: 'a%3D1', domain: `.${LEGACY_SITE_HOST}`, path: '/', expires },
-        ]);
-        const page = await context.newPage();
-        await page.goto(`http://${LEGACY_SITE_HOST}:${new URL(site.url).port}/moved.html`);
-        await waitForReceived(collector, 3);
-        cookiesAfter = await context.cookies();
-      } finally {
-        await context.close();
-      }
-    },
-  );
-  assert.deepEqual(rows.map((r) => [r.visitor_id, r.visitor_params, r.event_params]), [
-    ['oldvisitor1', 'a=1&b=2', 'step=1'],
-    ['oldvisitor1', 'b=2', 'step=2'],
-    ['oldvisitor1', null, 'step=3'],
-  ]);
-  assert.deepEqual(cookiesAfter.filter((c) => c.domain.startsWith('.')), [], 'the old domain cookies are gone');
-  assert.equal(cookiesAfter.find((c) => c.name === '__wt1vic')?.value, 'oldvisitor1');
 });
