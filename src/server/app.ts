@@ -1,31 +1,26 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { Dispatcher } from '../queue/dispatcher.js';
-import { StallWatchdog } from '../queue/stall-watchdog.js';
-import { TrustedProxies } from '../event/client-address.js';
-import { createEngine, findEngine } from '../storage/registry.js';
-import { StorageThread } from '../storage-thread/storage-thread.js';
-import type { Processor } from './processors.js';
-import { findHandler } from '../handlers/registry.js';
 import type { HandlerDescriptor } from '../handlers/handler.js';
-import { declareRoutes } from './routes/index.js';
 import type { AppContext } from './context.js';
-import { createHttpDispatch } from './http-dispatch.js';
-import { adminGuard } from './admin-guard.js';
-import { Wt1Error } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { pixelGlobalVisitorId } from './third-party-cookies.js';
 import { Metrics } from './metrics.js';
-import { BodyBudget } from './body-budget.js';
 import { startLine } from './start-line.js';
 import { closeNow, closeProcessors, closeServer, listen, openEngines, releaseEngines } from './lifecycle.js';
-import { collectStatus, type CollectorStatus } from './status.js';
+import type { CollectorStatus } from './status.js';
 import { startMetricsServer } from './metrics-server.js';
-import { IsolationUnavailable, isolateRequestThread } from './request-thread-isolation.js';
 import type { ClusterLink } from './cluster-link.js';
+import {
+  buildContext,
+  buildHttpServer,
+  buildProcessors,
+  chooseStorage,
+  requestThreadIsolation,
+  watchStalls,
+  type Basics,
+} from './composition.js';
 
 export interface CollectorOptions {
   readonly logger?: Logger;
@@ -54,138 +49,39 @@ export interface Collector {
   status(options?: { snapshots?: boolean }): CollectorStatus;
 }
 
+/**
+ * A collector composed in named steps (composition.ts): the storage engine and where it runs, the
+ * processors and their queues, the stall watchdog, the context the routes receive, the HTTP server.
+ * start() and stop() order the lifecycle steps (lifecycle.ts).
+ */
 export function createCollector(config: Config, options: CollectorOptions = {}): Collector {
   const logger = options.logger ?? silentLogger();
-  const now = options.now ?? Date.now;
-  const metrics = new Metrics(() => context.status({ snapshots: false }));
-  const dispatcher = new Dispatcher<Processor>(logger, config.maxQueueSize, config.maxQueueBytes);
-  const instanceId = config.instanceId || `${hostname()}-${process.pid}`;
-
-  const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
-  // The group commit runs on the storage thread only: without it nothing would confirm events on disk.
-  if (config.ackMode === 'durable' && !onThread)
-    throw new Wt1Error(
-      'WT1_ERR_CONFIG_INVALID',
-      'ackMode: durable needs the storage thread (storageThread=true, and no injected clock)',
-    );
-  const engineDescriptor = findEngine(config.storage.engine);
-  if (!engineDescriptor) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
-  /**
-   * `isolateRequestThread`: applied at start (engines open, before listening) and for a storage thread restarted after
-   * a crash.
-   */
-  const isolate = async (): Promise<void> => {
-    try {
-      logger.info(
-        await isolateRequestThread(),
-        'request thread isolated: the other threads of the process run on the other CPUs',
-      );
-    } catch (error) {
-      // Only a tuning: the collector runs on without it, saying why.
-      const fields = error instanceof IsolationUnavailable ? { reason: error.message } : { err: error };
-      logger.warn(fields, 'isolateRequestThread: not applied, every thread runs on every CPU');
-    }
-  };
-  if (onThread) {
-    const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
-    const thread = new StorageThread(config.maxQueueSize, {
-      config,
-      instanceId,
-      logger,
-      onThreadStarted,
-      onSync: (ms, group) => metrics.observeSync(ms, group),
-    });
-    dispatcher.add({
-      kind: 'storage',
-      name: 'storage',
-      engineName: engineDescriptor.name,
-      engine: thread,
-      queue: thread,
-    });
-  } else {
-    const engine = createEngine(engineDescriptor, config, { logger, instanceId, now });
-    const queue = dispatcher.boundedQueue('storage', { process: (e) => engine.write(e) });
-    dispatcher.add({ kind: 'storage', name: 'storage', engineName: engineDescriptor.name, engine, queue });
-  }
-  for (const h of config.handlers) {
-    const descriptor = findHandler(h.className, options.handlers);
-    if (!descriptor) throw new Wt1Error('WT1_ERR_HANDLER_UNKNOWN', h.className);
-    const handler = descriptor.create(
-      h.params,
-      { name: h.name, config, logger: logger.child({ handler: h.name }), now },
-      h.rawParams,
-    );
-    dispatcher.add({
-      kind: 'handler',
-      name: h.name,
-      handlerKind: descriptor.name,
-      handler,
-      queue: dispatcher.boundedQueue(h.name, handler),
-    });
-  }
-
-  const storageProcessors = dispatcher.processors.filter((p) => p.kind === 'storage');
-  const stalls = new StallWatchdog(storageProcessors, config.storageStallTimeout * 1000, now, (stall, resumed) => {
-    const fields = {
-      processor: stall.processor,
-      engine: engineDescriptor.name,
-      queued: stall.queued,
-      written: stall.written,
-      failed: stall.failed,
-      stalledSeconds: Math.round((now() - stall.since) / 1000),
-    };
-    if (resumed) logger.info(fields, 'storage engine progressing again: the stall is over');
-    else
-      logger.error(
-        fields,
-        `storage engine stalled: events are queued and none was written or failed for ` +
-          `${config.storageStallTimeout} s (storageStallTimeout); /ready answers 503 until it moves`,
-      );
-  });
-
-  let stopping: Promise<void> | undefined;
-  const context: AppContext = {
+  const basics: Basics = {
     config,
+    logger,
+    now: options.now ?? Date.now,
+    instanceId: config.instanceId || `${hostname()}-${process.pid}`,
+  };
+  const { engine: engineDescriptor, onThread } = chooseStorage(config, options);
+  const isolate = requestThreadIsolation(logger);
+  const onThreadStarted = config.isolateRequestThread ? () => void isolate() : undefined;
+  const metrics = new Metrics(() => context.status({ snapshots: false }));
+  const dispatcher = buildProcessors(
+    basics,
+    { engine: engineDescriptor, onThread, onThreadStarted },
+    options.handlers,
+    metrics,
+  );
+  const stalls = watchStalls(basics, dispatcher, engineDescriptor.name);
+  let stopping: Promise<void> | undefined;
+  const context: AppContext = buildContext(basics, {
     dispatcher,
     stalls,
-    logger,
-    now,
-    trustedProxies: new TrustedProxies(config.trustedProxies, (peer) =>
-      logger.warn(
-        { peer, trustedProxies: config.trustedProxies.join(',') },
-        'forwarding headers (X-Forwarded-For / X-Real-IP) from a private peer that trustedProxies does not list: ' +
-          "they are ignored and the peer's address is logged; add the proxy to trustedProxies (e.g. " +
-          'trustedProxies=loopback,private) if it is yours (warned once)',
-      ),
-    ),
-    startedAt: now(),
-    instanceId,
     metrics,
-    bodyBudget: new BodyBudget(config.api.maxInFlightBytes),
     cluster: options.cluster,
     isShuttingDown: () => stopping !== undefined,
-    status: (statusOptions) => collectStatus(context, statusOptions),
-    // Off (the default): the pixel pays one call returning null.
-    globalVisitorId: config.thirdPartyCookies
-      ? (req, res, queryStrings) => pixelGlobalVisitorId(context, req, res, queryStrings)
-      : () => null,
-  };
-
-  const http = createHttpDispatch({
-    routes: declareRoutes(context),
-    guard: adminGuard(config.adminToken),
-    hasAdminToken: config.adminToken !== '',
-    logger,
-    wrap: metrics.requestTiming.wrap,
   });
-  const server = createServer(
-    // 64 KiB of headers: a 10 000-character Referer and User-Agent must fit (Node's default is 16 KiB).
-    { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 65_536 },
-    http.onRequest,
-  );
-  // Each socket may hold up to maxHeaderSize of partial headers for headersTimeout: the cap bounds that memory.
-  server.maxConnections = config.maxConnections;
-  server.on('checkContinue', http.onCheckContinue);
+  const server = buildHttpServer(context);
   let metricsServer: Server | undefined;
 
   return {
@@ -218,7 +114,12 @@ export function createCollector(config: Config, options: CollectorOptions = {}):
         );
       }
       stalls.start();
-      const line = startLine(config, { port, engine: engineDescriptor.name, storageThread: onThread, instanceId });
+      const line = startLine(config, {
+        port,
+        engine: engineDescriptor.name,
+        storageThread: onThread,
+        instanceId: basics.instanceId,
+      });
       logger.info(line.fields, line.message);
       return port;
     },
