@@ -94,7 +94,8 @@ export function segmentEvent(
     type,
     visitorId,
     sessionId: sessionId ?? '',
-    clientTS: optTime(input, m.originalTimestamp ?? m.timestamp, `${where}.timestamp`),
+    // `timestamp` when sent: a backdated event's time (rudder-sdk-node then sets originalTimestamp to now).
+    clientTS: optTime(input, m.timestamp ?? m.originalTimestamp, `${where}.timestamp`),
     page: url,
     referer: referrer,
     ua: str(ctx.userAgent, 'context.userAgent'),

@@ -15,7 +15,8 @@ const PATHS = [...Object.keys(SEGMENT_TYPES), 'batch', 'b', 'm'];
 export const segment: Input = {
   name: NAME,
   endpoints: PATHS.map((p) => ({ path: `/v1/${p}`, methods: ['POST'] as const })),
-  mediaTypes: ['application/json', 'text/plain', ''],
+  // @rudderstack/rudder-sdk-node labels its (gzipped) JSON application/x-www-form-urlencoded (axios's default).
+  mediaTypes: ['application/json', 'text/plain', '', 'application/x-www-form-urlencoded'],
   corsHeaders: ['authorization', 'anonymousid', 'sentat'],
   sitesKey: 'writeKeys',
   accepted: { status: 200, body: { success: true } },

@@ -69,7 +69,8 @@ test('segment: bad bodies get a 4xx naming the input and the field, and nothing 
       '/v1/t',
       '{"anonymousId":"a","event":"x"}',
       415,
-      'Unsupported media type: segment: accepts application/json or text/plain, not text/html',
+      'Unsupported media type: segment: accepts application/json or text/plain or application/x-www-form-urlencoded, ' +
+        'not text/html',
       { 'Content-Type': 'text/html' },
     ],
     [
