@@ -128,6 +128,15 @@ export const TOP_LEVEL_KEYS = {
       'run the storage engine (parsing, formatting, compression) on its own thread, so the request thread only ' +
       'captures each hit',
   },
+  inputParsing: {
+    type: 'enum',
+    default: 'requestThread',
+    values: ['requestThread', 'storageThread'],
+    origin: 'wt1',
+    description:
+      'where /public/events and the tracker inputs parse request bodies: on the storage thread (when storageThread ' +
+      'is true; the request thread only reads and admits) or on the request thread',
+  },
   isolateRequestThread: {
     type: 'bool',
     default: false,

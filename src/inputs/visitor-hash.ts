@@ -6,13 +6,19 @@ import { createHmac, randomBytes } from 'node:crypto';
  * day (UTC). The same visitor gets the same id all day on every instance and worker sharing
  * `visitorIdSalt`; ids of two days cannot be linked without the secret; no cookie is set.
  */
+/**
+ * This process's secret when `visitorIdSalt` is empty: one for the process, so the request thread
+ * and the storage thread (where inputs may parse) hash alike; it is handed to the storage thread.
+ */
+export const PROCESS_VISITOR_SECRET = randomBytes(32).toString('hex');
+
 export class VisitorHash {
   private day = -1;
   private key: Buffer = Buffer.alloc(0);
 
   /** `secret`: `visitorIdSalt`; '' gives a random one for this process (ids then differ between processes). */
   constructor(secret: string) {
-    this.secret = secret === '' ? randomBytes(32).toString('hex') : secret;
+    this.secret = secret === '' ? PROCESS_VISITOR_SECRET : secret;
   }
 
   private readonly secret: string;

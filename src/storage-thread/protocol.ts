@@ -6,6 +6,8 @@
 import type { TrackedEvent } from '../event/event.js';
 import { PixelHit, type HitFields, type Trackable } from '../event/pixel-hit.js';
 import type { Config } from '../config/schema.js';
+import type { InputAnswer } from '../inputs/input.js';
+import type { InputRequestFacts } from '../inputs/request.js';
 
 export interface StorageThreadData {
   readonly config: Config;
@@ -14,12 +16,38 @@ export interface StorageThreadData {
   readonly hitIdPrefix: string;
   /** The request thread logger's level: the storage thread's lines are re-logged there. */
   readonly logLevel: string;
+  /** The secret of the cookieless visitor hash (`visitorIdSalt`, or the request thread's random one). */
+  readonly visitorIdSecret?: string;
 }
 
 /** Request thread -> storage thread. */
 export type ToStorage =
   | { readonly type: 'events'; readonly records: unknown[] }
-  | { readonly type: 'call'; readonly id: number; readonly method: 'open' | 'flush' | 'barrier' | 'close' };
+  | { readonly type: 'call'; readonly id: number; readonly method: 'open' | 'flush' | 'barrier' | 'close' }
+  | ParseRequest;
+
+/**
+ * `inputParsing=storageThread`: parse one request of an input here (src/inputs/), out of turn (not
+ * behind the batches being written); the events go back as records, and the request thread admits
+ * them into the queues (whole or 503) as if it had parsed them itself.
+ */
+export interface ParseRequest {
+  readonly type: 'parse';
+  readonly id: number;
+  readonly input: string;
+  readonly request: InputRequestFacts;
+  readonly body: Uint8Array | null;
+}
+
+/** The answer to a ParseRequest: the events as records (encodeRecord), or the error that refused it. */
+export interface ParseReply {
+  readonly type: 'parsed';
+  readonly id: number;
+  readonly records?: unknown[];
+  readonly answer?: InputAnswer;
+  readonly ignored?: number;
+  readonly error?: ThreadError;
+}
 
 /** What the storage thread reports after each batch, with each reply, and every STATUS_INTERVAL_MS. */
 export interface StorageStatus {
@@ -53,7 +81,8 @@ export type FromStorage =
       readonly value?: unknown;
       readonly error?: ThreadError;
     } & StorageStatus)
-  | { readonly type: 'log'; readonly line: string };
+  | { readonly type: 'log'; readonly line: string }
+  | ParseReply;
 
 export interface ThreadError {
   readonly message: string;

@@ -16,6 +16,9 @@ import {
   type ToStorage,
 } from './protocol.js';
 import { RingBuffer } from '../util/ring-buffer.js';
+import { ParseCalls, type ParseJob } from './parse-calls.js';
+import type { ParsedRequest } from '../inputs/input.js';
+import { PROCESS_VISITOR_SECRET } from '../inputs/visitor-hash.js';
 
 /**
  * A batch goes to the storage thread when it holds this many events, or at the end of the
@@ -60,6 +63,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
   private writtenBefore = 0;
   private failedBefore = 0;
   private readonly calls = new Map<number, Call>();
+  private readonly parses = new ParseCalls();
   private nextCallId = 1;
   private closing = false;
   private opened = false;
@@ -111,6 +115,15 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     if (++this.batched >= BATCH_EVENTS) this.send();
     else this.sendScheduled ??= setImmediate(this.send);
     return true;
+  }
+
+  /**
+   * `inputParsing=storageThread`: parses a request of an input on the storage thread; undefined when
+   * no thread runs (the caller parses it itself). Admission stays the caller's, on its thread.
+   */
+  parse(job: ParseJob): Promise<ParsedRequest> | undefined {
+    if (this.worker === undefined || this.closing) return undefined;
+    return this.parses.start(job, (message) => this.post(message));
   }
 
   /** `ackMode=durable`: true once every event offered so far is on disk, false if one may not be. */
@@ -197,6 +210,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
       instanceId: this.options.instanceId,
       hitIdPrefix: HIT_ID_PREFIX,
       logLevel: this.options.logger.level,
+      visitorIdSecret: this.options.config.visitorIdSalt || PROCESS_VISITOR_SECRET,
     };
     // A small young generation: the thread's garbage is short-lived batches, and V8's default
     // (up to 48 MB per isolate) would cost ~15 MB of resident memory for no measurable speed.
@@ -269,6 +283,7 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
 
   private onMessage(message: FromStorage): void {
     if (message.type === 'log') return this.relog(message.line);
+    if (message.type === 'parsed') return this.parses.settle(message, rebuildError);
     // Events the thread finished since its last report leave the bound.
     this.bound.release(message.written + message.failed - this.status.written - this.status.failed, 0);
     this.status = {
@@ -326,6 +341,8 @@ export class StorageThread implements EventQueue, Omit<StorageEngine, 'write'> {
     this.updateAcks();
     for (const call of this.calls.values())
       call.reject(new Wt1Error('WT1_ERR_STORAGE_IO', `the storage thread exited (code ${code})`));
+    // Retryable: nothing of those requests was queued.
+    this.parses.failAll(new Wt1Error('WT1_ERR_OVERLOADED', 'the storage thread exited while parsing the request'));
     this.calls.clear();
     const restart = this.opened && !this.closing;
     this.options.logger.error(

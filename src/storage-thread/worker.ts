@@ -12,11 +12,13 @@ import { createEngine, findEngine } from '../storage/registry.js';
 import { failureLogger } from '../queue/failure-log.js';
 import { GroupCommit } from './group-commit.js';
 import { durableSpoolFor } from './spool-setup.js';
+import { InputParser } from './input-parser.js';
 import {
   decodeRecord,
   nextRecord,
   STATUS_INTERVAL_MS,
   type FromStorage,
+  type ParseRequest,
   type StorageStatus,
   type StorageThreadData,
   type ThreadError,
@@ -39,6 +41,7 @@ const engine = createEngine(findEngine(data.config.storage.engine)!, data.config
   now: Date.now,
 });
 const logFailure = failureLogger(logger);
+const inputParser = new InputParser(data.config, data.visitorIdSecret ?? data.config.visitorIdSalt);
 
 let written = 0;
 let failed = 0;
@@ -174,7 +177,7 @@ async function call(id: number, method: 'open' | 'flush' | 'barrier' | 'close'):
 }
 
 // One message at a time, in order: a batch's writes finish before the next batch or call starts.
-const inbox: ToStorage[] = [];
+const inbox: Exclude<ToStorage, ParseRequest>[] = [];
 let running = false;
 async function run(): Promise<void> {
   running = true;
@@ -185,6 +188,8 @@ async function run(): Promise<void> {
   running = false;
 }
 port.on('message', (message: ToStorage) => {
+  // Parsing for the request thread is answered at once, not behind the batches being written.
+  if (message.type === 'parse') return post(inputParser.parse(message));
   inbox.push(message);
   if (!running) void run();
 });

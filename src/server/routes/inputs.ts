@@ -10,11 +10,12 @@ import type { BodyReservation } from '../body-budget.js';
 import { sendJson, sendText } from '../respond.js';
 import { admitWhole } from '../admission.js';
 import { Wt1Error } from '../../errors.js';
-import { headerText } from '../../event/pixel-hit.js';
 import { INPUTS } from '../../inputs/registry.js';
 import { pixelRoutes } from './pixel.js';
+import { StorageThread } from '../../storage-thread/storage-thread.js';
 import { pathOf } from './paths.js';
-import type { Input, InputAnswer, InputContext, InputLimits, InputRequest } from '../../inputs/input.js';
+import type { Input, InputAnswer } from '../../inputs/input.js';
+import { inputContextOf, inputLimitsOf, inputRequestOf, type InputRequestFacts } from '../../inputs/request.js';
 import { VisitorHash } from '../../inputs/visitor-hash.js';
 
 /**
@@ -46,15 +47,13 @@ export function inputRoutes(ctx: AppContext): Route[] {
   const api = ctx.config.api;
   const budget = ctx.bodyBudget;
   const hash = new VisitorHash(ctx.config.visitorIdSalt);
-  const limits: InputLimits = {
-    maxEvents: api.maxEvents,
-    maxFieldLength: api.maxFieldLength,
-    maxDepth: api.maxDepth,
-    maxKeys: api.maxKeys,
-    maxArrayLength: api.maxArrayLength,
-    maxValues: api.maxValues,
-  };
+  const limits = inputLimitsOf(api);
   const routes: Route[] = [];
+  // Where bodies are parsed (`inputParsing`): the storage thread's queue is also its parser.
+  const thread =
+    ctx.config.inputParsing === 'storageThread'
+      ? ctx.dispatcher.processors.map((p) => p.queue).find((q) => q instanceof StorageThread)
+      : undefined;
 
   for (const input of INPUTS) {
     // WT1's own inputs are always served; the trackers' when `inputs` enables them.
@@ -71,24 +70,7 @@ export function inputRoutes(ctx: AppContext): Route[] {
     const overloaded = requests.labels(name, 'overloaded');
     const events = eventsIn.labels(name);
     const ignored = ignoredIn.labels(name);
-    const allowed = sites.length === 0 ? null : new Set(sites);
-    const context: InputContext = {
-      limits,
-      checkSite(site) {
-        if (allowed === null) return;
-        if (site === null || site === '')
-          throw new Wt1Error(
-            'WT1_ERR_FORBIDDEN',
-            `${name}: the request names no site, and inputs.${name}.${input.sitesKey} is set`,
-          );
-        if (!allowed.has(site))
-          throw new Wt1Error(
-            'WT1_ERR_FORBIDDEN',
-            `${name}: ${JSON.stringify(site.slice(0, 100))} is not in inputs.${name}.${input.sitesKey}`,
-          );
-      },
-      visitorHash: (site, address, ua) => hash.id(ctx.now(), site, address, ua),
-    };
+    const context = inputContextOf(input, sites, limits, hash, ctx.now);
 
     for (const endpoint of input.endpoints) {
       const cors = inputCors(input, api.corsOrigins, endpoint.methods);
@@ -96,7 +78,10 @@ export function inputRoutes(ctx: AppContext): Route[] {
         const reservation = budget.reserve();
         try {
           const body = req.method === 'POST' ? await readInputBody(input, req, ctx, reservation) : null;
-          const parsed = input.parse(inputRequest(ctx, req, route), body, context);
+          const facts = factsOf(ctx, req, route);
+          // inputParsing=storageThread: parsed there (undefined while no thread runs: parsed here).
+          const parsed = await (thread?.parse({ input: name, request: facts, body }) ??
+            input.parse(inputRequestOf(facts), body, context));
           if (parsed.ignored) ignored.inc(parsed.ignored);
           // Whole or not at all: a tracker told 503 sends the request again (`named` adds the input's name).
           await admitWhole(ctx, parsed.events, `these ${parsed.events.length} events`);
@@ -234,22 +219,14 @@ function charsetOf(contentType: string): string | null {
   return match ? match[1].toLowerCase() : null;
 }
 
-function inputRequest(ctx: AppContext, req: IncomingMessage, route: RouteRequest): InputRequest {
-  const h = req.headers;
+function factsOf(ctx: AppContext, req: IncomingMessage, route: RouteRequest): InputRequestFacts {
   return {
     method: req.method ?? 'GET',
     path: route.path.startsWith('/wt1/') ? route.path.slice(4) : route.path,
     query: route.query,
     now: ctx.now(),
     clientAddress: clientAddressOf(ctx, req),
-    userAgent: headerText(h['user-agent']),
-    referer: headerText(h.referer),
-    acceptLanguage: h['accept-language'],
-    authorization: h.authorization,
-    header: (headerName) => {
-      const v = h[headerName];
-      return Array.isArray(v) ? v[0] : headerText(v);
-    },
+    headers: req.headers,
   };
 }
 
