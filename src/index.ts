@@ -8,4 +8,5 @@ export type { TrackedEvent } from './event/event.js';
 export type { StorageEngine, EngineDescriptor, EngineContext, FlushResult } from './storage/engine.js';
 export type { Handler, HandlerDescriptor, HandlerContext } from './handlers/handler.js';
 export { HANDLERS, withHandlers } from './handlers/registry.js';
+export { ENGINES, withEngines } from './storage/registry.js';
 export { Wt1Error, ConfigError, ERRORS, type ErrorCode } from './errors.js';

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { HandlerDescriptor } from '../handlers/handler.js';
+import type { EngineDescriptor } from '../storage/engine.js';
 import type { AppContext } from './context.js';
 import { silentLogger } from '../log.js';
 import { Metrics } from './metrics.js';
@@ -32,6 +33,8 @@ export interface CollectorOptions {
   readonly cluster?: ClusterLink;
   /** The handlers `config` was validated with, when not only the shipped ones (registry.withHandlers). */
   readonly handlers?: readonly HandlerDescriptor[];
+  /** The engines `config` was validated with, when not only the shipped ones (storage/registry.withEngines). */
+  readonly engines?: readonly EngineDescriptor[];
 }
 
 /** A running wt1 collector: HTTP server, queues and processors. */

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { StallWatchdog } from '../queue/stall-watchdog.js';
 import { TrustedProxies } from '../event/client-address.js';
-import { createEngine, findEngine } from '../storage/registry.js';
+import { createEngine, ENGINES, findEngine } from '../storage/registry.js';
 import type { EngineDescriptor } from '../storage/engine.js';
 import { StorageThread } from '../storage-thread/storage-thread.js';
 import { findHandler } from '../handlers/registry.js';
@@ -34,20 +34,25 @@ export interface Basics {
   readonly instanceId: string;
 }
 
-/** The configured engine, and whether it runs on the storage thread (`options.storageThread` overrides). */
+/**
+ * The configured engine (among `options.engines`, the shipped ones by default), and whether it runs
+ * on the storage thread (`options.storageThread` overrides). An injected clock cannot cross into
+ * the storage thread, nor an engine it does not ship: those run on this one.
+ */
 export function chooseStorage(
   config: Config,
-  options: { storageThread?: boolean; now?: () => number },
+  options: { storageThread?: boolean; now?: () => number; engines?: readonly EngineDescriptor[] },
 ): { engine: EngineDescriptor; onThread: boolean } {
-  const onThread = options.storageThread ?? (config.storageThread && options.now === undefined);
+  const engine = findEngine(config.storage.engine, options.engines);
+  if (!engine) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
+  const shipped = ENGINES.includes(engine);
+  const onThread = options.storageThread ?? (config.storageThread && options.now === undefined && shipped);
   // The group commit runs on the storage thread only: without it nothing would confirm events on disk.
   if (config.ackMode === 'durable' && !onThread)
     throw new Wt1Error(
       'WT1_ERR_CONFIG_INVALID',
-      'ackMode: durable needs the storage thread (storageThread=true, and no injected clock)',
+      'ackMode: durable needs the storage thread (storageThread=true, no injected clock, an engine wt1 ships)',
     );
-  const engine = findEngine(config.storage.engine);
-  if (!engine) throw new Wt1Error('WT1_ERR_ENGINE_UNKNOWN', config.storage.className);
   return { engine, onThread };
 }
 

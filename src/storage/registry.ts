@@ -18,8 +18,28 @@ export const UNSUPPORTED_WT1_ENGINES: Readonly<Record<string, string>> = {
     '(storage.class=nats) or the filesystem engine (storage.class=fs)',
 };
 
-export function findEngine(nameOrClass: string): EngineDescriptor | undefined {
-  return ENGINES.find((e) => e.name === nameOrClass || e.wt1ClassNames.includes(nameOrClass));
+export function findEngine(
+  nameOrClass: string,
+  engines: readonly EngineDescriptor[] = ENGINES,
+): EngineDescriptor | undefined {
+  return engines.find((e) => e.name === nameOrClass || e.wt1ClassNames.includes(nameOrClass));
+}
+
+/**
+ * The shipped engines plus those of a program that embeds wt1, as a new list to pass to loadConfig
+ * (in `plugins.engines`) and createCollector (`engines`): nothing global changes. A name or class
+ * name already taken is refused. Such an engine runs on the request thread (the storage thread
+ * finds its engine by name among the shipped ones).
+ */
+export function withEngines(...extra: EngineDescriptor[]): readonly EngineDescriptor[] {
+  const list: EngineDescriptor[] = [...ENGINES];
+  for (const descriptor of extra) {
+    for (const name of [descriptor.name, ...descriptor.wt1ClassNames]) {
+      if (findEngine(name, list)) throw new Error(`an engine named ${JSON.stringify(name)} is already registered`);
+    }
+    list.push(descriptor);
+  }
+  return Object.freeze(list);
 }
 
 /** The column layout of log lines a config asks for (global id and inlined params, in `inlinedParamsOrder`). */

@@ -20,7 +20,7 @@ export interface TestServer {
 /**
  * Starts a real collector in this process on a free loopback port, storing under a fresh temp
  * folder. `keys` are config keys as in a config.properties file; `options` can inject a clock
- * (`now`), a logger, or handlers beyond the shipped ones (`withHandlers`).
+ * (`now`), a logger, or handlers and engines beyond the shipped ones (`withHandlers`, `withEngines`).
  */
 export async function startTestServer(
   keys: Record<string, RawValue> = {},
@@ -39,7 +39,11 @@ export async function startTestServer(
         ...keys,
       }),
     ),
-    { ...BUILTIN_PLUGINS, handlers: options.handlers ?? BUILTIN_PLUGINS.handlers },
+    {
+      ...BUILTIN_PLUGINS,
+      handlers: options.handlers ?? BUILTIN_PLUGINS.handlers,
+      engines: options.engines ?? BUILTIN_PLUGINS.engines,
+    },
   );
   const collector = createCollector(config, options);
   const port = await collector.start();
