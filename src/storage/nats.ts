@@ -5,6 +5,7 @@ import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from
 import type { TrackedEvent } from '../event/event.js';
 import { NATS_PARAMS, type NatsParams } from './nats-params.js';
 import { BUFFER_FULL, isPermanent, PublishError, type PubAckReply } from './nats-errors.js';
+import { InOrderCount } from './in-order-count.js';
 import { RoomWaiter } from './room-waiter.js';
 import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
@@ -26,6 +27,8 @@ export const natsEngine: EngineDescriptor<typeof NATS_PARAMS> = {
 interface Message {
   readonly id: string;
   readonly data: Uint8Array;
+  /** Its number in the order accepted since open (the confirm hook's count). */
+  readonly n: number;
 }
 
 interface Sent {
@@ -70,6 +73,8 @@ export class NatsStorage implements StorageEngine {
   private readonly idle = new IdleWaiters();
   private readonly idPrefix: string;
   private sequence = 0;
+  /** ackMode=durable: the accepted events with a final fate, counted in order (`confirmed`). */
+  private readonly final = new InOrderCount();
   private readonly encoder = new TextEncoder();
   private counters = {
     accepted: 0,
@@ -140,15 +145,18 @@ export class NatsStorage implements StorageEngine {
     });
   }
 
-  /** A full buffer waits while the server answers and drops while it is away: see RoomWaiter. */
-  write(event: TrackedEvent): void | Promise<void> {
-    if (this.mustWait()) return this.room.wait().then(() => this.write(event));
+  /**
+   * A full buffer waits while the server answers and drops while it is away: see RoomWaiter. `id`
+   * (ackMode=durable, from the spool, which keeps a refused event and writes it again): the message id.
+   */
+  write(event: TrackedEvent, id?: string): void | Promise<void> {
+    if (this.mustWait()) return this.room.wait().then(() => this.write(event, id));
     if (this.buffer.length + this.awaiting.size >= this.params.maxBufferedEvents || this.closing) {
-      this.counters.dropped++;
+      if (id === undefined) this.counters.dropped++;
       throw BUFFER_FULL;
     }
     const data = this.encoder.encode(JSON.stringify(eventToJson(event, { decodeParams: this.params.decodeParams })));
-    this.buffer.push({ id: this.idPrefix + this.sequence++, data });
+    this.buffer.push({ id: id ?? this.idPrefix + this.sequence++, data, n: this.counters.accepted });
     this.counters.accepted++;
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
@@ -183,6 +191,11 @@ export class NatsStorage implements StorageEngine {
     this.pause.cancel();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.nc?.close();
+  }
+
+  /** The confirm hook (ackMode=durable): accepted events acknowledged or refused for good, in order. */
+  confirmed(): number {
+    return this.final.count;
   }
 
   ready(): boolean {
@@ -306,6 +319,7 @@ export class NatsStorage implements StorageEngine {
         );
       } else {
         this.counters.savedEvents++;
+        this.final.done(sent.message.n);
         if (ack.duplicate) this.counters.duplicates++;
         const failedAttempts = this.failures.succeed();
         if (failedAttempts > 0) this.context.logger.info({ failedAttempts }, 'NATS publishing resumed');
@@ -348,6 +362,7 @@ export class NatsStorage implements StorageEngine {
     if (message) {
       if (permanent) {
         this.counters.lost++;
+        this.final.done(message.n);
         return;
       }
       this.counters.retries++;

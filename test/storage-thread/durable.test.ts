@@ -4,6 +4,7 @@ import path from 'node:path';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { readAllRows, temporaryFiles } from '../helpers/files.js';
 import { freePort, spawnWt1, stopWt1 } from '../helpers/process.js';
+import { load } from '../helpers/durable-load.js';
 import { readTornGzip } from '../../src/storage/recovery.js';
 import type { StorageThread } from '../../src/storage-thread/storage-thread.js';
 import type { TrackedEvent } from '../../src/event/event.js';
@@ -95,50 +96,6 @@ test(
     removeDir(server.root);
   },
 );
-
-/** Sends hits and API messages as fast as `concurrency` loops allow, remembering the acknowledged ids. */
-async function load(url: string, acked: Set<string>, stop: { now: boolean }, concurrency: number): Promise<void> {
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    while (!stop.now) {
-      const id = next++;
-      const kind = id % 3;
-      try {
-        let res: Response;
-        if (kind === 0) res = await fetch(`${url}/public/p.gif?id=g${id}`);
-        else if (kind === 1)
-          res = await fetch(`${url}/public/p.gif`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'text/plain' },
-            body: `id=p${id}`,
-          });
-        else
-          res = await fetch(`${url}/public/events`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({
-              events: [
-                { type: 'e', params: `id=a${id}x` },
-                { type: 'e', params: `id=a${id}y` },
-              ],
-            }),
-          });
-        await res.arrayBuffer();
-        if (res.status === 200) {
-          if (kind === 0) acked.add(`g${id}`);
-          else if (kind === 1) acked.add(`p${id}`);
-          else {
-            acked.add(`a${id}x`);
-            acked.add(`a${id}y`);
-          }
-        }
-      } catch {
-        // the process was killed: this one was not acknowledged
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-}
 
 test(
   'ackMode=durable: after kill -9 under load, the next start has every ' +
