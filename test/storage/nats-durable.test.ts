@@ -147,7 +147,7 @@ test('nats durable: past durable.maxSpoolBytes, 503 with Retry-After; nothing an
   }
 });
 
-test('nats durable: after kill -9 of wt1 serve, the next start delivers every event answered 200, no copy', async () => {
+test('nats durable: after kill -9 of wt1 serve, the next start delivers every event answered 200 once', async () => {
   const nats = await startNatsServer();
   const dir = tempDir();
   const env = {
