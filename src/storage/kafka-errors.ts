@@ -13,6 +13,19 @@ export function refusedForGood(error: unknown): boolean {
   return PERMANENT.some((id) => Boolean(e.findBy?.('apiId', id)));
 }
 
+/**
+ * Whether a failed send means the broker could not be reached (connection refused or lost, no
+ * answer in time), as opposed to an answer from it (the topic still being created, no leader yet
+ * after a restart...). Only the first lets a full buffer drop events: while the broker answers, a
+ * full buffer makes writes wait. An error the client does not type counts as unreachable.
+ */
+export function brokerUnreachable(error: unknown): boolean {
+  const e = error as { findBy?: (key: string, value: unknown) => unknown };
+  if (typeof e?.findBy !== 'function') return true;
+  // The client's NetworkError and TimeoutError share this code.
+  return Boolean(e.findBy('code', 'PLT_KFK_NETWORK'));
+}
+
 /** The innermost message of the client's nested errors (e.g. "connect ECONNREFUSED 127.0.0.1:9092"). */
 export function describe(error: unknown): string {
   let e = error as { message?: string; errors?: unknown[]; cause?: unknown } | undefined;

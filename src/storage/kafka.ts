@@ -6,7 +6,7 @@ import { eventToJson } from './event-json.js';
 import { Wt1Error } from '../errors.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { FailureStreak } from './failure-streak.js';
-import { BUFFER_FULL, describe, refusedForGood } from './kafka-errors.js';
+import { BUFFER_FULL, brokerUnreachable, describe, refusedForGood } from './kafka-errors.js';
 import { RoomWaiter } from './room-waiter.js';
 import { PublishPause } from './publish-pause.js';
 import { IdleWaiters } from './idle-waiters.js';
@@ -25,14 +25,13 @@ export const kafkaEngine: EngineDescriptor<typeof KAFKA_PARAMS> = {
   },
 };
 
-/** One encoded event, buffered or in flight; `settle` is set for callers waiting for the broker's ack. */
+/** One encoded event, buffered or in flight. */
 interface Pending {
   readonly key: Buffer | undefined;
   readonly value: Buffer;
   readonly id: string;
-  /** Send alone: it was part of a batch the broker refused as too large. */
-  solo: boolean;
-  readonly settle: ((error?: Error) => void) | undefined;
+  /** Its rank among the events accepted since open (0, 1, ...): the order `confirmed()` counts in. */
+  readonly rank: number;
 }
 
 /**
@@ -47,10 +46,14 @@ interface Pending {
  * first event or as soon as `batch.size` bytes wait, at most `maxInFlight` requests awaiting their
  * answer. An event counts as saved once the broker acknowledged it (with `acks=0`, once written to
  * the socket). A failed request's events go back to the front and are sent again after a pause
- * that doubles up to `reconnectWait`; meanwhile the buffer fills, and once full `write` throws, so
- * the queue counts new events as failed and the engine counts them `dropped`.
+ * that doubles up to `reconnectWait`; meanwhile the buffer fills. Once full, while the broker
+ * cannot be reached (not while it answers with an error), `write` throws, so the queue counts new
+ * events as failed and the engine counts them `dropped`.
  *
- * Accounting: accepted = savedEvents + pending + lost.
+ * Accounting: accepted = savedEvents + pending + lost (+ unconfirmedAtClose with ackMode=durable).
+ *
+ * `ackMode=durable`: the write-ahead spool writes each event with its own stable id (the message id,
+ * so a replay after a crash carries the same one) and removes it once `confirmed()` covers it.
  */
 export class KafkaStorage implements StorageEngine {
   private producer: Producer | undefined;
@@ -74,11 +77,15 @@ export class KafkaStorage implements StorageEngine {
   private readonly idPrefix: string;
   private sequence = 0;
   private readonly acks: number;
+  /** Events with a final fate (acknowledged, refused for good) in accepted order, and those ahead of a gap. */
+  private finalInOrder = 0;
+  private readonly finalAhead = new Set<number>();
   private readonly counters = {
     accepted: 0,
     savedEvents: 0,
     dropped: 0,
     lost: 0,
+    unconfirmedAtClose: 0,
     publishErrors: 0,
     retries: 0,
     requests: 0,
@@ -136,10 +143,13 @@ export class KafkaStorage implements StorageEngine {
     }
   }
 
-  /** A full buffer waits while the broker answers and drops while it is away: see RoomWaiter. */
-  write(event: TrackedEvent): void | Promise<void> {
-    if (this.mustWait()) return this.room.wait().then(() => this.write(event));
-    this.enqueue(event, undefined);
+  /**
+   * A full buffer waits while the broker answers and drops while it is away: see RoomWaiter. `id`:
+   * the durable spool's stable id for this event, sent as the message id instead of a fresh one.
+   */
+  write(event: TrackedEvent, id?: string): void | Promise<void> {
+    if (this.mustWait()) return this.room.wait().then(() => this.write(event, id));
+    this.enqueue(event, id);
   }
 
   private mustWait(): boolean {
@@ -147,24 +157,22 @@ export class KafkaStorage implements StorageEngine {
   }
 
   /**
-   * As `write`, but the promise settles when the broker acknowledged the event (or it is lost):
-   * for a durable spool, which removes an event only once the broker has it. `id`, when given
-   * (the spool's own id, stable across restarts), is the message id instead of a fresh one.
+   * How many of the events accepted since open have their final fate, counted in accepted order:
+   * acknowledged by the broker, or refused for good (counted lost). One request in flight
+   * (maxInFlight=1) acknowledges in order; with more, an event acknowledged after a gap waits for it.
    */
-  deliver(event: TrackedEvent, id?: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.enqueue(event, (error) => (error ? reject(error) : resolve()), id);
-    });
+  confirmed(): number {
+    return this.finalInOrder;
   }
 
-  private enqueue(event: TrackedEvent, settle: Pending['settle'], id?: string): void {
+  private enqueue(event: TrackedEvent, id: string | undefined): void {
     if (this.bytes >= this.params['buffer.memory'] || this.closing) {
       this.counters.dropped++;
       throw BUFFER_FULL;
     }
     const value = Buffer.from(JSON.stringify(eventToJson(event, { decodeParams: this.params.decodeParams })));
     const key = event.visitorId ? Buffer.from(event.visitorId) : undefined;
-    this.buffer.push({ key, value, id: id ?? this.idPrefix + this.sequence++, solo: false, settle });
+    this.buffer.push({ key, value, id: id ?? this.idPrefix + this.sequence++, rank: this.counters.accepted });
     this.bytes += value.length;
     this.events++;
     this.counters.accepted++;
@@ -178,7 +186,10 @@ export class KafkaStorage implements StorageEngine {
     return { published: [] };
   }
 
-  /** Waits for the acknowledgements within 80 % of shutdownTimeout; what is left is counted lost. */
+  /**
+   * Waits for the acknowledgements within 80 % of shutdownTimeout; what is left is counted lost
+   * (with ackMode=durable: unconfirmedAtClose, as the spool keeps it for the next start).
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.room.wake(!this.mustWait());
@@ -187,11 +198,19 @@ export class KafkaStorage implements StorageEngine {
     await this.waitIdle(this.context.config.shutdownTimeout * 800);
     this.closed = true;
     if (this.events > 0) {
-      this.counters.lost += this.events;
-      this.context.logger.error({ lost: this.events }, 'Kafka engine closed with unacknowledged events; they are lost');
-      const gone = new Error('the Kafka engine closed before the broker acknowledged the event');
-      for (const batch of this.retryQueue) for (const m of batch) m.settle?.(gone);
-      for (let i = this.head; i < this.buffer.length; i++) this.buffer[i].settle?.(gone);
+      if (this.context.config.ackMode === 'durable') {
+        this.counters.unconfirmedAtClose += this.events;
+        this.context.logger.warn(
+          { unconfirmed: this.events },
+          'Kafka engine closed with unacknowledged events; the spool sends them again at the next start',
+        );
+      } else {
+        this.counters.lost += this.events;
+        this.context.logger.error(
+          { lost: this.events },
+          'Kafka engine closed with unacknowledged events; they are lost',
+        );
+      }
       this.retryQueue.length = 0;
       this.buffer = [];
       this.head = this.events = this.bytes = 0;
@@ -257,8 +276,8 @@ export class KafkaStorage implements StorageEngine {
   }
 
   /**
-   * What waits, up to maxRequestSize bytes (at least one message; a `solo` one alone): with one
-   * request in flight, the events that arrived meanwhile all go in the next one.
+   * What waits, up to maxRequestSize bytes (at least one message): with one request in flight, the
+   * events that arrived meanwhile all go in the next one.
    */
   private takeBatch(): Pending[] | undefined {
     if (this.head >= this.buffer.length) return undefined;
@@ -266,11 +285,10 @@ export class KafkaStorage implements StorageEngine {
     let size = 0;
     while (this.head < this.buffer.length) {
       const m = this.buffer[this.head];
-      if (batch.length > 0 && (m.solo || size + m.value.length > this.params.maxRequestSize)) break;
+      if (batch.length > 0 && size + m.value.length > this.params.maxRequestSize) break;
       batch.push(m);
       this.head++;
       size += m.value.length;
-      if (m.solo) break;
     }
     if (this.head > 4096 && this.head * 2 > this.buffer.length) {
       this.buffer = this.buffer.slice(this.head);
@@ -303,10 +321,10 @@ export class KafkaStorage implements StorageEngine {
   private settled(batch: Pending[], size: number, error: unknown): void {
     this.inFlight--;
     this.inFlightBytes -= size;
-    // Close gave up on them (counted lost); a deliver() caller still learns the truth.
-    if (this.closed) for (const m of batch) m.settle?.(error === undefined ? undefined : new Error(describe(error)));
-    else if (error === undefined) {
-      this.done(batch, size, undefined);
+    // Close gave up on them (counted lost or left to the spool).
+    if (this.closed) return;
+    if (error === undefined) {
+      this.done(batch, size);
       this.counters.savedEvents += batch.length;
       this.reachable = true;
       const failedAttempts = this.failures.succeed();
@@ -315,6 +333,9 @@ export class KafkaStorage implements StorageEngine {
     } else {
       this.counters.publishErrors++;
       const permanent = refusedForGood(error);
+      // An answer (e.g. "unknown topic" while a new topic gets its leader) means the broker is there: a full
+      // buffer waits. Taking it for an outage dropped events under load before the topic was ready.
+      this.reachable = !brokerUnreachable(error);
       if (this.failures.fail()) {
         this.context.logger.warn(
           { err: error, pending: this.events },
@@ -323,13 +344,12 @@ export class KafkaStorage implements StorageEngine {
       }
       if (permanent && batch.length === 1) {
         this.counters.lost++;
-        this.done(batch, size, error instanceof Error ? error : new Error(String(error)));
+        this.done(batch, size);
       } else {
         // Too large as a batch: each goes alone. Else the broker is away or busy: the same batch again, after a pause.
-        if (permanent) for (const m of batch) m.solo = true;
-        else this.reachable = false;
+        if (permanent) for (const m of batch) this.retryQueue.push([m]);
+        else this.retryQueue.push(batch);
         this.counters.retries += batch.length;
-        this.retryQueue.push(batch);
         this.pause.afterFailure(this.failures.inARow);
       }
     }
@@ -337,10 +357,14 @@ export class KafkaStorage implements StorageEngine {
     this.pump();
   }
 
-  private done(batch: Pending[], size: number, error: Error | undefined): void {
+  /** The batch's events have their final fate: out of the buffer's count, and counted by `confirmed()`. */
+  private done(batch: Pending[], size: number): void {
     this.events -= batch.length;
     this.bytes -= size;
-    for (const m of batch) m.settle?.(error);
+    for (const { rank } of batch) {
+      if (rank !== this.finalInOrder) this.finalAhead.add(rank);
+      else for (this.finalInOrder++; this.finalAhead.delete(this.finalInOrder); ) this.finalInOrder++;
+    }
   }
 
   private waitIdle(timeoutMs: number): Promise<void> {
