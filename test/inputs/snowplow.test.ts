@@ -5,6 +5,8 @@ import {
   buildSelfDescribingEvent,
   buildStructEvent,
   buildEcommerceTransaction,
+  buildEcommerceTransactionItem,
+  buildPagePing,
   newTracker,
 } from '@snowplow/node-tracker';
 import { startTestServer, removeDir, type TestServer } from '../helpers/server.js';
@@ -71,6 +73,8 @@ test(
         { schema: 'iglu:com.acme/product/jsonschema/1-0-0', data: { sku: 'A1' } },
         { schema: 'iglu:com.acme/product/jsonschema/2-0-0', data: { sku: 'B2' } },
       ]);
+      post.track(buildEcommerceTransactionItem({ orderId: 'o-1', sku: 'A1', price: 20, quantity: 2, name: 'Mug' }));
+      post.track(buildPagePing({ pageUrl: 'https://site.example/home?x=1', minYOffset: 10, maxYOffset: 640 }));
       await post.flush();
 
       // encodeBase64: false sends ue_pr / co as JSON text; eventMethod: 'get' one event per GET /i.
@@ -92,9 +96,9 @@ test(
     const rows = readAllRows(server.root);
     assert.deepEqual(
       rows.map((r) => r.type),
-      ['page', 'play', 'signup', 'transaction', 'search'],
+      ['page', 'play', 'signup', 'transaction', 'transaction_item', 'page_ping', 'search'],
     );
-    const [page, play, signup, transaction, search] = rows;
+    const [page, play, signup, transaction, item, ping, search] = rows;
     assert.equal(page.location, 'https://site.example/home?x=1');
     assert.equal(page.referer, 'https://search.example/?q=wt1');
     assert.equal(page['user-agent'], 'App/1.0');
@@ -102,7 +106,7 @@ test(
     assert.deepEqual([page.sc_width, page.sc_height, page.br_width, page.br_height], ['1920', '1080', '1200', '700']);
     assert.equal(page.client_ts, '2026-01-02T03:04:05.678', 'the true timestamp');
     assert.notEqual(page.client_addr, '198.51.100.9', 'an address in the body is not the client address');
-    for (const row of rows.slice(0, 4)) {
+    for (const row of rows.slice(0, 6)) {
       assert.equal(row.visitor_id, 'duid-1');
       assert.equal(row.session_id, 'sess-1');
       assert.deepEqual(params(row, 'visitor_params'), { userId: 'user-7' });
@@ -150,6 +154,13 @@ test(
       ['o-1', '42.5', 'EUR', '2', 'Lyon'],
     );
     assert.deepEqual([trParams['product.0.sku'], trParams['product.1.sku']], ['A1', 'B2']);
+    const itemParams = params(item);
+    assert.deepEqual(
+      [itemParams.ti_id, itemParams.ti_sk, itemParams.ti_pr, itemParams.ti_qu, itemParams.ti_nm],
+      ['o-1', 'A1', '20', '2', 'Mug'],
+    );
+    assert.equal(ping.location, 'https://site.example/home?x=1');
+    assert.deepEqual([params(ping).pp_miy, params(ping).pp_may], ['10', '640']);
 
     assert.equal(search.visitor_id, 'duid-2');
     assert.equal(params(search).q, 'a b&c');
