@@ -68,8 +68,12 @@ export function posthogEvent(
   const seconds = num(props.$time, p('$time'));
   const timestamp = optTime(input, e.timestamp, `${where}.timestamp`);
 
-  const set = optObject(input, e.$set ?? props.$set, `${where}.$set`);
-  const setOnce = optObject(input, e.$set_once ?? props.$set_once, `${where}.$set_once`);
+  // In `properties` (posthog-js, posthog-node) or beside them (older server SDKs): both are read.
+  const set = merged(optObject(input, props.$set, `${where}.${p('$set')}`), optObject(input, e.$set, `${where}.$set`));
+  const setOnce = merged(
+    optObject(input, props.$set_once, `${where}.${p('$set_once')}`),
+    optObject(input, e.$set_once, `${where}.$set_once`),
+  );
   const visitorParams = new Params(input, `${where} ($set and $set_once)`, limits).addAll(set);
   // $set wins over $set_once, as in PostHog's person properties.
   if (setOnce !== null) visitorParams.addAll(set === null ? setOnce : without(setOnce, set));
@@ -104,6 +108,14 @@ export function posthogEvent(
 
 function sizeOf(value: number | null): number {
   return value === null ? 0 : size(Math.round(value));
+}
+
+/** `a` and `b` as one object (`b` wins), null when both are. */
+function merged(a: Json | null, b: Json | null): Json | null {
+  if (a === null || b === null) return a ?? b;
+  const out: Json = Object.create(null);
+  for (const o of [a, b]) for (const key in o) if (Object.hasOwn(o, key)) out[key] = o[key];
+  return out;
 }
 
 function without(object: Json, keys: Json): Json {

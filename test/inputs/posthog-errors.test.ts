@@ -114,7 +114,8 @@ test('posthog: bad bodies get a 4xx naming the input and the field, and nothing 
       ['/i/v0/e/', JSON.stringify([{ event: 'array', properties: { distinct_id: 'a', token: 'k' } }])],
       ['/i/v0/e', JSON.stringify({ ...ok, event: 'single', api_key: 'k' }), { 'Content-Type': 'application/json' }],
       ['/capture', batch({ ...ok, event: 'capture' })],
-      ['/batch', batch({ ...ok, event: 'batch' })],
+      // $set beside properties (older server SDKs) and in them: both kept, the event's winning.
+      ['/batch', batch({ ...ok, event: 'batch', $set: { a: 1, b: 3 }, properties: { $set: { b: 2, c: 4 } } })],
     ];
     for (const [path, body, headers] of accepted) {
       const res = await post(server, path, body, headers);
@@ -130,6 +131,7 @@ test('posthog: bad bodies get a 4xx naming the input and the field, and nothing 
     ['sniffed', 'encoded', 'base64', 'form-json', 'array', 'single', 'capture', 'batch'],
   );
   for (const row of rows) assert.equal(new URLSearchParams(row.event_params!).get('_site'), 'k');
+  assert.equal(rows[7].visitor_params, 'b=3&c=4&a=1');
   removeDir(server.root);
 });
 
