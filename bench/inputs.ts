@@ -10,6 +10,7 @@
  *   npm run bench:inputs
  *   BENCH_INPUT_REQUESTS=5000 BENCH_INPUT_BATCH_REQUESTS=1000 BENCH_CONNECTIONS=16 npm run bench:inputs
  *   BENCH_INPUTS=segment,plausible npm run bench:inputs      (only these, beside /public/events)
+ *   WT1_INPUT_PARSING=storageThread npm run bench:inputs     (bodies parsed on the storage thread)
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -225,7 +226,8 @@ async function main(): Promise<void> {
   const [load1, load5] = loadavg();
   console.log(
     `wt1 inputs benchmark: ${SINGLE_REQUESTS} requests per single-event scenario, ${BATCH_REQUESTS} per batch ` +
-      `scenario, ${CONNECTIONS} connections, default queue bounds, node ${process.version}, load average ` +
+      `scenario, ${CONNECTIONS} connections, default queue bounds, inputParsing ` +
+      `${process.env.WT1_INPUT_PARSING ?? 'requestThread'}, node ${process.version}, load average ` +
       `${load1.toFixed(2)} / ${load5.toFixed(2)} (1 / 5 min) at start`,
   );
   console.log(

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { startTestServer, removeDir, type TestServer } from '../helpers/server.js';
-import { readAllRows } from '../helpers/files.js';
+import { readAllRows, temporaryFiles } from '../helpers/files.js';
+import { readTornGzip } from '../../src/storage/recovery.js';
 import { StorageThread } from '../../src/storage-thread/storage-thread.js';
 import type { HandlerDescriptor } from '../../src/handlers/handler.js';
 import { withHandlers } from '../../src/handlers/registry.js';
@@ -173,5 +174,37 @@ test('inputParsing=storageThread: a request the queues cannot take whole gets 50
     await server.stop();
   }
   assert.equal(readAllRows(server.root).length, 4);
+  removeDir(server.root);
+});
+
+test('inputParsing=storageThread with ackMode=durable: answered once the parsed events are on disk', async () => {
+  // No rotation and no periodic flush: only the group commit can put lines on disk.
+  const server = await startTestServer({
+    ackMode: 'durable',
+    inputParsing: 'storageThread',
+    flushInterval: 3600,
+    'storage.params.newFileTriggerInterval': 0,
+  });
+  try {
+    const api = await fetch(`${server.url}/public/events`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ events: [{ params: 'n=api1' }, { params: 'n=api2' }] }),
+    });
+    assert.deepEqual(await api.json(), { accepted: 2 });
+    const plausible = await fetch(`${server.url}/api/event`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ n: 'pageview', u: 'https://site.example/n=plausible', d: 'site.example' }),
+    });
+    assert.equal(plausible.status, 202);
+    const open = temporaryFiles(server.root);
+    assert.equal(open.length, 1, 'one open file');
+    const text = (await readTornGzip(open[0])).toString('utf8');
+    for (const n of ['n=api1', 'n=api2', 'n=plausible']) assert.ok(text.includes(n), `${n} on disk:\n${text}`);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(readAllRows(server.root).length, 3);
   removeDir(server.root);
 });
