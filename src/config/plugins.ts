@@ -49,10 +49,3 @@ export interface Plugins {
    */
   readonly reservedPaths?: Readonly<Record<string, string>>;
 }
-
-export function findByName<T extends { readonly name: string; readonly wt1ClassNames: readonly string[] }>(
-  list: readonly T[],
-  nameOrClass: string,
-): T | undefined {
-  return list.find((x) => x.name === nameOrClass || x.wt1ClassNames.includes(nameOrClass));
-}

@@ -1,6 +1,7 @@
 import { readKeys, type RawValue } from './spec.js';
 import type { HandlerConfig } from './schema.js';
-import { findByName, type HandlerSpec, type Plugins } from './plugins.js';
+import type { HandlerSpec, Plugins } from './plugins.js';
+import { findNamed } from '../util/named-list.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -33,7 +34,7 @@ export function validateHandlers(
       problems.push(`handler.${name}: the handler name may only hold letters, digits, _ and -`);
       continue;
     }
-    const descriptor = findByName(plugins.handlers, String(className));
+    const descriptor = findNamed(plugins.handlers, String(className));
     if (!descriptor) {
       const known = plugins.handlers.map((h) => [h.name, ...h.wt1ClassNames].join(' = ')).join('; ') || 'none';
       problems.push(

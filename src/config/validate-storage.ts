@@ -1,6 +1,7 @@
 import { readKeys, type RawValue } from './spec.js';
 import type { StorageConfig } from './schema.js';
-import { findByName, type Plugins } from './plugins.js';
+import type { Plugins } from './plugins.js';
+import { findNamed } from '../util/named-list.js';
 import { didYouMean } from './suggest.js';
 
 export const INLINED_KEYS = ['inlinedVisitorParams', 'inlinedSessionParams', 'inlinedEventParams'] as const;
@@ -24,7 +25,7 @@ export function validateStorage(
 ): StorageValues {
   let engineName = '';
   let params: Record<string, unknown> = {};
-  const engine = findByName(plugins.engines, storageClass);
+  const engine = findNamed(plugins.engines, storageClass);
   if (engine) {
     engineName = engine.name;
     params = readKeys('storage.params.', raw, engine.params, problems);

@@ -1,5 +1,6 @@
 import type { HandlerDescriptor } from './handler.js';
 import { counterHandler } from './counter.js';
+import { extendNamed, findNamed } from '../util/named-list.js';
 
 /** Every handler wt1 ships. Adding one: a file in this folder and one entry here. */
 export const HANDLERS: readonly HandlerDescriptor[] = Object.freeze([counterHandler]);
@@ -8,7 +9,7 @@ export function findHandler(
   nameOrClass: string,
   handlers: readonly HandlerDescriptor[] = HANDLERS,
 ): HandlerDescriptor | undefined {
-  return handlers.find((h) => h.name === nameOrClass || h.wt1ClassNames.includes(nameOrClass));
+  return findNamed(handlers, nameOrClass);
 }
 
 /**
@@ -17,12 +18,5 @@ export function findHandler(
  * already taken is refused.
  */
 export function withHandlers(...extra: HandlerDescriptor[]): readonly HandlerDescriptor[] {
-  const list: HandlerDescriptor[] = [...HANDLERS];
-  for (const descriptor of extra) {
-    for (const name of [descriptor.name, ...descriptor.wt1ClassNames]) {
-      if (findHandler(name, list)) throw new Error(`a handler named ${JSON.stringify(name)} is already registered`);
-    }
-    list.push(descriptor);
-  }
-  return Object.freeze(list);
+  return extendNamed(HANDLERS, extra, 'a handler');
 }

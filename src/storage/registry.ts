@@ -7,6 +7,7 @@ import { fsEngine } from './fs.js';
 import { gcsEngine, s3Engine } from './s3.js';
 import { natsEngine } from './nats.js';
 import { kafkaEngine } from './kafka.js';
+import { extendNamed, findNamed } from '../util/named-list.js';
 
 /** Every storage engine wt1 ships. Adding one: a file in this folder and one entry here. */
 export const ENGINES: readonly EngineDescriptor[] = [fsEngine, s3Engine, gcsEngine, natsEngine, kafkaEngine];
@@ -22,7 +23,7 @@ export function findEngine(
   nameOrClass: string,
   engines: readonly EngineDescriptor[] = ENGINES,
 ): EngineDescriptor | undefined {
-  return engines.find((e) => e.name === nameOrClass || e.wt1ClassNames.includes(nameOrClass));
+  return findNamed(engines, nameOrClass);
 }
 
 /**
@@ -32,14 +33,7 @@ export function findEngine(
  * finds its engine by name among the shipped ones).
  */
 export function withEngines(...extra: EngineDescriptor[]): readonly EngineDescriptor[] {
-  const list: EngineDescriptor[] = [...ENGINES];
-  for (const descriptor of extra) {
-    for (const name of [descriptor.name, ...descriptor.wt1ClassNames]) {
-      if (findEngine(name, list)) throw new Error(`an engine named ${JSON.stringify(name)} is already registered`);
-    }
-    list.push(descriptor);
-  }
-  return Object.freeze(list);
+  return extendNamed(ENGINES, extra, 'an engine');
 }
 
 /** The column layout of log lines a config asks for (global id and inlined params, in `inlinedParamsOrder`). */

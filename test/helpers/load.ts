@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { waitFor as waitUntil } from './wait.js';
 
 /** The fate of one pixel hit sent by `runPixelLoad`. */
 export interface Hit {
@@ -107,17 +108,9 @@ export function hitCounts(rows: readonly Record<string, string | null>[]): Map<n
   return counts;
 }
 
-/** Waits until `condition()` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits until `condition()` holds (helpers/wait.ts with the arguments the other way round). */
+export function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  return waitUntil(what, condition, timeoutMs);
 }
 
 /** The JSON log lines in a process output (pino), skipping anything else. */

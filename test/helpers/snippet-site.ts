@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { DESKTOP_USER_AGENT, launchChromium, startSite, type Site } from './browser.js';
 import { readAllRows, type Row } from './files.js';
@@ -12,9 +13,19 @@ export const SESSION_EXPIRATION = 900;
 /** A site with a real host name, for the cookies the original snippet set on its domain. */
 export const LEGACY_SITE_HOST = 'www.site.test';
 
-/** Headless Chromium as a French desktop visitor, resolving LEGACY_SITE_HOST to loopback. */
-export function launchSnippetBrowser(): Promise<Browser> {
-  return launchChromium({ userAgent: DESKTOP_USER_AGENT, lang: 'fr-FR', loopbackHosts: [LEGACY_SITE_HOST] });
+/**
+ * Headless Chromium as a French desktop visitor, resolving LEGACY_SITE_HOST to loopback: launched
+ * before the tests of the calling file, closed after them. Returns the browser of the running test.
+ */
+export function useSnippetBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium({ userAgent: DESKTOP_USER_AGENT, lang: 'fr-FR', loopbackHosts: [LEGACY_SITE_HOST] });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
 }
 
 /** The async loader of the original sample page, pointed at the collector. */

@@ -1,10 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { waitForReceived } from '../helpers/server.js';
 import {
   LEGACY_SITE_HOST,
-  launchSnippetBrowser,
+  useSnippetBrowser,
   newContext,
   simplePage,
   withCollectorAndSite,
@@ -12,13 +11,7 @@ import {
 
 // The snippet in real headless Chromium on a site that used the original WT1 snippet before.
 
-let browser: Browser;
-before(async () => {
-  browser = await launchSnippetBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useSnippetBrowser();
 
 test('a site moving from the original snippet: its domain=<host> cookies are read once, then replaced by ours', {
   timeout: 120_000,
@@ -35,7 +28,7 @@ test('a site moving from the original snippet: its domain=<host> cookies are rea
       ),
     }),
     async (collector, site) => {
-      const context = await newContext(browser);
+      const context = await newContext(browser());
       try {
         // What WT1's own snippet left: every cookie with domain=document.location.host.
         const expires = Math.floor(Date.now() / 1000) + 300 * 24 * 3600;

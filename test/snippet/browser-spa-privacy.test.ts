@@ -1,19 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { waitForReceived } from '../helpers/server.js';
-import { launchSnippetBrowser, newContext, simplePage, withCollectorAndSite } from '../helpers/snippet-site.js';
+import { useSnippetBrowser, newContext, simplePage, withCollectorAndSite } from '../helpers/snippet-site.js';
 
 // The snippet in real headless Chromium: a single-page app's history changes tracked as page views,
 // and Global Privacy Control honoured when the site asks for it.
 
-let browser: Browser;
-before(async () => {
-  browser = await launchSnippetBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useSnippetBrowser();
 
 test('single-page app history tracking, and privacy signals honoured when asked', { timeout: 120_000 }, async () => {
   let siteOrigin = '';
@@ -29,7 +22,7 @@ test('single-page app history tracking, and privacy signals honoured when asked'
     }),
     async (collector, site) => {
       siteOrigin = site.url;
-      const spa = await newContext(browser);
+      const spa = await newContext(browser());
       try {
         const page = await spa.newPage();
         await page.goto(`${site.url}/spa.html`);
@@ -42,7 +35,7 @@ test('single-page app history tracking, and privacy signals honoured when asked'
         await spa.close();
       }
 
-      const gpc = await newContext(browser);
+      const gpc = await newContext(browser());
       try {
         await gpc.addInitScript(
           `Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true })`,

@@ -1,12 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { DESKTOP_USER_AGENT } from '../helpers/browser.js';
 import type { Row } from '../helpers/files.js';
 import { waitForReceived } from '../helpers/server.js';
 import {
-  launchSnippetBrowser,
+  useSnippetBrowser,
   loader,
   newContext,
   project,
@@ -55,13 +55,7 @@ const samplePage = (collector: string): string => `<!doctype html>
   </script>
 </body></html>`;
 
-let browser: Browser;
-before(async () => {
-  browser = await launchSnippetBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useSnippetBrowser();
 
 test('the original sample page, a long hit and a hit while leaving, cross-origin, land as exact log lines', {
   timeout: 120_000,
@@ -87,7 +81,7 @@ test('the original sample page, a long hit and a hit while leaving, cross-origin
         if (req.url?.startsWith('/public/p.gif'))
           requests.push({ method: req.method!, url: req.url, type: req.headers['content-type'] });
       });
-      const context = await newContext(browser);
+      const context = await newContext(browser());
       try {
         const page = await context.newPage();
         page.on('console', (m) => {

@@ -25,19 +25,14 @@ const line = (id: string): string =>
     .concat(['null', 'null', '""', '0', '0', '0', '0', '"fr"', 'null'])
     .join('\t') + '\n';
 
+/** The hour folder the files of these tests are in. */
+const HOUR = path.join('tracker', '2030', '01', '02', '03');
+
 /** A `_` file as a crashed writer (a dead pid of this host) leaves it. */
 let crashed = 0;
 function crashedFile(root: string, body: Buffer): string {
   const deadPid = 2 ** 22 + 12345; // above the default pid_max: never alive
-  const name = path.join(
-    root,
-    'tracker',
-    '2030',
-    '01',
-    '02',
-    '03',
-    `_04-05.${safeHostname()}.${deadPid}.abcd${1000 + crashed++}.log.gz`,
-  );
+  const name = path.join(root, HOUR, `_04-05.${safeHostname()}.${deadPid}.abcd${1000 + crashed++}.log.gz`);
   mkdirSync(path.dirname(name), { recursive: true });
   writeFileSync(name, body);
   return name;
@@ -84,15 +79,7 @@ test('recovery at start: complete lines kept, a torn tail cut, published under a
 
 test("a live writer's temporary file is left alone", async () => {
   const root = tempDir();
-  const name = path.join(
-    root,
-    'tracker',
-    '2030',
-    '01',
-    '02',
-    '03',
-    `_04-05.${safeHostname()}.${process.ppid}.abcd1234.log.gz`,
-  );
+  const name = path.join(root, HOUR, `_04-05.${safeHostname()}.${process.ppid}.abcd1234.log.gz`);
   mkdirSync(path.dirname(name), { recursive: true });
   writeFileSync(name, gzipSync('#x\nline\n'));
   const server = await startTestServer({ 'storage.params.rootDir': root });
@@ -106,7 +93,7 @@ test(
     'once untouched for 2 x newFileTriggerInterval + 60 s',
   async () => {
     const root = tempDir();
-    const folder = path.join(root, 'tracker', '2030', '01', '02', '03');
+    const folder = path.join(root, HOUR);
     mkdirSync(folder, { recursive: true });
     const stale = path.join(folder, '_04-05.old-container-7f9c.1.abcd0001.log.gz');
     writeFileSync(stale, gzipSync(header + line('gone1') + line('gone2')));
@@ -127,7 +114,7 @@ test(
     );
     // Without time rotation a live writer may leave its file untouched for ever: never taken.
     const root2 = tempDir();
-    const folder2 = path.join(root2, 'tracker', '2030', '01', '02', '03');
+    const folder2 = path.join(root2, HOUR);
     mkdirSync(folder2, { recursive: true });
     const old = path.join(folder2, '_04-05.old-container-7f9c.1.abcd0003.log.gz');
     writeFileSync(old, gzipSync(header + line('x')));
