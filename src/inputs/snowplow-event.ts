@@ -4,6 +4,7 @@ import { bad } from './fields.js';
 import { inputEvent } from './event.js';
 import { Params } from './params.js';
 import { contextEntities, NAME, unstructEvent } from './snowplow-json.js';
+import { zoneOffset } from './snowplow-tz.js';
 
 /**
  * Tracker-protocol fields that fill a column or make the type (`ip` is ignored: anyone can write
@@ -129,6 +130,7 @@ export function snowplowEvent(
     screenHeight: screen?.[1],
     browserWidth: viewport?.[0],
     browserHeight: viewport?.[1],
+    tzOffset: get('tz') === null ? null : zoneOffset(get('tz')!, clientTS || request.now),
     visitorParams: new Params(NAME, `${where}uid`, limits).add('userId', get('uid')).done(),
     sessionParams: new Params(NAME, `${where}vid`, limits).add('vid', get('vid')).done(),
     eventParams: params.done(),

@@ -105,6 +105,7 @@ test(
     assert.equal(page.br_lang, 'fr-FR');
     assert.deepEqual([page.sc_width, page.sc_height, page.br_width, page.br_height], ['1920', '1080', '1200', '700']);
     assert.equal(page.client_ts, '2026-01-02T03:04:05.678', 'the true timestamp');
+    assert.equal(page.tz_off, '-60', 'Europe/Paris in January, as getTimezoneOffset()');
     assert.notEqual(page.client_addr, '198.51.100.9', 'an address in the body is not the client address');
     for (const row of rows.slice(0, 6)) {
       assert.equal(row.visitor_id, 'duid-1');
@@ -208,7 +209,7 @@ test(
       const context = await browser.newContext({
         userAgent: DESKTOP_USER_AGENT,
         locale: 'de-DE',
-        timezoneId: 'Europe/Berlin',
+        timezoneId: 'Asia/Tokyo',
       });
       await context.route(`${siteOrigin}/sp.js`, (route) =>
         route.fulfill({ contentType: 'text/javascript', body: script }),
@@ -254,7 +255,7 @@ test(
     ]);
     assert.deepEqual(
       [viewParams.tv, viewParams.tna, viewParams.p, viewParams.cookie, viewParams.cs, viewParams.tz, viewParams.title],
-      [`js-${trackerVersion}`, 'sp', 'web', '1', 'UTF-8', 'Europe/Berlin', 'Page one'],
+      [`js-${trackerVersion}`, 'sp', 'web', '1', 'UTF-8', 'Asia/Tokyo', 'Page one'],
     );
     assert.match(viewParams.ds, /^\d+x\d+$/);
     assert.match(viewParams.stm, /^\d{13}$/);
@@ -269,6 +270,7 @@ test(
       assert.equal(row['user-agent'], DESKTOP_USER_AGENT);
       assert.equal(row.br_lang, 'de-DE');
       assert.deepEqual([row.br_width, row.br_height], ['1280', '720']);
+      assert.equal(row.tz_off, '-540', 'Asia/Tokyo (no summer time), as getTimezoneOffset()');
       assert.match(row.sc_width!, /^[1-9]\d*$/);
       assert.deepEqual(params(row, 'visitor_params'), { userId: 'user-9' });
       assert.equal(params(row)._site, 'site-app');
