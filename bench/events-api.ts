@@ -10,29 +10,9 @@
  */
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 import { spawnWt1, stopWt1 } from '../test/helpers/process.js';
 import { tempDir, removeDir } from '../test/helpers/server.js';
-
-/** The part of autocannon's API used here (it ships no types; typed locally so no global declaration can clash). */
-interface LoadOptions {
-  url: string;
-  connections: number;
-  /** Total requests to send; every answer is counted (a duration would cut the last ones off). */
-  amount: number;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-interface LoadResult {
-  /** Seconds the run actually took. */
-  duration: number;
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  latency: { p99: number };
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: LoadOptions) => Promise<LoadResult>;
+import { countedLoad, type CountedLoadOptions, drainWait, fmt, storageCounters } from './counted-load.js';
 
 /** Requests per scenario: the pixel's, and the API's (each carries BATCH events). */
 const PIXEL_REQUESTS = Number(process.env.BENCH_PIXEL_REQUESTS ?? 20_000);
@@ -43,7 +23,7 @@ const BATCH = 100;
 interface Scenario {
   readonly name: string;
   readonly eventsPerRequest: number;
-  readonly options: Omit<LoadOptions, 'url' | 'connections' | 'amount'> & { path: string };
+  readonly options: Omit<CountedLoadOptions, 'url' | 'connections' | 'amount'> & { path: string };
 }
 
 function batchMessage(): string {
@@ -116,7 +96,7 @@ async function main(): Promise<void> {
       const before = await storageCounters(server.url);
       const { path: requestPath, ...rest } = s.options;
       const started = Date.now();
-      const result = await autocannon({
+      const result = await countedLoad({
         url: server.url + requestPath,
         connections: CONNECTIONS,
         amount: s.eventsPerRequest === 1 ? PIXEL_REQUESTS : API_REQUESTS,
@@ -153,34 +133,6 @@ async function main(): Promise<void> {
     console.error(`FAILED: written != accepted\n${mismatches.join('\n')}`);
     process.exitCode = 1;
   } else console.log('check: written = accepted for every scenario (the pixel: written + dropped = accepted)');
-}
-
-async function live(url: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${url}/internal/live`)).json()) as Record<string, unknown>;
-}
-
-/** The storage processor's counters. */
-async function storageCounters(url: string): Promise<{ written: number; dropped: number; failed: number }> {
-  const processors = (await live(url)).processors as Record<
-    string,
-    { written: number; dropped: number; failed: number }
-  >;
-  const { written, dropped, failed } = processors.storage;
-  return { written, dropped, failed };
-}
-
-/** Waits until the storage has caught up with what was received, so scenarios do not overlap. */
-async function drainWait(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const processors = (await live(url)).processors as Record<string, { queued?: number }> | undefined;
-    const pending = Object.values(processors ?? {}).reduce((sum, p) => sum + (p.queued ?? 0), 0);
-    if (pending === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 await main();

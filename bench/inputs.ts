@@ -13,28 +13,11 @@
  *   WT1_INPUT_PARSING=storageThread npm run bench:inputs     (bodies parsed on the storage thread)
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { spawnWt1, stopWt1 } from '../test/helpers/process.js';
 import { tempDir, removeDir } from '../test/helpers/server.js';
+import { countedLoad, drainWait, fmt, storageCounters } from './counted-load.js';
 import { findInput } from '../src/inputs/registry.js';
-
-/** The part of autocannon's API used here (typed locally: it ships no types). */
-interface LoadOptions {
-  url: string;
-  connections: number;
-  amount: number;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-interface LoadResult {
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  latency: { p99: number };
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: LoadOptions) => Promise<LoadResult>;
 
 const SINGLE_REQUESTS = Number(process.env.BENCH_INPUT_REQUESTS ?? 3_000);
 const BATCH_REQUESTS = Number(process.env.BENCH_INPUT_BATCH_REQUESTS ?? 300);
@@ -245,7 +228,7 @@ async function main(): Promise<void> {
       await drainWait(server.url);
       const before = await storageCounters(server.url);
       const started = Date.now();
-      const result = await autocannon({
+      const result = await countedLoad({
         url: server.url + s.path,
         connections: CONNECTIONS,
         amount: s.eventsPerRequest === 1 ? SINGLE_REQUESTS : BATCH_REQUESTS,
@@ -281,33 +264,6 @@ async function main(): Promise<void> {
     console.error(`FAILED:\n${mismatches.join('\n')}`);
     process.exitCode = 1;
   } else console.log('check: written = accepted for every input (nothing dropped or failed)');
-}
-
-async function live(url: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${url}/internal/live`)).json()) as Record<string, unknown>;
-}
-
-async function storageCounters(url: string): Promise<{ written: number; dropped: number; failed: number }> {
-  const processors = (await live(url)).processors as Record<
-    string,
-    { written: number; dropped: number; failed: number }
-  >;
-  const { written, dropped, failed } = processors.storage;
-  return { written, dropped, failed };
-}
-
-/** Waits until the storage has caught up with what was received, so scenarios do not overlap. */
-async function drainWait(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const processors = (await live(url)).processors as Record<string, { queued?: number }> | undefined;
-    const pending = Object.values(processors ?? {}).reduce((sum, p) => sum + (p.queued ?? 0), 0);
-    if (pending === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 await main();
