@@ -10,6 +10,7 @@ import { BUFFER_FULL, brokerUnreachable, describe, refusedForGood } from './kafk
 import { RoomWaiter } from './room-waiter.js';
 import { PublishPause } from './publish-pause.js';
 import { IdleWaiters } from './idle-waiters.js';
+import { InOrderCount } from './in-order-count.js';
 import { KAFKA_PARAMS, checkKafkaParams, type KafkaParams } from './kafka-params.js';
 
 /** The header carrying each message's id: a reader drops a replayed copy by it. */
@@ -77,9 +78,8 @@ export class KafkaStorage implements StorageEngine {
   private readonly idPrefix: string;
   private sequence = 0;
   private readonly acks: number;
-  /** Events with a final fate (acknowledged, refused for good) in accepted order, and those ahead of a gap. */
-  private finalInOrder = 0;
-  private readonly finalAhead = new Set<number>();
+  /** Events with a final fate (acknowledged, refused for good), counted in accepted order. */
+  private readonly final = new InOrderCount();
   private readonly counters = {
     accepted: 0,
     savedEvents: 0,
@@ -162,7 +162,7 @@ export class KafkaStorage implements StorageEngine {
    * (maxInFlight=1) acknowledges in order; with more, an event acknowledged after a gap waits for it.
    */
   confirmed(): number {
-    return this.finalInOrder;
+    return this.final.count;
   }
 
   private enqueue(event: TrackedEvent, id: string | undefined): void {
@@ -361,10 +361,7 @@ export class KafkaStorage implements StorageEngine {
   private done(batch: Pending[], size: number): void {
     this.events -= batch.length;
     this.bytes -= size;
-    for (const { rank } of batch) {
-      if (rank !== this.finalInOrder) this.finalAhead.add(rank);
-      else for (this.finalInOrder++; this.finalAhead.delete(this.finalInOrder); ) this.finalInOrder++;
-    }
+    for (const { rank } of batch) this.final.done(rank);
   }
 
   private waitIdle(timeoutMs: number): Promise<void> {
