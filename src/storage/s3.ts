@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EngineContext, EngineDescriptor, FlushResult, StorageEngine } from './engine.js';
 import type { TrackedEvent } from '../event/event.js';
-import { RotatingLog, rotationOptions } from './rotating-log.js';
+import { RotatingLog, rotationOptions, syncDir } from './rotating-log.js';
 import { safeInstanceId } from '../logfile/naming.js';
 import { recoverLeftovers } from './recovery.js';
 import { createFolder } from '../util/make-dir.js';
@@ -136,6 +136,15 @@ export class ObjectStorage implements StorageEngine {
     return this.log.write(event);
   }
 
+  /**
+   * ackMode=durable, as the fs engine: every event written so far is in a synced local file (the
+   * open one, or a closed one in the outbox, moved there by a rename and the folder synced). Both
+   * survive kill -9 and are uploaded by the next start, so no write-ahead spool is needed in front.
+   */
+  sync(): Promise<void> {
+    return this.log.sync();
+  }
+
   /** Closes the open file and tries its upload once; its key is returned when that worked. */
   async flush(): Promise<FlushResult> {
     const spooled = await this.log.rotate();
@@ -188,6 +197,7 @@ export class ObjectStorage implements StorageEngine {
   /** Moves a closed file into the outbox and schedules its upload (`start`: at once). */
   private async enqueue(closedPath: string, time: number, lines: number, start = true): Promise<SpoolFile> {
     const file = await this.spool.add(closedPath, time, lines);
+    if (this.context.config.ackMode === 'durable') await syncDir(this.spool.outbox);
     this.uploads?.add(file, start);
     return file;
   }
