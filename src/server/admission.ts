@@ -12,8 +12,8 @@ export async function admitWhole(ctx: AppContext, events: readonly Trackable[], 
   if (!ctx.dispatcher.admit(events)) {
     throw new Wt1Error(
       'WT1_ERR_OVERLOADED',
-      `a processor queue cannot take ${what} now (maxQueueSize or maxQueueBytes); nothing of it was queued, ` +
-        'retry later',
+      `a processor queue cannot take ${what} now (maxQueueSize, maxQueueBytes, or the durable spool's ` +
+        'durable.maxSpoolBytes); nothing of it was queued, retry later',
     );
   }
   if (ctx.config.ackMode === 'durable' && events.length > 0 && !(await ctx.dispatcher.whenDurable(events.length))) {
