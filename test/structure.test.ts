@@ -4,10 +4,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// The shape of the code, checked on every run (issue 14): no import cycle between source files.
-// Imports are read from the sources, type-only ones included ("a lower folder never imports a
-// higher one, even for a type"). The 400-line limit is checked by `npm run lint`
-// (scripts/check-source.mjs).
+// The shape of the code, checked on every run (issue 14): no import cycle between source files,
+// and imports point one way along the layers of docs/architecture.md. Imports are read from the
+// sources, type-only ones included ("a lower folder never imports a higher one, even for a type").
+// The 400-line limit is checked by `npm run lint` (scripts/check-source.mjs).
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -127,4 +127,53 @@ test('no import cycle between source files (src/, type-only imports included)', 
     !found.some((c) => c.includes('src/cli/serve.ts')),
     'cli/serve.ts is in no cycle (running a collector lives in server/run.ts)',
   );
+});
+
+/**
+ * The layers of docs/architecture.md ("Where each folder sits"), top to bottom: a folder imports
+ * only folders of a lower layer (a higher number), and within one layer only the pairs listed.
+ */
+const LAYERS: Readonly<Record<string, number>> = {
+  'index.ts': 0,
+  cli: 1,
+  cluster: 2,
+  reader: 2,
+  server: 3,
+  inputs: 4,
+  'storage-thread': 4,
+  queue: 5,
+  storage: 6,
+  handlers: 6,
+  logfile: 7,
+  config: 7,
+  event: 8,
+  json: 9,
+  util: 9,
+  // Separate programs: they import only data and leaves.
+  snippet: 3,
+  client: 3,
+  'errors.ts': 10,
+  'log.ts': 10,
+  'version.ts': 10,
+};
+/** Imports within one layer that the architecture allows (the storage thread parses inputs off the request thread). */
+const SAME_LAYER: readonly string[] = ['storage-thread -> inputs'];
+
+/** The folder of a source file under src/ (its first segment), or the file itself at the top. */
+const folderOf = (file: string): string => file.split('/')[1];
+
+test('imports point one way: no folder imports one of a higher layer (docs/architecture.md)', () => {
+  const edges = graph(sourceFiles('src'));
+  const wrong: string[] = [];
+  for (const [from, targets] of edges) {
+    const a = folderOf(from);
+    for (const to of targets) {
+      const b = folderOf(to);
+      if (a === b) continue;
+      assert.ok(LAYERS[a] !== undefined && LAYERS[b] !== undefined, `src/${a} or src/${b} has no layer here: add it`);
+      if (LAYERS[b] > LAYERS[a] || SAME_LAYER.includes(`${a} -> ${b}`)) continue;
+      wrong.push(`${from} -> ${to} (${a} is layer ${LAYERS[a]}, ${b} layer ${LAYERS[b]})`);
+    }
+  }
+  assert.deepEqual(wrong, [], `imports against the layers:\n${wrong.join('\n')}`);
 });
