@@ -1,7 +1,8 @@
 /**
  * Events per second written to a real Apache Kafka broker (single node, this machine, the tests'
  * broker) from the pixel and from POST /public/events (batches of 100), beside the filesystem engine
- * in the same run. For Kafka, "written" counts events the broker acknowledged (acks=all), from the
+ * in the same run, and Kafka with ackMode=durable (answered once in the write-ahead spool, fsynced;
+ * removed from it on the broker's ack). For Kafka, "written" counts events the broker acknowledged (acks=all), from the
  * start of the load until the last acknowledgement; for fs, events written to the log file. Each
  * engine runs in its own wt1 child process with default settings; the load comes from this process
  * (autocannon). The broker shares the machine's cores with wt1 and the load generator.
@@ -83,7 +84,8 @@ function stored(s: Storage): number {
 async function settle(url: string): Promise<void> {
   for (let i = 0; i < 1200; i++) {
     const s = await storage(url);
-    if (s.queued === 0 && (s.stats.pending ?? 0) === 0) return;
+    // Durable: the spool also empties once the broker acknowledged everything.
+    if (s.queued === 0 && (s.stats.pending ?? 0) === 0 && (s.stats.durableSpoolBytes ?? 0) === 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -141,6 +143,17 @@ async function main(): Promise<void> {
           WT1_STORAGE__CLASS: 'kafka',
           WT1_STORAGE__PARAMS__BROKERS: broker.bootstrap,
           WT1_STORAGE__PARAMS__TOPIC: 'bench',
+          WT1_STORAGE__PARAMS__ACKS: 'all',
+        },
+      ],
+      [
+        'kafka durable',
+        {
+          WT1_ACK_MODE: 'durable',
+          WT1_DURABLE__SPOOL_DIR: path.join(dir, 'spool'),
+          WT1_STORAGE__CLASS: 'kafka',
+          WT1_STORAGE__PARAMS__BROKERS: broker.bootstrap,
+          WT1_STORAGE__PARAMS__TOPIC: 'bench-durable',
           WT1_STORAGE__PARAMS__ACKS: 'all',
         },
       ],
