@@ -9,14 +9,19 @@
  *    folder (recovery), stopped; then the acknowledged (200) events are looked for in the files.
  *    Target: 0 acknowledged events missing, 0 duplicates.
  *
- *   npm run bench:durable                 (BENCH_ONLY=kill: part 2 only)
+ * 3. An outage of the server (bench/durable-outage.ts): nats-server, then s3rver, stopped for 60 s
+ *    under steady load: acknowledged lost (target 0), spool max against its bound, 503s, drain time.
+ *
+ *   npm run bench:durable                 (BENCH_ONLY=kill or outage: that part only)
  *   BENCH_SECONDS=8 BENCH_CONNECTIONS=32 BENCH_RATE=3000 BENCH_KILL_AFTER=5 npm run bench:durable
+ *   BENCH_OUTAGE_SECONDS=60 BENCH_OUTAGE_RATE=2000 BENCH_SPOOL_BYTES=16777216 BENCH_OUTAGE_ENGINES=nats,s3
  */
 import path from 'node:path';
 import { spawnWt1, stopWt1 } from '../test/helpers/process.js';
 import { removeDir, tempDir } from '../test/helpers/server.js';
 import { readAllRows } from '../test/helpers/files.js';
 import { chooseLoadGenerator } from './loadgen.js';
+import { outage } from './durable-outage.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -164,5 +169,12 @@ async function killNine(): Promise<void> {
   if (missing > 0 || duplicates > 0) process.exitCode = 1;
 }
 
-if (process.env.BENCH_ONLY !== 'kill') await throughput();
-await killNine();
+const only = process.env.BENCH_ONLY;
+if (only === undefined) await throughput();
+if (only === undefined || only === 'kill') await killNine();
+if (only === undefined || only === 'outage') {
+  for (const engine of (process.env.BENCH_OUTAGE_ENGINES ?? 'nats,s3').split(',')) {
+    if (engine !== 'nats' && engine !== 's3') throw new Error(`BENCH_OUTAGE_ENGINES: nats or s3, not ${engine}`);
+    await outage(engine);
+  }
+}
