@@ -154,3 +154,26 @@ test('RESERVED_PATHS covers every route paths.* cannot take (the list and the ro
     removeDir(server.root);
   }
 });
+
+test('inputs=none leaves WT1 own inputs served: the pixel and /public/events are not tracker inputs', async () => {
+  const server = await startTestServer({ inputs: 'none' });
+  try {
+    assert.equal((await fetch(`${server.url}/public/p.gif?__wt1ty=page`)).status, 200);
+    const api = await fetch(`${server.url}/public/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"events":[{"type":"api"}]}',
+    });
+    assert.deepEqual(await api.json(), { accepted: 1 });
+    assert.equal((await fetch(`${server.url}/v1/t`, { method: 'POST', body: '{}' })).status, 404);
+  } finally {
+    await server.stop();
+  }
+  assert.deepEqual(
+    readAllRows(server.root)
+      .map((r) => r.type)
+      .sort(),
+    ['api', 'page'],
+  );
+  removeDir(server.root);
+});
