@@ -69,7 +69,7 @@ function eventsOf(json: unknown): { list: unknown[]; label: (i: number) => strin
 function decodePayload(request: InputRequest, body: Buffer | null, limits: InputLimits): unknown {
   if (body === null || body.length === 0) throw bad(NAME, 'the body is empty');
   const query = parseQueryString(request.query);
-  const form = isForm(request, body) ? parseQueryString(body.toString('latin1')) : null;
+  const form = isForm(request, body) ? parseQueryString(body.toString('utf8')) : null;
   const compression = (query.get('compression') ?? form?.get('compression') ?? '').toLowerCase();
   if (compression === 'lz64')
     throw bad(NAME, 'compression lz64 (old posthog-js versions) is not supported: send gzip-js, base64 or none');
@@ -87,6 +87,8 @@ function decodePayload(request: InputRequest, body: Buffer | null, limits: Input
 }
 
 function isForm(request: InputRequest, body: Buffer): boolean {
+  // JSON labelled as a form (axios's default label for a Buffer) is JSON.
+  if (body[0] === 0x7b || body[0] === 0x5b) return false;
   const type = request.header('content-type');
   if (type !== undefined && type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return true;
   // sendBeacon fallbacks and old clients post `data=...` under other types.

@@ -110,7 +110,8 @@ test('posthog: bad bodies get a 4xx naming the input and the field, and nothing 
       ['/e/?compression=gzip-js', gzipSync(batch({ ...ok, event: 'sniffed' }))],
       ['/batch/', gzipSync(batch({ ...ok, event: 'encoded' })), { 'Content-Encoding': 'gzip' }],
       ['/e/?compression=base64', base64Form(batch({ ...ok, event: 'base64' })), FORM],
-      ['/e', `data=${encodeURIComponent(batch({ ...ok, event: 'form-json' }))}`, FORM],
+      ['/e', `data=${encodeURIComponent(batch({ ...ok, event: 'form-json', properties: { city: 'Zürich' } }))}`, FORM],
+      ['/e', batch({ ...ok, event: 'json-labelled-form' }), FORM],
       ['/i/v0/e/', JSON.stringify([{ event: 'array', properties: { distinct_id: 'a', token: 'k' } }])],
       ['/i/v0/e', JSON.stringify({ ...ok, event: 'single', api_key: 'k' }), { 'Content-Type': 'application/json' }],
       ['/capture', batch({ ...ok, event: 'capture' })],
@@ -128,10 +129,11 @@ test('posthog: bad bodies get a 4xx naming the input and the field, and nothing 
   const rows = readAllRows(server.root);
   assert.deepEqual(
     rows.map((r) => r.type),
-    ['sniffed', 'encoded', 'base64', 'form-json', 'array', 'single', 'capture', 'batch'],
+    ['sniffed', 'encoded', 'base64', 'form-json', 'json-labelled-form', 'array', 'single', 'capture', 'batch'],
   );
   for (const row of rows) assert.equal(new URLSearchParams(row.event_params!).get('_site'), 'k');
-  assert.equal(rows[7].visitor_params, 'b=3&c=4&a=1');
+  assert.equal(new URLSearchParams(rows[3].event_params!).get('city'), 'Zürich');
+  assert.equal(rows[8].visitor_params, 'b=3&c=4&a=1');
   removeDir(server.root);
 });
 
