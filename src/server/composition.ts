@@ -201,6 +201,10 @@ export function buildHttpServer(context: AppContext): Server {
   );
   // Each socket may hold up to maxHeaderSize of partial headers for headersTimeout: the cap bounds that memory.
   server.maxConnections = config.maxConnections;
+  // A client may half-close after its body (FIN): an answer that waits (ackMode=durable, parsing on the storage
+  // thread) must still be sent, so keep the socket writable until it is (node:http's default drops it). The flag
+  // is node:http's own (lib/_http_server.js), missing from @types/node.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('checkContinue', http.onCheckContinue);
   return server;
 }

@@ -5,6 +5,7 @@ import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { readAllRows, temporaryFiles } from '../helpers/files.js';
 import { freePort, spawnWt1, stopWt1 } from '../helpers/process.js';
 import { load } from '../helpers/durable-load.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { readTornGzip } from '../../src/storage/recovery.js';
 import type { StorageThread } from '../../src/storage-thread/storage-thread.js';
 import type { TrackedEvent } from '../../src/event/event.js';
@@ -65,6 +66,24 @@ test(
     removeDir(server.root);
   },
 );
+
+test('ackMode=durable: a client that half-closes its connection after the body still gets its answer', async () => {
+  // The answer comes after the sync, once the client has sent FIN: node:http drops it unless half-open is allowed.
+  const server = await startTestServer({ ackMode: 'durable' });
+  try {
+    const body = JSON.stringify({ events: [{ type: 'e', params: 'n=half' }] });
+    const head = `POST /public/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n`;
+    const { status, response } = await rawRequest(server.port, `${head}Content-Length: ${body.length}\r\n\r\n${body}`);
+    assert.equal(status, 200, response.toString('latin1'));
+    const pixel = await rawRequest(server.port, 'GET /public/p.gif?n=halfpixel HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    assert.equal(pixel.status, 200);
+  } finally {
+    await server.stop();
+  }
+  const rows = readAllRows(server.root);
+  assert.equal(rows.length, 2, 'both answered events written once');
+  removeDir(server.root);
+});
 
 test(
   'ackMode=durable: a full storage queue answers 503 ' + 'Retry-After to the pixel too (the hit is not kept)',
