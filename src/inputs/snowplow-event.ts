@@ -115,8 +115,8 @@ export function snowplowEvent(
   const ua = get('ua') ?? request.userAgent ?? '';
   // SP-Anonymous: the tracker asks that the address not be kept (Snowplow's collector drops it).
   const anonymous = request.header('sp-anonymous') !== undefined;
-  const address = anonymous ? '' : request.clientAddress;
-  const visitorId = get('duid') ?? get('nuid') ?? (anonymous ? '' : context.visitorHash(site ?? '', address, ua));
+  const visitorId =
+    get('duid') ?? get('nuid') ?? (anonymous ? '' : context.visitorHash(site ?? '', request.clientAddress, ua));
   const event = inputEvent(request, {
     type,
     visitorId,
