@@ -15,6 +15,7 @@ import { removeDir, tempDir } from '../test/helpers/server.js';
 import { startNatsServer, type NatsTestServer } from '../test/helpers/nats-server.js';
 import { startS3Server, type S3TestServer } from '../test/helpers/s3-server.js';
 import { readObjects, s3Keys } from '../test/helpers/s3-engine.js';
+import { sendMixed } from '../test/helpers/durable-load.js';
 
 const OUTAGE = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_OUTAGE_RATE ?? 2000);
@@ -37,36 +38,13 @@ function steadyLoad(url: string, acked: Set<string>) {
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
   const one = async (id: number): Promise<void> => {
-    const kind = id % 3;
     try {
-      let res: Response;
-      if (kind === 0) res = await fetch(`${url}/public/p.gif?id=g${id}`);
-      else if (kind === 1)
-        res = await fetch(`${url}/public/p.gif`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/plain' },
-          body: `id=p${id}`,
-        });
-      else
-        res = await fetch(`${url}/public/events`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            events: [
-              { type: 'e', params: `id=a${id}x` },
-              { type: 'e', params: `id=a${id}y` },
-            ],
-          }),
-        });
-      await res.arrayBuffer();
+      const { res, ids } = await sendMixed(url, id);
       if (res.status !== 200) {
         counts.refused++;
         return;
       }
-      if (kind === 2) {
-        acked.add(`a${id}x`);
-        acked.add(`a${id}y`);
-      } else acked.add(`${kind === 0 ? 'g' : 'p'}${id}`);
+      for (const event of ids) acked.add(event);
     } catch (error) {
       if (counts.unanswered++ === 0) firstError = String((error as Error).cause ?? error);
     }

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { spawnWt1, stopWt1 } from '../test/helpers/process.js';
 import { removeDir, tempDir } from '../test/helpers/server.js';
 import { readAllRows } from '../test/helpers/files.js';
+import { sendMixed } from '../test/helpers/durable-load.js';
 import { chooseLoadGenerator } from './loadgen.js';
 import { outage } from './durable-outage.js';
 
@@ -92,38 +93,13 @@ async function killNine(): Promise<void> {
   let unanswered = 0;
   const inFlight = new Set<Promise<void>>();
   const one = async (id: number): Promise<void> => {
-    const kind = id % 3;
     try {
-      let res: Response;
-      if (kind === 0) res = await fetch(`${first.url}/public/p.gif?id=g${id}`);
-      else if (kind === 1)
-        res = await fetch(`${first.url}/public/p.gif`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/plain' },
-          body: `id=p${id}`,
-        });
-      else
-        res = await fetch(`${first.url}/public/events`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            events: [
-              { type: 'e', params: `id=a${id}x` },
-              { type: 'e', params: `id=a${id}y` },
-            ],
-          }),
-        });
-      await res.arrayBuffer();
+      const { res, ids } = await sendMixed(first.url, id);
       if (res.status !== 200) {
         refused++;
         return;
       }
-      if (kind === 0) acked.add(`g${id}`);
-      else if (kind === 1) acked.add(`p${id}`);
-      else {
-        acked.add(`a${id}x`);
-        acked.add(`a${id}y`);
-      }
+      for (const event of ids) acked.add(event);
     } catch {
       unanswered++;
     }
