@@ -4,6 +4,7 @@ import { startS3Server } from '../helpers/s3-server.js';
 import { createS3Engine, readObjects, s3Keys } from '../helpers/s3-engine.js';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
+import { liveStorage } from '../helpers/live.js';
 import { sampleEvent } from '../helpers/events.js';
 
 // The s3 engine while its server is away: files wait in the spool, retries back off, a full spool
@@ -104,19 +105,6 @@ test('s3: a full spool drops new events, counted as failed by the queue, until u
     const res = await fetch(`${wt1.url}/internal/flush`, { method: 'POST' });
     return (await res.json()) as { published: string[] };
   };
-  const live = async (): Promise<{
-    processors: {
-      storage: {
-        received: number;
-        written: number;
-        failed: number;
-        dropped: number;
-        queued: number;
-        ready: boolean;
-        stats: Record<string, number>;
-      };
-    };
-  }> => (await (await fetch(`${wt1.url}/internal/live`)).json()) as never;
   try {
     await hit('ok0');
     const published = (await flush()).published;
@@ -127,18 +115,18 @@ test('s3: a full spool drops new events, counted as failed by the queue, until u
     await hit('kept1');
     assert.deepEqual((await flush()).published, [], 'the upload fails: the file stays spooled');
     for (let i = 0; i < 5; i++) await hit(`dropped${i}`);
-    await waitFor('the queue to settle', async () => (await live()).processors.storage.queued === 0);
-    let storage = (await live()).processors.storage;
+    await waitFor('the queue to settle', async () => (await liveStorage(wt1.url)).queued === 0);
+    let storage = await liveStorage(wt1.url);
     assert.equal(storage.ready, false);
     assert.equal(storage.stats.dropped, 5);
     assert.equal(storage.failed, 5, 'dropped by the engine = failed for the queue');
     assert.equal(storage.received, storage.written + storage.failed + storage.dropped + storage.queued);
 
     await s3.restart();
-    await waitFor('the spool to empty', async () => (await live()).processors.storage.stats.spoolFiles === 0);
+    await waitFor('the spool to empty', async () => (await liveStorage(wt1.url)).stats.spoolFiles === 0);
     await hit('ok2');
     await flush();
-    storage = (await live()).processors.storage;
+    storage = await liveStorage(wt1.url);
     assert.equal(storage.ready, true);
     const visitors = (await readObjects(s3)).flatMap((o) => o.lines.map((l) => l.split('\t')[3]));
     assert.deepEqual(visitors.sort(), ['kept1', 'ok0', 'ok2']);
