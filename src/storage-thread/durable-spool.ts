@@ -149,12 +149,24 @@ export class DurableSpool {
     return this.files.sync();
   }
 
-  /** Waits (up to `ms`) until every event spooled so far is confirmed by the engine. */
+  /**
+   * Waits (up to `ms`) until every event spooled so far is confirmed by the engine; gives up sooner
+   * when nothing is confirmed for half a second, or a quarter of `ms` (the server is away: the events
+   * are safe on disk, and a shutdown should not spend its deadline waiting for it).
+   */
   async drain(ms: number): Promise<void> {
     const until = Date.now() + ms;
-    while (!this.drained() && Date.now() < until) {
+    let last = this.engine.confirmed!();
+    let movedAt = Date.now();
+    const patience = Math.min(500, ms / 4);
+    while (!this.drained() && Date.now() < until && Date.now() - movedAt < patience) {
       await sleep(10);
       await this.removeConfirmed();
+      const confirmed = this.engine.confirmed!();
+      if (confirmed !== last) {
+        last = confirmed;
+        movedAt = Date.now();
+      }
     }
   }
 

@@ -82,7 +82,15 @@ const status = (): StorageStatus => {
   };
   syncs = [];
   if (spool === undefined) return { written, failed, stats: engine.stats(), ready, durable };
-  return { written, failed, stats: { ...engine.stats(), ...spool.stats() }, ready: ready && !spool.failing, durable };
+  // With the spool the engine's own readiness (its buffer full while its server is away) does not stop
+  // events: the spool takes them; only a full or failing spool does.
+  return {
+    written,
+    failed,
+    stats: { ...engine.stats(), ...spool.stats() },
+    ready: !spool.full && !spool.failing,
+    durable,
+  };
 };
 
 function onFailure(error: unknown): void {

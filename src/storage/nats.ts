@@ -52,7 +52,8 @@ interface Sent {
  * the engine counts them as `dropped`, while the pixel answers as fast as ever. While connected, a
  * full buffer makes `write` wait instead (RoomWaiter), so the JSON API answers 503, not 200.
  *
- * Accounting: accepted = savedEvents (acknowledged) + pending (buffered + in flight) + lost.
+ * Accounting: accepted = savedEvents (acknowledged) + pending (buffered + in flight) + lost (+ unconfirmedAtClose
+ * with ackMode=durable: kept by the write-ahead spool).
  */
 export class NatsStorage implements StorageEngine {
   private nc: NatsConnection | undefined;
@@ -82,6 +83,7 @@ export class NatsStorage implements StorageEngine {
     duplicates: 0,
     dropped: 0,
     lost: 0,
+    unconfirmedAtClose: 0,
     publishErrors: 0,
     retries: 0,
     reconnects: 0,
@@ -183,8 +185,17 @@ export class NatsStorage implements StorageEngine {
     const left = this.buffer.length + this.awaiting.size;
     this.closed = true;
     if (left > 0) {
-      this.counters.lost += left;
-      this.context.logger.error({ lost: left }, 'NATS engine closed with unacknowledged events; they are lost');
+      if (this.context.config.ackMode === 'durable') {
+        // Not lost: the write-ahead spool keeps them and sends them again (same ids) at the next start.
+        this.counters.unconfirmedAtClose += left;
+        this.context.logger.warn(
+          { unconfirmed: left },
+          'NATS engine closed with unacknowledged events; the spool sends them again at the next start',
+        );
+      } else {
+        this.counters.lost += left;
+        this.context.logger.error({ lost: left }, 'NATS engine closed with unacknowledged events; they are lost');
+      }
       this.buffer.clear();
       this.awaiting.clear();
     }

@@ -88,6 +88,7 @@ test('nats durable: the server stopped then restarted under load: every event an
     const during = await live(wt1.url);
     assert.ok(during.stats.durableSpoolBytes > 0, 'the spool holds the backlog');
     assert.equal(during.stats.connected, 0, 'the server is away');
+    assert.equal((await fetch(`${wt1.url}/ready`)).status, 200, 'ready: the spool takes the events');
     await nats.restart();
     const atRestart = acked.size;
     await waitFor('events acknowledged after the restart', () => acked.size >= atRestart + 300);
@@ -123,6 +124,7 @@ test('nats durable: past durable.maxSpoolBytes, 503 with Retry-After; nothing an
     const full = await live(wt1.url);
     assert.ok(full.stats.durableSpoolBytes <= 65536, `within the bound: ${full.stats.durableSpoolBytes}`);
     assert.equal(refusals.withoutRetryAfter, 0, 'every 503 says Retry-After');
+    assert.equal((await fetch(`${wt1.url}/ready`)).status, 503, 'not ready while the spool is full');
     for (const code of refusals.codes) assert.match(code, /^WT1_ERR_(OVERLOADED|NOT_DURABLE)$/);
     const metrics = await (await fetch(`${wt1.url}/metrics`)).text();
     const counted = /^wt1_events_(refused|unconfirmed)_total (\d+)$/gm;
@@ -188,6 +190,51 @@ test('nats durable: after kill -9 of wt1 serve, the next start delivers every ev
     checkDelivered(acked, (await streamIds(nats, 'CRASH')).ids);
   } finally {
     stop.now = true;
+    for (const p of started) p.child.kill('SIGKILL');
+    await nats.stop();
+    removeDir(dir);
+  }
+});
+
+test('nats durable: SIGTERM with the server away exits 0 in time; the next start sends what was kept', async () => {
+  const nats = await startNatsServer();
+  const dir = tempDir();
+  const env = {
+    WT1_ACK_MODE: 'durable',
+    WT1_LOG_LEVEL: 'warn',
+    WT1_SHUTDOWN_TIMEOUT: '2',
+    WT1_STORAGE__CLASS: 'nats',
+    WT1_STORAGE__PARAMS__SERVERS: nats.url,
+    WT1_STORAGE__PARAMS__STREAM: 'TERM',
+    WT1_STORAGE__PARAMS__RECONNECT_WAIT: '0.1',
+    WT1_DURABLE__SPOOL_DIR: path.join(dir, 'spool'),
+  };
+  const started: Wt1Process[] = [];
+  const hits = async (url: string, prefix: string): Promise<void> => {
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${url}/public/p.gif?id=${prefix}${i}`);
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+  };
+  try {
+    const first = await spawnWt1([], { env });
+    started.push(first);
+    await hits(first.url, 'g');
+    await nats.kill('SIGKILL');
+    await hits(first.url, 'p'); // acknowledged from the spool alone
+    assert.equal(await stopWt1(first), 0, `exit 0 within shutdownTimeout:\n${first.output()}`);
+    await nats.restart();
+    const second = await spawnWt1([], { env });
+    started.push(second);
+    await waitFor('the spool to drain', async () => (await live(second.url)).stats.durableSpoolBytes === 0);
+    assert.equal(await stopWt1(second), 0, second.output());
+    const acked = new Set([
+      ...Array.from({ length: 50 }, (_, i) => `g${i}`),
+      ...Array.from({ length: 50 }, (_, i) => `p${i}`),
+    ]);
+    checkDelivered(acked, (await streamIds(nats, 'TERM')).ids);
+  } finally {
     for (const p of started) p.child.kill('SIGKILL');
     await nats.stop();
     removeDir(dir);
