@@ -11,27 +11,10 @@
  *   BENCH_PIXEL_REQUESTS=50000 BENCH_API_REQUESTS=5000 BENCH_CONNECTIONS=16 npm run bench:kafka
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { spawnWt1, stopWt1, type Wt1Process } from '../test/helpers/process.js';
 import { tempDir, removeDir } from '../test/helpers/server.js';
 import { startKafkaBroker } from '../test/helpers/kafka-broker.js';
-
-interface LoadOptions {
-  url: string;
-  connections: number;
-  amount: number;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-interface LoadResult {
-  duration: number;
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  latency: { p99: number };
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: LoadOptions) => Promise<LoadResult>;
+import { countedLoad, fmt } from './counted-load.js';
 
 const PIXEL_REQUESTS = Number(process.env.BENCH_PIXEL_REQUESTS ?? 20_000);
 const API_REQUESTS = Number(process.env.BENCH_API_REQUESTS ?? 2_000);
@@ -106,7 +89,7 @@ async function run(engine: string, server: Wt1Process): Promise<string[]> {
   for (const s of scenarios) {
     const before = await storage(server.url);
     const started = Date.now();
-    const result = await autocannon({
+    const result = await countedLoad({
       url: server.url + s.path,
       connections: CONNECTIONS,
       amount: s.amount,
@@ -170,10 +153,6 @@ async function main(): Promise<void> {
     await broker.stop();
     removeDir(dir);
   }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 await main();

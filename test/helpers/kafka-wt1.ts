@@ -4,22 +4,12 @@ import { createEngine } from '../../src/storage/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { kafkaEngine, type KafkaStorage } from '../../src/storage/kafka.js';
 import type { KafkaTestBroker } from './kafka-broker.js';
+import type { LiveStorageProcessor } from '../../src/server/live-types.js';
+import { liveStorage } from './live.js';
 
 /** The storage processor as /internal/live shows it (queue counters, engine stats, readiness). */
-export interface LiveStorage {
-  received: number;
-  written: number;
-  failed: number;
-  dropped: number;
-  queued: number;
-  ready: boolean;
-  stats: Record<string, number>;
-}
-
-export async function liveStorage(url: string): Promise<LiveStorage> {
-  const live = (await (await fetch(`${url}/internal/live`)).json()) as { processors: { storage: LiveStorage } };
-  return live.processors.storage;
-}
+export type LiveStorage = LiveStorageProcessor;
+export { liveStorage };
 
 /**
  * Waits until `condition()` holds (polling); on timeout the error carries `state()` (e.g. the
