@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './process.js';
 
@@ -11,6 +12,7 @@ interface S3rverInstance {
   run(): Promise<unknown>;
   close(): Promise<void>;
   httpServer?: Server;
+  store: { putObject(object: { content: unknown }): Promise<unknown> };
 }
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 
@@ -66,6 +68,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       silent: true,
       configureBuckets: [{ name: bucket }],
     });
+    storeWholeOrNothing(server);
     await server.run();
     for (const l of listeners) server.httpServer?.prependListener('request', l);
     current = server;
@@ -142,4 +145,22 @@ export async function getObject(server: S3TestServer, key: string): Promise<Buff
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * S3 and GCS store a PUT whole or not at all; s3rver streams the body into the object's file, so a
+ * request cut off (the server paused, or the client killed, mid-upload) left a truncated object that
+ * no real bucket would hold. Read the whole body first: an aborted one never reaches the store.
+ */
+function storeWholeOrNothing(server: S3rverInstance): void {
+  const store = server.store;
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    if (object.content instanceof Readable) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of object.content) chunks.push(chunk as Buffer);
+      object.content = Buffer.concat(chunks);
+    }
+    return putObject(object);
+  };
 }
