@@ -12,7 +12,7 @@
  * 3. An outage of the server (bench/durable-outage.ts): nats-server, then s3rver, stopped for 60 s
  *    under steady load: acknowledged lost (target 0), spool max against its bound, 503s, drain time.
  *
- *   npm run bench:durable                 (BENCH_ONLY=kill or outage: that part only)
+ *   npm run bench:durable                 (BENCH_ONLY=throughput, kill or outage: that part only)
  *   BENCH_SECONDS=8 BENCH_CONNECTIONS=32 BENCH_RATE=3000 BENCH_KILL_AFTER=5 npm run bench:durable
  *   BENCH_OUTAGE_SECONDS=60 BENCH_OUTAGE_RATE=2000 BENCH_SPOOL_BYTES=16777216 BENCH_OUTAGE_ENGINES=nats,s3
  */
@@ -146,7 +146,7 @@ async function killNine(): Promise<void> {
 }
 
 const only = process.env.BENCH_ONLY;
-if (only === undefined) await throughput();
+if (only === undefined || only === 'throughput') await throughput();
 if (only === undefined || only === 'kill') await killNine();
 if (only === undefined || only === 'outage') {
   for (const engine of (process.env.BENCH_OUTAGE_ENGINES ?? 'nats,s3').split(',')) {

@@ -19,8 +19,8 @@ import { tempDir, removeDir } from '../test/helpers/server.js';
 import { countedLoad, drainWait, fmt, storageCounters } from './counted-load.js';
 import { findInput } from '../src/inputs/registry.js';
 
-const SINGLE_REQUESTS = Number(process.env.BENCH_INPUT_REQUESTS ?? 3_000);
-const BATCH_REQUESTS = Number(process.env.BENCH_INPUT_BATCH_REQUESTS ?? 300);
+const SINGLE_REQUESTS = Number(process.env.BENCH_INPUT_REQUESTS ?? 30_000);
+const BATCH_REQUESTS = Number(process.env.BENCH_INPUT_BATCH_REQUESTS ?? 3_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ONLY = process.env.BENCH_INPUTS?.split(',').map((s) => s.trim());
 const BATCH = 100;
@@ -236,7 +236,6 @@ async function main(): Promise<void> {
         headers: s.headers,
         body: s.body,
       });
-      // autocannon's own duration is in whole seconds: too coarse for runs this short.
       const loadSeconds = (Date.now() - started) / 1000;
       await drainWait(server.url);
       const seconds = (Date.now() - started) / 1000;
