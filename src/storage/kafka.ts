@@ -167,7 +167,8 @@ export class KafkaStorage implements StorageEngine {
 
   private enqueue(event: TrackedEvent, id: string | undefined): void {
     if (this.bytes >= this.params['buffer.memory'] || this.closing) {
-      this.counters.dropped++;
+      // A write from the durable spool (with its id) is kept there and tried again: not dropped.
+      if (id === undefined) this.counters.dropped++;
       throw BUFFER_FULL;
     }
     const value = Buffer.from(JSON.stringify(eventToJson(event, { decodeParams: this.params.decodeParams })));

@@ -63,6 +63,7 @@ test(
         state: () => engine.stats(),
       });
       assert.equal(engine.stats().lost, 0);
+      assert.equal(engine.stats().dropped, 0, 'a refused spool write is tried again, not dropped');
     } finally {
       await engine.close();
     }
