@@ -1,4 +1,6 @@
-import type { Input } from './input.js';
+import type { Input, InputLimits } from './input.js';
+import { Wt1Error } from '../errors.js';
+import { parseBoundedJsonText } from '../json/bounded-json.js';
 import { bad, isObject, optNumber, optString, parseJsonBody, size, type Json } from './fields.js';
 import { inputEvent } from './event.js';
 import { Params } from './params.js';
@@ -31,7 +33,9 @@ export const plausible: Input = {
     const url = str('u') ?? str('url');
     if (url === null) throw bad(NAME, 'u (the page URL) is required');
 
-    const params = new Params(NAME, 'p (the props)', limits).addAll(props(json.p ?? json.props ?? json.m ?? json.meta));
+    const params = new Params(NAME, 'p (the props)', limits).addAll(
+      props(json.p ?? json.props ?? json.m ?? json.meta, limits),
+    );
     const revenue = json.$ ?? json.revenue;
     if (revenue !== undefined && revenue !== null) {
       if (!isObject(revenue)) throw bad(NAME, '$ (the revenue) must be an object');
@@ -62,14 +66,17 @@ export const plausible: Input = {
 };
 
 /** `p` is an object in the current tracker and a JSON string in the older one. */
-function props(value: unknown): Json | null {
+function props(value: unknown, limits: InputLimits): Json | null {
   if (value === undefined || value === null) return null;
   if (isObject(value)) return value;
   if (typeof value === 'string') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(value);
-    } catch {
+      // Within the `api.*` bounds like the body around it: a deep string would otherwise reach Params' recursion.
+      parsed = parseBoundedJsonText(value, limits);
+    } catch (error) {
+      if (error instanceof Wt1Error && error.code === 'WT1_ERR_JSON_LIMIT')
+        throw new Wt1Error(error.code, `${NAME}: p (the props): ${error.detail}`);
       throw bad(NAME, 'p (the props) is a string that is not JSON');
     }
     if (parsed === null) return null;

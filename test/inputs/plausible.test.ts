@@ -166,6 +166,12 @@ test(
           'Forbidden: plausible: "evil.example" is not in inputs.plausible.domains',
         ],
         ['nope', 400, 'Bad request: plausible: the body is not valid JSON'],
+        // The props' JSON text is held to the api.* bounds like the body: 5 000 levels deep is refused, not a 500.
+        [
+          JSON.stringify({ n: 'x', d: 'ok.example', u: '/', p: `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}` }),
+          413,
+          'JSON document past a limit: plausible: p (the props): the document nests deeper than api.maxDepth',
+        ],
       ];
       for (const [body, status, message] of cases) {
         const res = await post(body);
