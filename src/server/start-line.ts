@@ -25,8 +25,8 @@ export function startLine(config: Config, facts: StartFacts): { fields: Record<s
     url,
     host: config.host,
     port: facts.port,
-    pixel: `${url}/public/p.gif`,
-    events: `${url}/public/events`,
+    pixel: `${url}${config.paths.pixel}`,
+    events: `${url}${config.paths.events}`,
     engine: facts.engine,
     data,
     mode,
@@ -37,7 +37,7 @@ export function startLine(config: Config, facts: StartFacts): { fields: Record<s
   return {
     fields,
     message:
-      `wt1 listening on ${listening}: send hits to /public/p.gif or /public/events; data: ${facts.engine} ` +
+      `wt1 listening on ${listening}: send hits to ${config.paths.pixel} or ${config.paths.events}; data: ${facts.engine} ` +
       `${data}; ${mode}`,
   };
 }
