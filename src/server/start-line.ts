@@ -37,8 +37,8 @@ export function startLine(config: Config, facts: StartFacts): { fields: Record<s
   return {
     fields,
     message:
-      `wt1 listening on ${listening}: send hits to ${config.paths.pixel} or ${config.paths.events}; data: ${facts.engine} ` +
-      `${data}; ${mode}`,
+      `wt1 listening on ${listening}: send hits to ${config.paths.pixel} or ${config.paths.events}; ` +
+      `data: ${facts.engine} ${data}; ${mode}`,
   };
 }
 
