@@ -18,8 +18,10 @@ export const SERVE_OPTIONS = {
 
 export const SERVE_USAGE = `Usage: wt1 serve [options]
 
-Runs the collector: it answers the tracker's hits (GET /public/p.gif, POST /public/events) and
-writes them with the configured storage engine (by default gzip log files under ./data).
+Runs the collector: it answers the tracker's hits (GET/POST /public/p.gif, POST /public/events;
+renamable with paths.*) and the tracker inputs (Segment, RudderStack, Snowplow, PostHog, Plausible,
+Umami, Matomo, GA4, Jitsu: docs/inputs.md), and writes the events with the configured storage
+engine (by default gzip log files under ./data).
 
 Options:
   -c, --config FILE   a WT1 config.properties (Java properties) or a JSON file of the same keys;
