@@ -96,7 +96,7 @@ const HIT = 0;
 const EVENT = 1;
 /** Values per record, its kind included (encodeRecord pushes them, decodeRecord reads them). */
 const HIT_LENGTH = 9;
-const EVENT_LENGTH = 20;
+export const EVENT_LENGTH = 20;
 
 /** Appends one event or hit to a batch of records. */
 export function encodeRecord(out: unknown[], item: Trackable): void {
@@ -115,9 +115,13 @@ export function encodeRecord(out: unknown[], item: Trackable): void {
     );
     return;
   }
-  const e = item;
+  out.push(EVENT);
+  pushEventFields(out, item);
+}
+
+/** The TrackedEvent's fields in their fixed order: an EVENT record's body and a durable spool line (spool-line.ts). */
+export function pushEventFields(out: unknown[], e: TrackedEvent): void {
   out.push(
-    EVENT,
     e.serverTS,
     e.clientTS,
     e.origAddress,
@@ -176,26 +180,32 @@ export function decodeRecord(
     });
     return i + HIT_LENGTH;
   }
-  onEvent({
-    serverTS: r[i + 1],
-    clientTS: r[i + 2],
-    origAddress: r[i + 3],
-    visitorId: r[i + 4],
-    sessionId: r[i + 5],
-    globalVisitorId: r[i + 6],
-    page: r[i + 7],
-    referer: r[i + 8],
-    ua: r[i + 9],
-    type: r[i + 10],
-    visitorParams: r[i + 11],
-    sessionParams: r[i + 12],
-    eventParams: r[i + 13],
-    browserWidth: r[i + 14],
-    browserHeight: r[i + 15],
-    screenWidth: r[i + 16],
-    screenHeight: r[i + 17],
-    browserLanguage: r[i + 18],
-    tzOffset: r[i + 19],
-  });
+  onEvent(eventAt(r, i + 1));
   return i + EVENT_LENGTH;
+}
+
+/** Fields written by pushEventFields, read back from index `i` (the reverse, in the same order). */
+export function eventAt(fields: readonly unknown[], i: number): TrackedEvent {
+  const r = fields as Array<string & number & null>;
+  return {
+    serverTS: r[i],
+    clientTS: r[i + 1],
+    origAddress: r[i + 2],
+    visitorId: r[i + 3],
+    sessionId: r[i + 4],
+    globalVisitorId: r[i + 5],
+    page: r[i + 6],
+    referer: r[i + 7],
+    ua: r[i + 8],
+    type: r[i + 9],
+    visitorParams: r[i + 10],
+    sessionParams: r[i + 11],
+    eventParams: r[i + 12],
+    browserWidth: r[i + 13],
+    browserHeight: r[i + 14],
+    screenWidth: r[i + 15],
+    screenHeight: r[i + 16],
+    browserLanguage: r[i + 17],
+    tzOffset: r[i + 18],
+  };
 }
