@@ -44,7 +44,7 @@ export interface Input {
   /**
    * `'hit'`: the request is answered at once and captured raw (query strings and request facts);
    * its event is built later, on the storage thread when there is one (src/event/pixel-hit.ts).
-   * For GIF beacons whose parsing cannot fail: the pixel. `parse` then gives that same event.
+   * For GIF beacons whose parsing cannot fail: the pixel. Its `parse` is never called.
    */
   readonly capture?: 'hit';
   parse(request: InputRequest, body: Buffer | null, context: InputContext): ParsedRequest;
@@ -75,8 +75,6 @@ export interface InputRequest {
   readonly referer: string | undefined;
   readonly acceptLanguage: string | undefined;
   readonly authorization: string | undefined;
-  /** The third-party cookie's visitor id (`thirdPartyCookies`), for the pixel; absent elsewhere. */
-  readonly globalVisitorId?: string | null;
   /** Any other header, lower-case name. */
   header(name: string): string | undefined;
 }

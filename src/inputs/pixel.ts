@@ -1,12 +1,11 @@
 import type { Input } from './input.js';
-import { eventFromPixel } from '../event/from-pixel.js';
 
 /**
  * WT1's pixel: `GET /public/p.gif?<params>`, or `POST` with a form body (a form post, or text/plain
  * from `navigator.sendBeacon`). The hit is answered with the transparent GIF before anything else
  * and captured raw (`capture: 'hit'`, src/server/routes/pixel.ts): its event is built on the storage
- * thread (src/event/pixel-hit.ts), so `parse` runs there, never on the request path. Parsing is
- * lenient, as WT1's was: a hit is never refused for its params.
+ * thread (src/event/pixel-hit.ts eventFromHit), so `parse` is never called. Parsing is lenient, as
+ * WT1's was: a hit is never refused for its params.
  */
 export const pixel: Input = {
   name: 'pixel',
@@ -18,15 +17,7 @@ export const pixel: Input = {
   sitesKey: '',
   // The transparent GIF (src/server/gif.ts), with WT1's headers, sent by the hit path.
   accepted: { status: 200, contentType: 'image/gif' },
-  parse(request, body) {
-    const queryStrings = body === null ? [request.query] : [request.query, body.toString('utf8')];
-    const event = eventFromPixel(queryStrings, {
-      now: request.now,
-      clientAddress: request.clientAddress,
-      referer: request.referer,
-      userAgent: request.userAgent,
-      globalVisitorId: request.globalVisitorId ?? null,
-    });
-    return { events: [event] };
+  parse() {
+    throw new Error('the pixel is captured as a hit (src/server/routes/pixel.ts), never parsed as a request');
   },
 };

@@ -44,9 +44,4 @@ export class DurableAcks {
       this.head = 0;
     }
   }
-
-  /** Events taken and not yet final. */
-  get pending(): number {
-    return this.taken - this.watermark;
-  }
 }
